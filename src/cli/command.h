@@ -1,0 +1,24 @@
+// The steer binary is a set of subcommands. Each lives in its own file
+// (cmd_<name>.cc) and registers itself on the CLI11 app through an
+// Add<Name>Command function listed in main.cc.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+#include "steer/util/result.h"
+
+namespace steer::cli {
+
+// Shared by all subcommands: the exit code the selected one produced.
+struct Context {
+  int exit_code = 0;
+};
+
+// Prints "steer <command>: <error>" on stderr and returns the exit code the
+// error maps to (2 for bad usage or input, 1 otherwise).
+int ReportError(const std::string& command, const Error& error);
+
+
+}  // namespace steer::cli
