@@ -90,6 +90,9 @@ struct ReadLimits {
   uint64_t max_tensors = 1u << 20;
   uint64_t max_metadata = 1u << 20;
   uint64_t max_array_elements = 1ull << 28;  // per array
+  // All array elements of the file together (each costs sizeof(Value) in
+  // memory, however few bytes it takes in the file).
+  uint64_t max_total_elements = 1ull << 24;
   uint64_t max_string_bytes = 1ull << 30;
   uint32_t max_array_depth = 8;
   uint32_t max_dims = 4;
@@ -99,7 +102,8 @@ class File {
  public:
   // Maps and validates a file. Errors name the key, tensor or byte offset.
   static Result<std::unique_ptr<File>> Open(const std::string& path, const ReadLimits& limits = {});
-  // Parses an in-memory image (copied). Used by tests and the fuzzer.
+  // Parses an in-memory image (copied into a 64-byte-aligned buffer, so
+  // tensor data is as aligned as in a map). Used by tests and the fuzzer.
   static Result<std::unique_ptr<File>> FromBytes(std::string_view bytes, const ReadLimits& limits = {});
 
   ~File();
