@@ -62,8 +62,6 @@ Writer::Writer(uint64_t alignment) : alignment_(alignment) {
   if (alignment != 32) Set("general.alignment", Value::U32(static_cast<uint32_t>(alignment)));
 }
 
-// Keys are written as given: a hand-set general.alignment that disagrees with
-// the constructor's (tests use this to make invalid files) is not corrected.
 void Writer::Set(std::string key, Value value) {
   for (auto& [k, v] : metadata_) {
     if (k == key) {
