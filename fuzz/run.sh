@@ -3,7 +3,7 @@
 # Builds TARGET (e.g. gguf_fuzz) with clang in build-fuzz/ and runs it for
 # SECONDS (default 60). The corpus grows in fuzz/corpus-NAME/ (git-ignored),
 # seeded from fuzz/seeds/NAME/ when that exists; crashes are written to
-# fuzz/crash-*. Example: fuzz/run.sh gguf_fuzz 600
+# fuzz/crash-<kind>-<sha> (git-ignored). Example: fuzz/run.sh gguf_fuzz 600
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=${1:?usage: fuzz/run.sh TARGET [SECONDS] [libFuzzer flags...]}

@@ -269,5 +269,29 @@ TEST(GgufRoundTrip, Version2Reads) {
   EXPECT_EQ(f->GetInt("k").value(), 5);
 }
 
+// Rewriting a parsed file keeps its key order, wherever general.alignment
+// sits (found by the fuzzer: the writer used to insert it first).
+TEST(GgufRoundTrip, RewriteKeepsKeyOrder) {
+  Writer w(64);
+  w.Set("a", Value::U8(1));
+  w.Set("general.alignment", Value::U32(64));
+  w.Set("b", Value::U8(2));
+  auto f = MustRead(w.Serialize());
+  ASSERT_TRUE(f);
+  ASSERT_EQ(f->metadata().size(), 3u);
+  EXPECT_EQ(f->metadata()[1].first, "general.alignment");
+  Writer again(f->alignment());
+  for (const auto& [k, v] : f->metadata()) again.Set(k, v);
+  EXPECT_EQ(again.Serialize(), w.Serialize());
+
+  Writer implicit(64);  // no key Set: recorded first
+  implicit.Set("a", Value::U8(1));
+  auto g = MustRead(implicit.Serialize());
+  ASSERT_TRUE(g);
+  ASSERT_EQ(g->metadata().size(), 2u);
+  EXPECT_EQ(g->metadata()[0].first, "general.alignment");
+  EXPECT_EQ(g->alignment(), 64u);
+}
+
 }  // namespace
 }  // namespace steer::gguf

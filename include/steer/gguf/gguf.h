@@ -155,10 +155,10 @@ class File {
 };
 
 // Builds a GGUF v3 file in memory. Tensors are written in the order added,
-// each padded to `alignment`; an alignment other than 32 also sets
-// general.alignment. Keys are written as given, so a general.alignment Set
-// by hand that disagrees with `alignment` makes an invalid file (tests use
-// this). Misuse (a data size that does not match the shape) is a CHECK.
+// each padded to `alignment`; an alignment other than 32 is recorded as a
+// leading general.alignment key unless that key was Set. Keys are written as
+// given, so a general.alignment Set by hand that disagrees with `alignment`
+// makes an invalid file (tests use this). Misuse (a data size that does not match the shape) is a CHECK.
 class Writer {
  public:
   explicit Writer(uint64_t alignment = 32);
