@@ -159,12 +159,18 @@ void MatMulQ8(TensorType type, const void* w, int64_t rows, int64_t cols, const 
   STEER_CHECK(rows >= 0 && batch >= 0);
   if (rows == 0 || batch == 0) return;
   const KernelTable& k = Kernels(isa);
-  const int64_t nb = cols / internal::kQK;
-  // The calling thread's quantized copy of x; grows once, never shrinks.
-  thread_local std::vector<internal::BlockQ8A> xq;
-  if (xq.size() < static_cast<size_t>(batch * nb)) xq.resize(static_cast<size_t>(batch * nb));
-  for (int64_t b = 0; b < batch; ++b) k.quantize_q8a(x + b * cols, cols, xq.data() + b * nb);
-  const internal::BlockQ8A* xqp = xq.data();
+  // The calling thread's quantized copy of x, 64-byte aligned; grows once,
+  // never shrinks.
+  struct alignas(64) CacheLine {
+    uint8_t bytes[64];
+  };
+  thread_local std::vector<CacheLine> xq;
+  const int64_t xq_row = k.q8a_row_bytes(cols);
+  if (static_cast<int64_t>(xq.size() * sizeof(CacheLine)) < batch * xq_row)
+    xq.resize(static_cast<size_t>(batch * xq_row) / sizeof(CacheLine));
+  auto* xq_bytes = reinterpret_cast<uint8_t*>(xq.data());
+  for (int64_t b = 0; b < batch; ++b) k.quantize_q8a(x + b * cols, cols, xq_bytes + b * xq_row);
+  const void* xqp = xq_bytes;
   const auto* wbytes = static_cast<const uint8_t*>(w);
   const size_t row_bytes = gguf::RowBytes(type, cols);
   const int64_t tiles = (rows + kTileRows - 1) / kTileRows;

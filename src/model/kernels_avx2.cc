@@ -125,7 +125,8 @@ void DotTileAvx2(const float* const* w, int nr, int64_t cols, const float* x, in
     for (int64_t b = 0; b < batch; ++b) Tile<1, 1>(w + r, cols, x + b * cols, y + b * y_stride + r, y_stride);
 }
 
-void QuantizeQ8AAvx2(const float* x, int64_t n, BlockQ8A* out) {
+void QuantizeQ8AAvx2(const float* x, int64_t n, void* out_bytes) {
+  auto* out = static_cast<BlockQ8A*>(out_bytes);
   for (int64_t i = 0; i < n / kQK; ++i) QuantizeBlockQ8A(x + i * kQK, out + i);
 }
 
@@ -136,8 +137,8 @@ inline __m256i DotI8(__m256i w, __m256i x) {
 }
 
 template <int NR, int NB>
-inline void TileQ8A(TensorType type, const uint8_t* const* w, int64_t nb, const BlockQ8A* xq,
-                    float* y, int64_t y_stride) {
+inline void TileQ8A(TensorType type, const uint8_t* const* w, int64_t nb, const uint8_t* xq,
+                    int64_t x_stride, float* y, int64_t y_stride) {
   __m256 acc[NR][NB];
   for (int r = 0; r < NR; ++r)
     for (int b = 0; b < NB; ++b) acc[r][b] = _mm256_setzero_ps();
@@ -146,7 +147,7 @@ inline void TileQ8A(TensorType type, const uint8_t* const* w, int64_t nb, const 
     float dw[NR];
     for (int r = 0; r < NR; ++r) wq[r] = WeightQuants(type, w[r], i, &dw[r]);
     for (int b = 0; b < NB; ++b) {
-      const BlockQ8A& xb = xq[b * nb + i];
+      const BlockQ8A& xb = reinterpret_cast<const BlockQ8A*>(xq + b * x_stride)[i];
       const __m256i xv = LoadU256(xb.qs);
       for (int r = 0; r < NR; ++r) {
         const __m256 s = _mm256_set1_ps(dw[r] * xb.d);
@@ -159,23 +160,26 @@ inline void TileQ8A(TensorType type, const uint8_t* const* w, int64_t nb, const 
 }
 
 void DotTileQ8AAvx2(TensorType type, const uint8_t* const* w, int nr, int64_t cols,
-                    const BlockQ8A* xq, int64_t batch, float* y, int64_t y_stride) {
+                    const void* xq_bytes, int64_t batch, float* y, int64_t y_stride) {
   const int64_t nb = cols / kQK;
+  const int64_t xs = BlockQ8ARowBytes(cols);
+  const auto* xq = static_cast<const uint8_t*>(xq_bytes);
   if (nr == 4) {
     int64_t b = 0;
-    for (; b + 2 <= batch; b += 2) TileQ8A<4, 2>(type, w, nb, xq + b * nb, y + b * y_stride, y_stride);
-    for (; b < batch; ++b) TileQ8A<4, 1>(type, w, nb, xq + b * nb, y + b * y_stride, y_stride);
+    for (; b + 2 <= batch; b += 2) TileQ8A<4, 2>(type, w, nb, xq + b * xs, xs, y + b * y_stride, y_stride);
+    for (; b < batch; ++b) TileQ8A<4, 1>(type, w, nb, xq + b * xs, xs, y + b * y_stride, y_stride);
     return;
   }
   for (int r = 0; r < nr; ++r)
     for (int64_t b = 0; b < batch; ++b)
-      TileQ8A<1, 1>(type, w + r, nb, xq + b * nb, y + b * y_stride + r, y_stride);
+      TileQ8A<1, 1>(type, w + r, nb, xq + b * xs, xs, y + b * y_stride + r, y_stride);
 }
 
 }  // namespace
 
 const KernelTable& Avx2Kernels() {
-  static const KernelTable table = {DequantizeRowAvx2, DotTileAvx2, QuantizeQ8AAvx2, DotTileQ8AAvx2};
+  static const KernelTable table = {DequantizeRowAvx2, DotTileAvx2, BlockQ8ARowBytes, QuantizeQ8AAvx2,
+                                    DotTileQ8AAvx2};
   return table;
 }
 

@@ -4,6 +4,8 @@
 // and the 8-bit-activation products use VNNI (vpdpbusd).
 #include <immintrin.h>
 
+#include <vector>
+
 #include "model/kernels_internal.h"
 #include "model/kernels_x86.h"
 #include "steer/util/check.h"
@@ -124,98 +126,195 @@ void DotTileAvx512(const float* const* w, int nr, int64_t cols, const float* x, 
     for (int64_t b = 0; b < batch; ++b) Tile<1, 1>(w + r, cols, x + b * cols, y + b * y_stride + r, y_stride);
 }
 
-void QuantizeQ8AAvx512(const float* x, int64_t n, BlockQ8A* out) {
-  for (int64_t i = 0; i < n / kQK; ++i) QuantizeBlockQ8A(x + i * kQK, out + i);
-}
+// ---------------------------------------------------------------------------
+// 8-bit activations with VNNI, blocks transposed across lanes.
+//
+// Blocks are handled in groups of 16. Within a group, lane k (a dword) of
+// vector V_s (s < 8) holds quants 4s..4s+3 of block k, so eight vpdpbusd
+// leave the complete integer dot of block k in lane k, and one convert and
+// one FMA per 16 blocks apply the scales dw_k * dx_k. vpdpbusd multiplies
+// unsigned by signed bytes: activations are stored offset by 128 (x ^ 0x80)
+// and each weight block's accumulator starts at -128 * sum(w), so the lane
+// holds exactly sum w * x. A short last group is zero-filled (dw = dx = 0).
+//
+// Per batch row, a group of the activations is 8 x 64 bytes of V_s plus 16
+// float dx (576 bytes). A weight row's group is transposed on the fly into a
+// per-thread buffer once per tile and reused for the whole batch: 8 x 64
+// bytes of V_s, the 16 int32 starting values, the 16 float dw (640 bytes).
+constexpr int kGroup = 16;
+constexpr int64_t kXGroupBytes = 9 * 64;
+constexpr int64_t kWGroupBytes = 10 * 64;
 
-// Eight int32 partial sums of the 32 products w[i] * x[i] (signed bytes).
-inline __m256i DotI8(__m256i w, __m256i x) {
-  return _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_abs_epi8(w), _mm256_sign_epi8(x, w));
-}
+int64_t Groups(int64_t cols) { return (cols / kQK + kGroup - 1) / kGroup; }
+int64_t Q8ARowBytesAvx512(int64_t cols) { return Groups(cols) * kXGroupBytes; }
 
-inline __m512i Join(__m256i lo, __m256i hi) {
-  return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
-}
-inline __m512 Join(float lo, float hi) {
-  return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castps_pd(_mm512_set1_ps(lo)),
-                                             _mm256_castps_pd(_mm256_set1_ps(hi)), 1));
-}
+// Index vectors of the three vpermt2d stages that transpose 16 blocks x 8
+// dwords (held two blocks per register) into 8 dwords x 16 blocks. Built by
+// matching (block, dword) labels, relative to each stage's inputs.
+struct TransposeIdx {
+  __m512i a[2], b[2], c[2];
+};
 
-// Blocks are taken in pairs, one per 256-bit half of a zmm register: lanes
-// 0-7 hold block i, lanes 8-15 block i + 1. vpdpbusd multiplies unsigned by
-// signed bytes, so x is offset to x + 128 (x ^ 0x80) and the accumulator
-// starts at -128 * (sum of w per lane), leaving exactly sum w * x per lane.
-// An odd last block goes through the 256-bit sign trick. The order per dot
-// depends only on cols.
-template <int NR, int NB>
-inline void TileQ8A(TensorType type, const uint8_t* const* w, int64_t nb, const BlockQ8A* xq,
-                    float* y, int64_t y_stride) {
-  __m512 acc[NR][NB];
-  for (int r = 0; r < NR; ++r)
-    for (int b = 0; b < NB; ++b) acc[r][b] = _mm512_setzero_ps();
-  const __m512i k128 = _mm512_set1_epi8(static_cast<char>(0x80));
-  int64_t i = 0;
-  for (; i + 2 <= nb; i += 2) {
-    __m512i wq[NR], init[NR];
-    __m512 dw[NR];
-    for (int r = 0; r < NR; ++r) {
-      float d0, d1;
-      const __m256i q0 = WeightQuants(type, w[r], i, &d0);
-      const __m256i q1 = WeightQuants(type, w[r], i + 1, &d1);
-      wq[r] = Join(q0, q1);
-      dw[r] = Join(d0, d1);
-      init[r] = _mm512_sub_epi32(_mm512_setzero_si512(),
-                                 _mm512_dpbusd_epi32(_mm512_setzero_si512(), k128, wq[r]));
+struct Label {
+  int row, col;
+};
+
+__m512i MatchIdx(const Label (&in_a)[16], const Label (&in_b)[16], const Label (&out)[16]) {
+  alignas(64) int32_t idx[16];
+  for (int l = 0; l < 16; ++l) {
+    idx[l] = -1;
+    for (int j = 0; j < 32 && idx[l] < 0; ++j) {
+      const Label& in = j < 16 ? in_a[j] : in_b[j - 16];
+      if (in.row == out[l].row && in.col == out[l].col) idx[l] = j;
     }
-    for (int b = 0; b < NB; ++b) {
-      const BlockQ8A& x0 = xq[b * nb + i];
-      const BlockQ8A& x1 = xq[b * nb + i + 1];
-      const __m512i xu = _mm512_xor_si512(Join(LoadU256(x0.qs), LoadU256(x1.qs)), k128);
-      const __m512 dx = Join(x0.d, x1.d);
+    STEER_CHECK(idx[l] >= 0);
+  }
+  return _mm512_load_si512(idx);
+}
+
+const TransposeIdx& Transpose16x8Idx() {
+  static const TransposeIdx t = [] {
+    TransposeIdx r;
+    Label in_a[16], in_b[16], out[16];
+    // Stage A: (blocks 0-1 | 2-3) x dwords 0-7 -> blocks 0-3 x dwords 4c..4c+3.
+    for (int l = 0; l < 16; ++l) in_a[l] = {l / 8, l % 8}, in_b[l] = {2 + l / 8, l % 8};
+    for (int c = 0; c < 2; ++c) {
+      for (int l = 0; l < 16; ++l) out[l] = {l / 4, 4 * c + l % 4};
+      r.a[c] = MatchIdx(in_a, in_b, out);
+    }
+    // Stage B: blocks 0-3 | 4-7 (4 dwords) -> blocks 0-7 x dwords 2e, 2e+1.
+    for (int l = 0; l < 16; ++l) in_a[l] = {l / 4, l % 4}, in_b[l] = {4 + l / 4, l % 4};
+    for (int e = 0; e < 2; ++e) {
+      for (int l = 0; l < 16; ++l) out[l] = {l / 2, 2 * e + l % 2};
+      r.b[e] = MatchIdx(in_a, in_b, out);
+    }
+    // Stage C: blocks 0-7 | 8-15 (2 dwords) -> blocks 0-15 x dword f.
+    for (int l = 0; l < 16; ++l) in_a[l] = {l / 2, l % 2}, in_b[l] = {8 + l / 2, l % 2};
+    for (int f = 0; f < 2; ++f) {
+      for (int l = 0; l < 16; ++l) out[l] = {l, f};
+      r.c[f] = MatchIdx(in_a, in_b, out);
+    }
+    return r;
+  }();
+  return t;
+}
+
+// z[j] = blocks 2j (low half) and 2j+1 (high half), 8 dwords each -> v[s].
+inline void Transpose16x8(const __m512i (&z)[8], __m512i (&v)[8]) {
+  const TransposeIdx& t = Transpose16x8Idx();
+  __m512i a[8], b[2][2][2];
+  for (int p = 0; p < 4; ++p)  // a[2p + c]: blocks 4p..4p+3, dwords 4c..4c+3
+    for (int c = 0; c < 2; ++c) a[2 * p + c] = _mm512_permutex2var_epi32(z[2 * p], t.a[c], z[2 * p + 1]);
+  for (int h = 0; h < 2; ++h)  // b[h][c][e]: blocks 8h..8h+7, dwords 4c+2e, 4c+2e+1
+    for (int c = 0; c < 2; ++c)
+      for (int e = 0; e < 2; ++e)
+        b[h][c][e] = _mm512_permutex2var_epi32(a[2 * (2 * h) + c], t.b[e], a[2 * (2 * h + 1) + c]);
+  for (int c = 0; c < 2; ++c)
+    for (int e = 0; e < 2; ++e)
+      for (int f = 0; f < 2; ++f)
+        v[4 * c + 2 * e + f] = _mm512_permutex2var_epi32(b[0][c][e], t.c[f], b[1][c][e]);
+}
+
+void QuantizeQ8AAvx512(const float* x, int64_t n, void* out_bytes) {
+  auto* out = static_cast<uint8_t*>(out_bytes);
+  const int64_t nb = n / kQK;
+  const __m256i k128 = _mm256_set1_epi8(static_cast<char>(0x80));
+  for (int64_t g = 0; g < Groups(n); ++g) {
+    uint8_t* grp = out + g * kXGroupBytes;
+    std::memset(grp, 0, kXGroupBytes);
+    auto* dx = reinterpret_cast<float*>(grp + 8 * 64);
+    for (int k = 0; k < kGroup && g * kGroup + k < nb; ++k) {
+      BlockQ8A blk;
+      QuantizeBlockQ8A(x + (g * kGroup + k) * kQK, &blk);
+      alignas(32) uint8_t u[kQK];
+      StoreU256(u, _mm256_xor_si256(LoadU256(blk.qs), k128));
+      for (int s = 0; s < 8; ++s) std::memcpy(grp + 64 * s + 4 * k, u + 4 * s, 4);
+      dx[k] = blk.d;
+    }
+  }
+}
+
+// Transposes group g of a Q8_0 / Q4_0 row into out (kWGroupBytes).
+inline void PackWeightGroup(TensorType type, const uint8_t* row, int64_t nb, int64_t g, uint8_t* out) {
+  __m512i z[8], v[8];
+  alignas(64) float dw[kGroup] = {};
+  for (int j = 0; j < 8; ++j) {
+    __m256i q[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
+    for (int h = 0; h < 2; ++h) {
+      const int64_t i = g * kGroup + 2 * j + h;
+      if (i < nb) q[h] = WeightQuants(type, row, i, &dw[2 * j + h]);
+    }
+    z[j] = _mm512_inserti64x4(_mm512_castsi256_si512(q[0]), q[1], 1);
+  }
+  Transpose16x8(z, v);
+  const __m512i ones = _mm512_set1_epi8(1);
+  __m512i sum = _mm512_setzero_si512();
+  for (int s = 0; s < 8; ++s) {
+    _mm512_store_si512(out + 64 * s, v[s]);
+    sum = _mm512_dpbusd_epi32(sum, ones, v[s]);
+  }
+  _mm512_store_si512(out + 8 * 64, _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_slli_epi32(sum, 7)));
+  _mm512_store_ps(out + 9 * 64, _mm512_load_ps(dw));
+}
+
+// NR packed weight rows (w + r * groups * kWGroupBytes) against every batch
+// row. Per (row, batch row, group): two chains of four vpdpbusd (exact
+// integers), one convert, one multiply, one FMA; the order depends only on
+// cols.
+template <int NR>
+void TileQ8A(const uint8_t* w, int64_t groups, const uint8_t* xq, int64_t x_stride, int64_t batch,
+             float* y, int64_t y_stride) {
+  for (int64_t b = 0; b < batch; ++b) {
+    __m512 acc[NR];
+    for (int r = 0; r < NR; ++r) acc[r] = _mm512_setzero_ps();
+    for (int64_t g = 0; g < groups; ++g) {
+      const uint8_t* xg = xq + b * x_stride + g * kXGroupBytes;
+      __m512i xv[8];
+      for (int s = 0; s < 8; ++s) xv[s] = _mm512_load_si512(xg + 64 * s);
+      const __m512 dx = _mm512_load_ps(xg + 8 * 64);
       for (int r = 0; r < NR; ++r) {
-        const __m512 sum = _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(init[r], xu, wq[r]));
-        acc[r][b] = _mm512_fmadd_ps(_mm512_mul_ps(dw[r], dx), sum, acc[r][b]);
+        const uint8_t* wg = w + (r * groups + g) * kWGroupBytes;
+        __m512i s0 = _mm512_load_si512(wg + 8 * 64);
+        __m512i s1 = _mm512_setzero_si512();
+        for (int s = 0; s < 8; s += 2) {
+          s0 = _mm512_dpbusd_epi32(s0, xv[s], _mm512_load_si512(wg + 64 * s));
+          s1 = _mm512_dpbusd_epi32(s1, xv[s + 1], _mm512_load_si512(wg + 64 * (s + 1)));
+        }
+        const __m512 scale = _mm512_mul_ps(_mm512_load_ps(wg + 9 * 64), dx);
+        acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(s0, s1)), scale, acc[r]);
       }
     }
+    for (int r = 0; r < NR; ++r) y[b * y_stride + r] = _mm512_reduce_add_ps(acc[r]);
   }
-  __m256 tail[NR][NB];
-  for (int r = 0; r < NR; ++r)
-    for (int b = 0; b < NB; ++b) tail[r][b] = _mm256_setzero_ps();
-  if (i < nb) {
-    for (int r = 0; r < NR; ++r) {
-      float dw;
-      const __m256i wq = WeightQuants(type, w[r], i, &dw);
-      for (int b = 0; b < NB; ++b) {
-        const BlockQ8A& xb = xq[b * nb + i];
-        tail[r][b] = _mm256_mul_ps(_mm256_set1_ps(dw * xb.d),
-                                   _mm256_cvtepi32_ps(DotI8(wq, LoadU256(xb.qs))));
-      }
-    }
-  }
-  for (int r = 0; r < NR; ++r)
-    for (int b = 0; b < NB; ++b)
-      y[b * y_stride + r] = _mm512_reduce_add_ps(acc[r][b]) + HSum256(tail[r][b]);
 }
 
 void DotTileQ8AAvx512(TensorType type, const uint8_t* const* w, int nr, int64_t cols,
-                      const BlockQ8A* xq, int64_t batch, float* y, int64_t y_stride) {
+                      const void* xq_bytes, int64_t batch, float* y, int64_t y_stride) {
   const int64_t nb = cols / kQK;
-  if (nr == 4) {
-    int64_t b = 0;
-    for (; b + 4 <= batch; b += 4) TileQ8A<4, 4>(type, w, nb, xq + b * nb, y + b * y_stride, y_stride);
-    for (; b < batch; ++b) TileQ8A<4, 1>(type, w, nb, xq + b * nb, y + b * y_stride, y_stride);
-    return;
-  }
+  const int64_t groups = Groups(cols);
+  struct alignas(64) Line {
+    uint8_t bytes[64];
+  };
+  // Packed weights of one tile; grows once per thread, never shrinks.
+  thread_local std::vector<Line> packed;
+  const size_t need = static_cast<size_t>(nr * groups * kWGroupBytes / 64);
+  if (packed.size() < need) packed.resize(need);
+  auto* wp = reinterpret_cast<uint8_t*>(packed.data());
   for (int r = 0; r < nr; ++r)
-    for (int64_t b = 0; b < batch; ++b)
-      TileQ8A<1, 1>(type, w + r, nb, xq + b * nb, y + b * y_stride + r, y_stride);
+    for (int64_t g = 0; g < groups; ++g)
+      PackWeightGroup(type, w[r], nb, g, wp + (r * groups + g) * kWGroupBytes);
+  const auto* xq = static_cast<const uint8_t*>(xq_bytes);
+  const int64_t xs = Q8ARowBytesAvx512(cols);
+  if (nr == 4) return TileQ8A<4>(wp, groups, xq, xs, batch, y, y_stride);
+  for (int r = 0; r < nr; ++r)
+    TileQ8A<1>(wp + r * groups * kWGroupBytes, groups, xq, xs, batch, y + r, y_stride);
 }
 
 }  // namespace
 
 const KernelTable& Avx512Kernels() {
-  static const KernelTable table = {DequantizeRowAvx512, DotTileAvx512, QuantizeQ8AAvx512,
-                                    DotTileQ8AAvx512};
+  static const KernelTable table = {DequantizeRowAvx512, DotTileAvx512, Q8ARowBytesAvx512,
+                                    QuantizeQ8AAvx512, DotTileQ8AAvx512};
   return table;
 }
 

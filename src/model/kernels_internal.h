@@ -100,6 +100,12 @@ struct BlockQ8A {
   int8_t qs[kQK];
 };
 
+// Bytes of `nb` BlockQ8A, rounded up to a multiple of 64.
+inline int64_t BlockQ8ARowBytes(int64_t cols) {
+  const int64_t bytes = cols / kQK * static_cast<int64_t>(sizeof(BlockQ8A));
+  return (bytes + 63) / 64 * 64;
+}
+
 // Entry points of one ISA. All functions accept every supported type.
 struct KernelTable {
   // dst[0..n) = the dequantized row at src; n is a multiple of the block size.
@@ -110,12 +116,18 @@ struct KernelTable {
   // product gives bit-identical results however it is tiled.
   void (*dot_tile)(const float* const* w, int nr, int64_t cols, const float* x,
                    int64_t batch, float* y, int64_t y_stride);
-  // Quantizes n values (a multiple of 32) of x into n / 32 blocks.
-  void (*quantize_q8a)(const float* x, int64_t n, BlockQ8A* out);
+  // Bytes of one quantized activation row of `cols` values (a multiple of
+  // 64, so rows stay cache-line aligned in a 64-byte-aligned buffer).
+  int64_t (*q8a_row_bytes)(int64_t cols);
+  // Quantizes n values (a multiple of 32) of x into q8a_row_bytes(n) bytes at
+  // `out`. The rounding is BlockQ8A's on every ISA; the byte layout is the
+  // ISA's own (BlockQ8A array for portable and AVX2).
+  void (*quantize_q8a)(const float* x, int64_t n, void* out);
   // As dot_tile, for Q8_0 / Q4_0 weight rows w[r] (raw blocks) against
-  // quantized activations xq[b * (cols / 32) ..]. Same order guarantee.
+  // quantized activation rows xq + b * q8a_row_bytes(cols). Same order
+  // guarantee.
   void (*dot_tile_q8a)(gguf::TensorType type, const uint8_t* const* w, int nr, int64_t cols,
-                       const BlockQ8A* xq, int64_t batch, float* y, int64_t y_stride);
+                       const void* xq, int64_t batch, float* y, int64_t y_stride);
 };
 
 const KernelTable& PortableKernels();

@@ -144,7 +144,8 @@ void DotTilePortable(const float* const* w, int nr, int64_t cols, const float* x
   }
 }
 
-void QuantizeQ8APortable(const float* x, int64_t n, BlockQ8A* out) {
+void QuantizeQ8APortable(const float* x, int64_t n, void* out_bytes) {
+  auto* out = static_cast<BlockQ8A*>(out_bytes);
   for (int64_t i = 0; i < n / kQK; ++i) {
     const float* xb = x + i * kQK;
     float amax = 0.0f;
@@ -175,12 +176,13 @@ float WeightQuants(TensorType type, const uint8_t* row, int64_t blk, int8_t* q) 
 
 // Per block: exact integer dot, then sum += (dw * dx) * idot.
 void DotTileQ8APortable(TensorType type, const uint8_t* const* w, int nr, int64_t cols,
-                        const BlockQ8A* xq, int64_t batch, float* y, int64_t y_stride) {
+                        const void* xq_bytes, int64_t batch, float* y, int64_t y_stride) {
   const int64_t nb = cols / kQK;
   int8_t q[kQK];
   for (int r = 0; r < nr; ++r) {
     for (int64_t b = 0; b < batch; ++b) {
-      const BlockQ8A* xb = xq + b * nb;
+      const auto* xb = reinterpret_cast<const BlockQ8A*>(static_cast<const uint8_t*>(xq_bytes) +
+                                                        b * BlockQ8ARowBytes(cols));
       float sum = 0.0f;
       for (int64_t i = 0; i < nb; ++i) {
         const float dw = WeightQuants(type, w[r], i, q);
@@ -196,8 +198,8 @@ void DotTileQ8APortable(TensorType type, const uint8_t* const* w, int nr, int64_
 }  // namespace
 
 const KernelTable& PortableKernels() {
-  static const KernelTable table = {DequantizeRowPortable, DotTilePortable, QuantizeQ8APortable,
-                                    DotTileQ8APortable};
+  static const KernelTable table = {DequantizeRowPortable, DotTilePortable, BlockQ8ARowBytes,
+                                    QuantizeQ8APortable, DotTileQ8APortable};
   return table;
 }
 
