@@ -4,6 +4,7 @@
 // and the 8-bit-activation products use VNNI (vpdpbusd).
 #include <immintrin.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "model/kernels_internal.h"
@@ -237,16 +238,26 @@ void QuantizeQ8AAvx512(const float* x, int64_t n, void* out_bytes) {
 // Transposes group g of a Q8_0 / Q4_0 row into out (kWGroupBytes).
 inline void PackWeightGroup(TensorType type, const uint8_t* row, int64_t nb, int64_t g, uint8_t* out) {
   __m512i z[8], v[8];
-  alignas(64) float dw[kGroup] = {};
+  float unused;
   for (int j = 0; j < 8; ++j) {
     __m256i q[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
     for (int h = 0; h < 2; ++h) {
       const int64_t i = g * kGroup + 2 * j + h;
-      if (i < nb) q[h] = WeightQuants(type, row, i, &dw[2 * j + h]);
+      if (i < nb) q[h] = WeightQuants(type, row, i, &unused);
     }
     z[j] = _mm512_inserti64x4(_mm512_castsi256_si512(q[0]), q[1], 1);
   }
   Transpose16x8(z, v);
+  // The 16 F16 scales (the first 2 bytes of each block) in one gather.
+  const int64_t block_bytes = type == TensorType::kQ8_0 ? sizeof(BlockQ8_0) : sizeof(BlockQ4_0);
+  const int64_t count = std::min<int64_t>(kGroup, nb - g * kGroup);
+  const __mmask16 present = static_cast<__mmask16>((1u << count) - 1);
+  const __m512i offsets = _mm512_mullo_epi32(
+      _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+      _mm512_set1_epi32(static_cast<int>(block_bytes)));
+  const __m512i dbits = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), present, offsets,
+                                                    row + g * kGroup * block_bytes, 1);
+  const __m512 dw = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(dbits));
   const __m512i ones = _mm512_set1_epi8(1);
   __m512i sum = _mm512_setzero_si512();
   for (int s = 0; s < 8; ++s) {
@@ -254,7 +265,7 @@ inline void PackWeightGroup(TensorType type, const uint8_t* row, int64_t nb, int
     sum = _mm512_dpbusd_epi32(sum, ones, v[s]);
   }
   _mm512_store_si512(out + 8 * 64, _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_slli_epi32(sum, 7)));
-  _mm512_store_ps(out + 9 * 64, _mm512_load_ps(dw));
+  _mm512_store_ps(out + 9 * 64, dw);
 }
 
 // NR packed weight rows (w + r * groups * kWGroupBytes) against every batch
