@@ -1,15 +1,22 @@
 // Public kernel API: ISA detection, dispatch, and the row-tiled matrix
 // products built on each ISA's KernelTable.
 //
-// MatMul (F32 activations): rows are processed in tiles of kTileRows. A tile
-// is dequantized once into a per-thread scratch buffer (kTileRows * cols
-// floats; 8 KiB at cols = 512, so it stays in L1/L2) and then dotted with
-// every batch row, so each weight byte is read from memory once per call
-// whatever the batch size. F32 weights are used in place.
+// MatMul (F32 activations): rows are processed in tiles of TileRows(cols)
+// rows (4..16, so that a tile's F32 copy is ~32 KiB and stays in L1). A
+// tile is dequantized once into a per-thread scratch buffer and then dotted
+// with every batch row, so each weight byte is read from memory once per
+// call whatever the batch size, and each batch row is streamed once per
+// tile. F32 weights are used in place.
 //
 // MatMulQ8 (8-bit activations, Q8_0 / Q4_0 weights): the batch is quantized
-// once per call, then weight blocks are dotted in integers straight from
-// their packed form, with no dequantized copy.
+// once per call (into the ISA's own layout), then each tile's weight blocks
+// are dotted with it in integers; the AVX-512 path first transposes a
+// tile's blocks across VNNI lanes (kernels_avx512.cc), reused for the whole
+// batch. No dequantized F32 copy is made.
+//
+// Both paths give the same result for a (row, batch row) whatever the batch
+// size, the tiling and the thread count: each dot's summation order depends
+// only on cols.
 #include <algorithm>
 #include <vector>
 
@@ -24,7 +31,14 @@ namespace {
 using gguf::TensorType;
 using internal::KernelTable;
 
-constexpr int kTileRows = 4;
+using internal::kMaxTileRows;
+
+// Rows per tile: a multiple of 4 in [4, kMaxTileRows] whose F32 copy fits
+// in ~32 KiB.
+int64_t TileRows(int64_t cols) {
+  const int64_t fit = 32768 / (4 * std::max<int64_t>(cols, 1)) / 4 * 4;
+  return std::clamp<int64_t>(fit, 4, kMaxTileRows);
+}
 
 const KernelTable& Kernels(Isa isa) {
   STEER_CHECK_MSG(CpuSupports(isa), "kernel ISA not supported by this CPU");
@@ -124,16 +138,17 @@ void MatMul(TensorType type, const void* w, int64_t rows, int64_t cols, const fl
   const KernelTable& k = Kernels(isa);
   const auto* wbytes = static_cast<const uint8_t*>(w);
   const size_t row_bytes = gguf::RowBytes(type, cols);
-  const int64_t tiles = (rows + kTileRows - 1) / kTileRows;
+  const int64_t tile_rows = TileRows(cols);
+  const int64_t tiles = (rows + tile_rows - 1) / tile_rows;
   ForTiles(tiles, pool, [&](int64_t t0, int64_t t1) {
-    // Grows to kTileRows * cols once per thread; never shrinks.
+    // Grows to tile_rows * cols once per thread; never shrinks.
     thread_local std::vector<float> scratch;
-    if (type != TensorType::kF32 && scratch.size() < static_cast<size_t>(kTileRows * cols))
-      scratch.resize(static_cast<size_t>(kTileRows * cols));
+    if (type != TensorType::kF32 && scratch.size() < static_cast<size_t>(tile_rows * cols))
+      scratch.resize(static_cast<size_t>(tile_rows * cols));
     for (int64_t t = t0; t < t1; ++t) {
-      const int64_t r0 = t * kTileRows;
-      const int nr = static_cast<int>(std::min<int64_t>(kTileRows, rows - r0));
-      const float* wr[kTileRows];
+      const int64_t r0 = t * tile_rows;
+      const int nr = static_cast<int>(std::min<int64_t>(tile_rows, rows - r0));
+      const float* wr[kMaxTileRows];
       for (int i = 0; i < nr; ++i) {
         const uint8_t* src = wbytes + static_cast<size_t>(r0 + i) * row_bytes;
         if (type == TensorType::kF32) {
@@ -173,12 +188,13 @@ void MatMulQ8(TensorType type, const void* w, int64_t rows, int64_t cols, const 
   const void* xqp = xq_bytes;
   const auto* wbytes = static_cast<const uint8_t*>(w);
   const size_t row_bytes = gguf::RowBytes(type, cols);
-  const int64_t tiles = (rows + kTileRows - 1) / kTileRows;
+  const int64_t tile_rows = TileRows(cols);
+  const int64_t tiles = (rows + tile_rows - 1) / tile_rows;
   ForTiles(tiles, pool, [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {
-      const int64_t r0 = t * kTileRows;
-      const int nr = static_cast<int>(std::min<int64_t>(kTileRows, rows - r0));
-      const uint8_t* wr[kTileRows];
+      const int64_t r0 = t * tile_rows;
+      const int nr = static_cast<int>(std::min<int64_t>(tile_rows, rows - r0));
+      const uint8_t* wr[kMaxTileRows];
       for (int i = 0; i < nr; ++i) wr[i] = wbytes + static_cast<size_t>(r0 + i) * row_bytes;
       k.dot_tile_q8a(type, wr, nr, cols, xqp, batch, y + r0, rows);
     }

@@ -2,6 +2,8 @@
 // kernels.cc calls it only after checking the CPU).
 #include <immintrin.h>
 
+#include <type_traits>
+
 #include "model/kernels_internal.h"
 #include "model/kernels_x86.h"
 #include "steer/util/check.h"
@@ -113,16 +115,20 @@ inline void Tile(const float* const* w, int64_t cols, const float* x, float* y, 
   }
 }
 
+// Batch rows in pairs; within a pair, weight rows in fours.
+template <int NB>
+inline void RowsTile(const float* const* w, int nr, int64_t cols, const float* x, float* y,
+                     int64_t y_stride) {
+  int r = 0;
+  for (; r + 4 <= nr; r += 4) Tile<4, NB>(w + r, cols, x, y + r, y_stride);
+  for (; r < nr; ++r) Tile<1, NB>(w + r, cols, x, y + r, y_stride);
+}
+
 void DotTileAvx2(const float* const* w, int nr, int64_t cols, const float* x, int64_t batch,
                  float* y, int64_t y_stride) {
-  if (nr == 4) {
-    int64_t b = 0;
-    for (; b + 2 <= batch; b += 2) Tile<4, 2>(w, cols, x + b * cols, y + b * y_stride, y_stride);
-    for (; b < batch; ++b) Tile<4, 1>(w, cols, x + b * cols, y + b * y_stride, y_stride);
-    return;
-  }
-  for (int r = 0; r < nr; ++r)
-    for (int64_t b = 0; b < batch; ++b) Tile<1, 1>(w + r, cols, x + b * cols, y + b * y_stride + r, y_stride);
+  int64_t b = 0;
+  for (; b + 2 <= batch; b += 2) RowsTile<2>(w, nr, cols, x + b * cols, y + b * y_stride, y_stride);
+  for (; b < batch; ++b) RowsTile<1>(w, nr, cols, x + b * cols, y + b * y_stride, y_stride);
 }
 
 void QuantizeQ8AAvx2(const float* x, int64_t n, void* out_bytes) {
@@ -164,15 +170,16 @@ void DotTileQ8AAvx2(TensorType type, const uint8_t* const* w, int nr, int64_t co
   const int64_t nb = cols / kQK;
   const int64_t xs = BlockQ8ARowBytes(cols);
   const auto* xq = static_cast<const uint8_t*>(xq_bytes);
-  if (nr == 4) {
-    int64_t b = 0;
-    for (; b + 2 <= batch; b += 2) TileQ8A<4, 2>(type, w, nb, xq + b * xs, xs, y + b * y_stride, y_stride);
-    for (; b < batch; ++b) TileQ8A<4, 1>(type, w, nb, xq + b * xs, xs, y + b * y_stride, y_stride);
-    return;
-  }
-  for (int r = 0; r < nr; ++r)
-    for (int64_t b = 0; b < batch; ++b)
-      TileQ8A<1, 1>(type, w + r, nb, xq + b * xs, xs, y + b * y_stride + r, y_stride);
+  auto rows = [&](auto nb_tag, int64_t b) {
+    constexpr int kNB = decltype(nb_tag)::value;
+    int r = 0;
+    for (; r + 4 <= nr; r += 4)
+      TileQ8A<4, kNB>(type, w + r, nb, xq + b * xs, xs, y + b * y_stride + r, y_stride);
+    for (; r < nr; ++r) TileQ8A<1, kNB>(type, w + r, nb, xq + b * xs, xs, y + b * y_stride + r, y_stride);
+  };
+  int64_t b = 0;
+  for (; b + 2 <= batch; b += 2) rows(std::integral_constant<int, 2>(), b);
+  for (; b < batch; ++b) rows(std::integral_constant<int, 1>(), b);
 }
 
 }  // namespace

@@ -115,16 +115,20 @@ inline void Tile(const float* const* w, int64_t cols, const float* x, float* y, 
   }
 }
 
+// Batch rows in fours; within those, weight rows in fours.
+template <int NB>
+inline void RowsTile(const float* const* w, int nr, int64_t cols, const float* x, float* y,
+                     int64_t y_stride) {
+  int r = 0;
+  for (; r + 4 <= nr; r += 4) Tile<4, NB>(w + r, cols, x, y + r, y_stride);
+  for (; r < nr; ++r) Tile<1, NB>(w + r, cols, x, y + r, y_stride);
+}
+
 void DotTileAvx512(const float* const* w, int nr, int64_t cols, const float* x, int64_t batch,
                    float* y, int64_t y_stride) {
-  if (nr == 4) {
-    int64_t b = 0;
-    for (; b + 4 <= batch; b += 4) Tile<4, 4>(w, cols, x + b * cols, y + b * y_stride, y_stride);
-    for (; b < batch; ++b) Tile<4, 1>(w, cols, x + b * cols, y + b * y_stride, y_stride);
-    return;
-  }
-  for (int r = 0; r < nr; ++r)
-    for (int64_t b = 0; b < batch; ++b) Tile<1, 1>(w + r, cols, x + b * cols, y + b * y_stride + r, y_stride);
+  int64_t b = 0;
+  for (; b + 4 <= batch; b += 4) RowsTile<4>(w, nr, cols, x + b * cols, y + b * y_stride, y_stride);
+  for (; b < batch; ++b) RowsTile<1>(w, nr, cols, x + b * cols, y + b * y_stride, y_stride);
 }
 
 // ---------------------------------------------------------------------------
@@ -268,37 +272,35 @@ inline void PackWeightGroup(TensorType type, const uint8_t* row, int64_t nb, int
   _mm512_store_ps(out + 9 * 64, dw);
 }
 
-// NR packed weight rows (w + r * groups * kWGroupBytes) against every batch
-// row. Per (row, batch row, group): two chains of four vpdpbusd (exact
-// integers), one convert, one multiply, one FMA; the order depends only on
-// cols.
+// NR packed weight rows (w + r * groups * kWGroupBytes) against one batch
+// row. Per (row, group): two chains of four vpdpbusd (exact integers), one
+// convert, one multiply, one FMA; the order depends only on cols.
 template <int NR>
-void TileQ8A(const uint8_t* w, int64_t groups, const uint8_t* xq, int64_t x_stride, int64_t batch,
-             float* y, int64_t y_stride) {
-  for (int64_t b = 0; b < batch; ++b) {
-    __m512 acc[NR];
-    for (int r = 0; r < NR; ++r) acc[r] = _mm512_setzero_ps();
-    for (int64_t g = 0; g < groups; ++g) {
-      const uint8_t* xg = xq + b * x_stride + g * kXGroupBytes;
-      __m512i xv[8];
-      for (int s = 0; s < 8; ++s) xv[s] = _mm512_load_si512(xg + 64 * s);
-      const __m512 dx = _mm512_load_ps(xg + 8 * 64);
-      for (int r = 0; r < NR; ++r) {
-        const uint8_t* wg = w + (r * groups + g) * kWGroupBytes;
-        __m512i s0 = _mm512_load_si512(wg + 8 * 64);
-        __m512i s1 = _mm512_setzero_si512();
-        for (int s = 0; s < 8; s += 2) {
-          s0 = _mm512_dpbusd_epi32(s0, xv[s], _mm512_load_si512(wg + 64 * s));
-          s1 = _mm512_dpbusd_epi32(s1, xv[s + 1], _mm512_load_si512(wg + 64 * (s + 1)));
-        }
-        const __m512 scale = _mm512_mul_ps(_mm512_load_ps(wg + 9 * 64), dx);
-        acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(s0, s1)), scale, acc[r]);
+inline void TileQ8A(const uint8_t* w, int64_t groups, const uint8_t* xq, float* y) {
+  __m512 acc[NR];
+  for (int r = 0; r < NR; ++r) acc[r] = _mm512_setzero_ps();
+  for (int64_t g = 0; g < groups; ++g) {
+    const uint8_t* xg = xq + g * kXGroupBytes;
+    __m512i xv[8];
+    for (int s = 0; s < 8; ++s) xv[s] = _mm512_load_si512(xg + 64 * s);
+    const __m512 dx = _mm512_load_ps(xg + 8 * 64);
+    for (int r = 0; r < NR; ++r) {
+      const uint8_t* wg = w + (r * groups + g) * kWGroupBytes;
+      __m512i s0 = _mm512_load_si512(wg + 8 * 64);
+      __m512i s1 = _mm512_setzero_si512();
+      for (int s = 0; s < 8; s += 2) {
+        s0 = _mm512_dpbusd_epi32(s0, xv[s], _mm512_load_si512(wg + 64 * s));
+        s1 = _mm512_dpbusd_epi32(s1, xv[s + 1], _mm512_load_si512(wg + 64 * (s + 1)));
       }
+      const __m512 scale = _mm512_mul_ps(_mm512_load_ps(wg + 9 * 64), dx);
+      acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(s0, s1)), scale, acc[r]);
     }
-    for (int r = 0; r < NR; ++r) y[b * y_stride + r] = _mm512_reduce_add_ps(acc[r]);
   }
+  for (int r = 0; r < NR; ++r) y[r] = _mm512_reduce_add_ps(acc[r]);
 }
 
+// Packs the tile's rows once, then runs every batch row over them (batch row
+// outer, so its activations stay in L1 across the tile's rows).
 void DotTileQ8AAvx512(TensorType type, const uint8_t* const* w, int nr, int64_t cols,
                       const void* xq_bytes, int64_t batch, float* y, int64_t y_stride) {
   const int64_t nb = cols / kQK;
@@ -316,9 +318,13 @@ void DotTileQ8AAvx512(TensorType type, const uint8_t* const* w, int nr, int64_t 
       PackWeightGroup(type, w[r], nb, g, wp + (r * groups + g) * kWGroupBytes);
   const auto* xq = static_cast<const uint8_t*>(xq_bytes);
   const int64_t xs = Q8ARowBytesAvx512(cols);
-  if (nr == 4) return TileQ8A<4>(wp, groups, xq, xs, batch, y, y_stride);
-  for (int r = 0; r < nr; ++r)
-    TileQ8A<1>(wp + r * groups * kWGroupBytes, groups, xq, xs, batch, y + r, y_stride);
+  const int64_t row_bytes = groups * kWGroupBytes;
+  for (int64_t b = 0; b < batch; ++b) {
+    float* yb = y + b * y_stride;
+    int r = 0;
+    for (; r + 4 <= nr; r += 4) TileQ8A<4>(wp + r * row_bytes, groups, xq + b * xs, yb + r);
+    for (; r < nr; ++r) TileQ8A<1>(wp + r * row_bytes, groups, xq + b * xs, yb + r);
+  }
 }
 
 }  // namespace

@@ -106,12 +106,15 @@ inline int64_t BlockQ8ARowBytes(int64_t cols) {
   return (bytes + 63) / 64 * 64;
 }
 
+// The most weight rows passed to one dot_tile / dot_tile_q8a call.
+constexpr int kMaxTileRows = 16;
+
 // Entry points of one ISA. All functions accept every supported type.
 struct KernelTable {
   // dst[0..n) = the dequantized row at src; n is a multiple of the block size.
   void (*dequantize_row)(gguf::TensorType type, const void* src, float* dst, int64_t n);
-  // y[b * y_stride + r] = dot(w[r][0..cols), x[b * cols ..]) for r < nr,
-  // b < batch. Each dot is accumulated in an order that depends only on
+  // y[b * y_stride + r] = dot(w[r][0..cols), x[b * cols ..]) for r < nr
+  // (<= kMaxTileRows), b < batch. Each dot is accumulated in an order that depends only on
   // cols, never on nr, batch or the position in the tile, so a matrix
   // product gives bit-identical results however it is tiled.
   void (*dot_tile)(const float* const* w, int nr, int64_t cols, const float* x,
