@@ -8,7 +8,7 @@
 // call whatever the batch size, and each batch row is streamed once per
 // tile. F32 weights are used in place.
 //
-// MatMulQ8 (8-bit activations, Q8_0 / Q4_0 weights): the batch is quantized
+// MatMulQ8 (8-bit activations, quantized weights): the batch is quantized
 // once per call (into the ISA's own layout), then each tile's weight blocks
 // are dotted with it in integers; the AVX-512 path first transposes a
 // tile's blocks across VNNI lanes (kernels_avx512.cc), reused for the whole
@@ -116,7 +116,16 @@ bool IsSupportedWeightType(TensorType type) {
 }
 
 bool HasQ8ActivationKernel(TensorType type) {
-  return type == TensorType::kQ8_0 || type == TensorType::kQ4_0;
+  switch (type) {
+    case TensorType::kQ8_0:
+    case TensorType::kQ4_0:
+    case TensorType::kQ4_K:
+    case TensorType::kQ5_K:
+    case TensorType::kQ6_K:
+      return true;
+    default:
+      return false;
+  }
 }
 
 void DequantizeRow(TensorType type, const void* src, float* dst, int64_t n, Isa isa) {

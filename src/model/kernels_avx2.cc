@@ -142,27 +142,41 @@ inline __m256i DotI8(__m256i w, __m256i x) {
   return _mm256_madd_epi16(prod16, _mm256_set1_epi16(1));
 }
 
+// Per (row, batch row, block): exact int32 lanes (lanes 0-3 cover values
+// 0..15, lanes 4-7 values 16..31), scaled per lane and accumulated; the min
+// term of Q4_K / Q5_K is summed separately and subtracted at the end. The
+// order depends only on cols.
 template <int NR, int NB>
 inline void TileQ8A(TensorType type, const uint8_t* const* w, int64_t nb, const uint8_t* xq,
                     int64_t x_stride, float* y, int64_t y_stride) {
   __m256 acc[NR][NB];
+  float msum[NR][NB] = {};
   for (int r = 0; r < NR; ++r)
     for (int b = 0; b < NB; ++b) acc[r][b] = _mm256_setzero_ps();
+  BlockReader readers[NR];
+  for (int r = 0; r < NR; ++r) readers[r].Reset(type, w[r]);
   for (int64_t i = 0; i < nb; ++i) {
     __m256i wq[NR];
-    float dw[NR];
-    for (int r = 0; r < NR; ++r) wq[r] = WeightQuants(type, w[r], i, &dw[r]);
+    __m256 ws[NR];
+    float mn[NR];
+    for (int r = 0; r < NR; ++r) {
+      float s0, s1;
+      wq[r] = readers[r].Block(i, &s0, &s1, &mn[r]);
+      ws[r] = _mm256_set_m128(_mm_set1_ps(s1), _mm_set1_ps(s0));
+    }
     for (int b = 0; b < NB; ++b) {
       const BlockQ8A& xb = reinterpret_cast<const BlockQ8A*>(xq + b * x_stride)[i];
       const __m256i xv = LoadU256(xb.qs);
+      const __m256 dx = _mm256_set1_ps(xb.d);
       for (int r = 0; r < NR; ++r) {
-        const __m256 s = _mm256_set1_ps(dw[r] * xb.d);
-        acc[r][b] = _mm256_fmadd_ps(s, _mm256_cvtepi32_ps(DotI8(wq[r], xv)), acc[r][b]);
+        acc[r][b] = _mm256_fmadd_ps(_mm256_mul_ps(ws[r], dx), _mm256_cvtepi32_ps(DotI8(wq[r], xv)),
+                                    acc[r][b]);
+        msum[r][b] += mn[r] * xb.sd;
       }
     }
   }
   for (int r = 0; r < NR; ++r)
-    for (int b = 0; b < NB; ++b) y[b * y_stride + r] = HSum256(acc[r][b]);
+    for (int b = 0; b < NB; ++b) y[b * y_stride + r] = HSum256(acc[r][b]) - msum[r][b];
 }
 
 void DotTileQ8AAvx2(TensorType type, const uint8_t* const* w, int nr, int64_t cols,

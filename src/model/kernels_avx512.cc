@@ -147,8 +147,12 @@ void DotTileAvx512(const float* const* w, int nr, int64_t cols, const float* x, 
 // per-thread buffer once per tile and reused for the whole batch: 8 x 64
 // bytes of V_s, the 16 int32 starting values, the 16 float dw (640 bytes).
 constexpr int kGroup = 16;
-constexpr int64_t kXGroupBytes = 9 * 64;
-constexpr int64_t kWGroupBytes = 10 * 64;
+// Activation group: V_s at 64 s, dx at 512, sd at 576.
+constexpr int64_t kXGroupBytes = 10 * 64;
+// Weight group: V_s at 64 s, init0 at 512 (values 0..15 of each block, or
+// all 32 when the block has one scale), init1 at 576 (values 16..31 of a
+// Q6_K block, else 0), scale0 at 640, scale1 at 704, min at 768.
+constexpr int64_t kWGroupBytes = 13 * 64;
 
 int64_t Groups(int64_t cols) { return (cols / kQK + kGroup - 1) / kGroup; }
 int64_t Q8ARowBytesAvx512(int64_t cols) { return Groups(cols) * kXGroupBytes; }
@@ -228,6 +232,7 @@ void QuantizeQ8AAvx512(const float* x, int64_t n, void* out_bytes) {
     uint8_t* grp = out + g * kXGroupBytes;
     std::memset(grp, 0, kXGroupBytes);
     auto* dx = reinterpret_cast<float*>(grp + 8 * 64);
+    auto* sd = reinterpret_cast<float*>(grp + 9 * 64);
     for (int k = 0; k < kGroup && g * kGroup + k < nb; ++k) {
       BlockQ8A blk;
       QuantizeBlockQ8A(x + (g * kGroup + k) * kQK, &blk);
@@ -235,24 +240,14 @@ void QuantizeQ8AAvx512(const float* x, int64_t n, void* out_bytes) {
       StoreU256(u, _mm256_xor_si256(LoadU256(blk.qs), k128));
       for (int s = 0; s < 8; ++s) std::memcpy(grp + 64 * s + 4 * k, u + 4 * s, 4);
       dx[k] = blk.d;
+      sd[k] = blk.sd;
     }
   }
 }
 
-// Transposes group g of a Q8_0 / Q4_0 row into out (kWGroupBytes).
-inline void PackWeightGroup(TensorType type, const uint8_t* row, int64_t nb, int64_t g, uint8_t* out) {
-  __m512i z[8], v[8];
-  float unused;
-  for (int j = 0; j < 8; ++j) {
-    __m256i q[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
-    for (int h = 0; h < 2; ++h) {
-      const int64_t i = g * kGroup + 2 * j + h;
-      if (i < nb) q[h] = WeightQuants(type, row, i, &unused);
-    }
-    z[j] = _mm512_inserti64x4(_mm512_castsi256_si512(q[0]), q[1], 1);
-  }
-  Transpose16x8(z, v);
-  // The 16 F16 scales (the first 2 bytes of each block) in one gather.
+// The 16 F16 scales of Q8_0 / Q4_0 blocks g * 16 .. (the first 2 bytes of
+// each block) in one gather; absent blocks give 0.
+inline __m512 GatherScales(TensorType type, const uint8_t* row, int64_t nb, int64_t g) {
   const int64_t block_bytes = type == TensorType::kQ8_0 ? sizeof(BlockQ8_0) : sizeof(BlockQ4_0);
   const int64_t count = std::min<int64_t>(kGroup, nb - g * kGroup);
   const __mmask16 present = static_cast<__mmask16>((1u << count) - 1);
@@ -261,21 +256,79 @@ inline void PackWeightGroup(TensorType type, const uint8_t* row, int64_t nb, int
       _mm512_set1_epi32(static_cast<int>(block_bytes)));
   const __m512i dbits = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), present, offsets,
                                                     row + g * kGroup * block_bytes, 1);
-  const __m512 dw = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(dbits));
+  return _mm512_cvtph_ps(_mm512_cvtepi32_epi16(dbits));
+}
+
+// Transposes group g of a quantized row into out (kWGroupBytes).
+inline void PackWeightGroup(TensorType type, const uint8_t* row, int64_t nb, int64_t g, uint8_t* out) {
+  const QKind kind = KindOf(type);
+  __m512i z[8], v[8];
+  alignas(64) float scale0[kGroup] = {}, scale1[kGroup] = {}, min[kGroup] = {};
+  if (kind == QKind::kPlain) {
+    float unused;
+    for (int j = 0; j < 8; ++j) {
+      __m256i q[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
+      for (int h = 0; h < 2; ++h) {
+        const int64_t i = g * kGroup + 2 * j + h;
+        if (i < nb) q[h] = WeightQuants(type, row, i, &unused);
+      }
+      z[j] = _mm512_inserti64x4(_mm512_castsi256_si512(q[0]), q[1], 1);
+    }
+    const __m512 dw = GatherScales(type, row, nb, g);
+    _mm512_store_ps(scale0, dw);
+    _mm512_store_ps(scale1, dw);
+  } else {
+    // Two super-blocks of 8 blocks each (the second may be absent).
+    DecodedK dec[2];
+    for (int h = 0; h < 2; ++h) {
+      const int64_t sb = 2 * g + h;
+      if (sb * 8 >= nb) {
+        std::memset(dec[h].q, 0, sizeof(dec[h].q));
+        continue;
+      }
+      DecodeK(type, row, sb, &dec[h]);
+      for (int j = 0; j < 8; ++j) {
+        const int k = 8 * h + j;
+        if (dec[h].group == 32) {
+          scale0[k] = scale1[k] = dec[h].scale[j];
+          min[k] = dec[h].min[j];
+        } else {
+          scale0[k] = dec[h].scale[2 * j];
+          scale1[k] = dec[h].scale[2 * j + 1];
+        }
+      }
+    }
+    for (int j = 0; j < 8; ++j) z[j] = _mm512_loadu_si512(dec[j / 4].q + 64 * (j % 4));
+  }
+  Transpose16x8(z, v);
+  // Starting values -128 * (sum of the quants) per lane; Q6_K keeps its two
+  // halves (dwords 0-3 and 4-7 of each block) apart.
   const __m512i ones = _mm512_set1_epi8(1);
-  __m512i sum = _mm512_setzero_si512();
+  __m512i sum0 = _mm512_setzero_si512(), sum1 = _mm512_setzero_si512();
   for (int s = 0; s < 8; ++s) {
     _mm512_store_si512(out + 64 * s, v[s]);
-    sum = _mm512_dpbusd_epi32(sum, ones, v[s]);
+    if (s < 4)
+      sum0 = _mm512_dpbusd_epi32(sum0, ones, v[s]);
+    else
+      sum1 = _mm512_dpbusd_epi32(sum1, ones, v[s]);
   }
-  _mm512_store_si512(out + 8 * 64, _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_slli_epi32(sum, 7)));
-  _mm512_store_ps(out + 9 * 64, dw);
+  if (kind != QKind::kSplit) {
+    sum0 = _mm512_add_epi32(sum0, sum1);
+    sum1 = _mm512_setzero_si512();
+  }
+  _mm512_store_si512(out + 8 * 64, _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_slli_epi32(sum0, 7)));
+  _mm512_store_si512(out + 9 * 64, _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_slli_epi32(sum1, 7)));
+  _mm512_store_ps(out + 10 * 64, _mm512_load_ps(scale0));
+  _mm512_store_ps(out + 11 * 64, _mm512_load_ps(scale1));
+  _mm512_store_ps(out + 12 * 64, _mm512_load_ps(min));
 }
 
 // NR packed weight rows (w + r * groups * kWGroupBytes) against one batch
-// row. Per (row, group): two chains of four vpdpbusd (exact integers), one
-// convert, one multiply, one FMA; the order depends only on cols.
-template <int NR>
+// row. Per (row, group): two chains of four vpdpbusd (exact integers; the
+// first covers values 0..15 of every block, the second 16..31), then one
+// convert and FMA (two for Q6_K's split scales) and, for Q4_K / Q5_K, one
+// FMA for the min term. The order depends only on cols.
+template <int NR, QKind kKind>
 inline void TileQ8A(const uint8_t* w, int64_t groups, const uint8_t* xq, float* y) {
   __m512 acc[NR];
   for (int r = 0; r < NR; ++r) acc[r] = _mm512_setzero_ps();
@@ -287,16 +340,36 @@ inline void TileQ8A(const uint8_t* w, int64_t groups, const uint8_t* xq, float* 
     for (int r = 0; r < NR; ++r) {
       const uint8_t* wg = w + (r * groups + g) * kWGroupBytes;
       __m512i s0 = _mm512_load_si512(wg + 8 * 64);
-      __m512i s1 = _mm512_setzero_si512();
-      for (int s = 0; s < 8; s += 2) {
+      __m512i s1 = _mm512_load_si512(wg + 9 * 64);
+      for (int s = 0; s < 4; ++s) {
         s0 = _mm512_dpbusd_epi32(s0, xv[s], _mm512_load_si512(wg + 64 * s));
-        s1 = _mm512_dpbusd_epi32(s1, xv[s + 1], _mm512_load_si512(wg + 64 * (s + 1)));
+        s1 = _mm512_dpbusd_epi32(s1, xv[s + 4], _mm512_load_si512(wg + 64 * (s + 4)));
       }
-      const __m512 scale = _mm512_mul_ps(_mm512_load_ps(wg + 9 * 64), dx);
-      acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(s0, s1)), scale, acc[r]);
+      const __m512 scale0 = _mm512_mul_ps(_mm512_load_ps(wg + 10 * 64), dx);
+      if constexpr (kKind == QKind::kSplit) {
+        const __m512 scale1 = _mm512_mul_ps(_mm512_load_ps(wg + 11 * 64), dx);
+        acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s0), scale0, acc[r]);
+        acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s1), scale1, acc[r]);
+      } else {
+        acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(s0, s1)), scale0, acc[r]);
+      }
+      if constexpr (kKind == QKind::kMin)
+        acc[r] = _mm512_fnmadd_ps(_mm512_load_ps(wg + 12 * 64), _mm512_load_ps(xg + 9 * 64), acc[r]);
     }
   }
   for (int r = 0; r < NR; ++r) y[r] = _mm512_reduce_add_ps(acc[r]);
+}
+
+template <QKind kKind>
+void RunTileQ8A(const uint8_t* wp, int nr, int64_t groups, const uint8_t* xq, int64_t xs,
+                int64_t batch, float* y, int64_t y_stride) {
+  const int64_t row_bytes = groups * kWGroupBytes;
+  for (int64_t b = 0; b < batch; ++b) {
+    float* yb = y + b * y_stride;
+    int r = 0;
+    for (; r + 4 <= nr; r += 4) TileQ8A<4, kKind>(wp + r * row_bytes, groups, xq + b * xs, yb + r);
+    for (; r < nr; ++r) TileQ8A<1, kKind>(wp + r * row_bytes, groups, xq + b * xs, yb + r);
+  }
 }
 
 // Packs the tile's rows once, then runs every batch row over them (batch row
@@ -318,12 +391,10 @@ void DotTileQ8AAvx512(TensorType type, const uint8_t* const* w, int nr, int64_t 
       PackWeightGroup(type, w[r], nb, g, wp + (r * groups + g) * kWGroupBytes);
   const auto* xq = static_cast<const uint8_t*>(xq_bytes);
   const int64_t xs = Q8ARowBytesAvx512(cols);
-  const int64_t row_bytes = groups * kWGroupBytes;
-  for (int64_t b = 0; b < batch; ++b) {
-    float* yb = y + b * y_stride;
-    int r = 0;
-    for (; r + 4 <= nr; r += 4) TileQ8A<4>(wp + r * row_bytes, groups, xq + b * xs, yb + r);
-    for (; r < nr; ++r) TileQ8A<1>(wp + r * row_bytes, groups, xq + b * xs, yb + r);
+  switch (KindOf(type)) {
+    case QKind::kPlain: return RunTileQ8A<QKind::kPlain>(wp, nr, groups, xq, xs, batch, y, y_stride);
+    case QKind::kMin: return RunTileQ8A<QKind::kMin>(wp, nr, groups, xq, xs, batch, y, y_stride);
+    case QKind::kSplit: return RunTileQ8A<QKind::kSplit>(wp, nr, groups, xq, xs, batch, y, y_stride);
   }
 }
 

@@ -94,11 +94,41 @@ inline void ScaleMinK4(int j, const uint8_t* q, uint8_t* sc, uint8_t* m) {
 }
 
 // Activations quantized to 8 bits in blocks of 32 (llama.cpp's Q8_0 but with
-// an F32 scale): x[i] ~= qs[i] * d, d = max|x| / 127, qs = round(x / d).
+// an F32 scale): x[i] ~= qs[i] * d, d = max|x| / 127, qs = round(x / d);
+// sd = d * (sum of qs), for the min term of Q4_K / Q5_K.
 struct BlockQ8A {
   float d;
+  float sd;
   int8_t qs[kQK];
 };
+
+// How a weight type's blocks of 32 enter the 8-bit-activation products:
+// value i = scale[i / 16] * q[i] - min, q signed 8-bit.
+enum class QKind {
+  kPlain,  // Q8_0, Q4_0: one scale, no min
+  kMin,    // Q4_K, Q5_K: one scale and a min per 32
+  kSplit,  // Q6_K: a scale per 16, no min
+};
+inline QKind KindOf(gguf::TensorType type) {
+  switch (type) {
+    case gguf::TensorType::kQ4_K:
+    case gguf::TensorType::kQ5_K: return QKind::kMin;
+    case gguf::TensorType::kQ6_K: return QKind::kSplit;
+    default: return QKind::kPlain;
+  }
+}
+
+// One block of 32 weights decoded for the 8-bit-activation kernels. scale
+// and min are the float products ggml's dequantization forms, so each real
+// value scale * q - min differs from the dequantized float only by that
+// float's own rounding.
+struct WeightBlock32 {
+  int8_t q[kQK];
+  float scale[2];  // for values 0..15 and 16..31
+  float min;
+};
+// Block k (of 32 values) of a Q8_0 / Q4_0 / Q4_K / Q5_K / Q6_K row; scalar.
+void DecodeWeightBlock32(gguf::TensorType type, const uint8_t* row, int64_t k, WeightBlock32* out);
 
 // Bytes of `nb` BlockQ8A, rounded up to a multiple of 64.
 inline int64_t BlockQ8ARowBytes(int64_t cols) {
@@ -126,7 +156,7 @@ struct KernelTable {
   // `out`. The rounding is BlockQ8A's on every ISA; the byte layout is the
   // ISA's own (BlockQ8A array for portable and AVX2).
   void (*quantize_q8a)(const float* x, int64_t n, void* out);
-  // As dot_tile, for Q8_0 / Q4_0 weight rows w[r] (raw blocks) against
+  // As dot_tile, for quantized weight rows w[r] (raw blocks) against
   // quantized activation rows xq + b * q8a_row_bytes(cols). Same order
   // guarantee.
   void (*dot_tile_q8a)(gguf::TensorType type, const uint8_t* const* w, int nr, int64_t cols,
