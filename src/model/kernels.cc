@@ -18,6 +18,8 @@
 // size, the tiling and the thread count: each dot's summation order depends
 // only on cols.
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <vector>
 
 #include "model/kernels_internal.h"
@@ -93,9 +95,17 @@ bool CpuSupports(Isa isa) {
 }
 
 Isa DetectIsa() {
-  static const Isa best = CpuSupports(Isa::kAvx512) ? Isa::kAvx512
-                          : CpuSupports(Isa::kAvx2) ? Isa::kAvx2
-                                                    : Isa::kPortable;
+  static const Isa best = [] {
+    // STEER_ISA=portable|avx2|avx512 caps the choice (for comparisons); an
+    // unknown or unsupported value is ignored.
+    if (const char* env = std::getenv("STEER_ISA")) {
+      for (Isa isa : {Isa::kPortable, Isa::kAvx2, Isa::kAvx512})
+        if (std::strcmp(env, IsaName(isa)) == 0 && CpuSupports(isa)) return isa;
+    }
+    return CpuSupports(Isa::kAvx512) ? Isa::kAvx512
+           : CpuSupports(Isa::kAvx2) ? Isa::kAvx2
+                                     : Isa::kPortable;
+  }();
   return best;
 }
 

@@ -21,7 +21,9 @@ enum class Isa { kPortable, kAvx2, kAvx512 };
 const char* IsaName(Isa isa);
 // True if this CPU can run the kernels of `isa` (kPortable always).
 bool CpuSupports(Isa isa);
-// The best ISA this CPU supports (cached after the first call).
+// The best ISA this CPU supports, or the one named by the environment
+// variable STEER_ISA (portable, avx2, avx512) if the CPU supports it.
+// Cached after the first call.
 Isa DetectIsa();
 // True if this build has kernels for `type`.
 bool IsSupportedWeightType(gguf::TensorType type);
