@@ -146,23 +146,29 @@ inline __m256i DotI8(__m256i w, __m256i x) {
 // 0..15, lanes 4-7 values 16..31), scaled per lane and accumulated; the min
 // term of Q4_K / Q5_K is summed separately and subtracted at the end. The
 // order depends only on cols.
-template <int NR, int NB>
+template <int NR, int NB, QKind kKind>
 inline void TileQ8A(TensorType type, const uint8_t* const* w, int64_t nb, const uint8_t* xq,
                     int64_t x_stride, float* y, int64_t y_stride) {
   __m256 acc[NR][NB];
   float msum[NR][NB] = {};
   for (int r = 0; r < NR; ++r)
     for (int b = 0; b < NB; ++b) acc[r][b] = _mm256_setzero_ps();
-  BlockReader readers[NR];
-  for (int r = 0; r < NR; ++r) readers[r].Reset(type, w[r]);
+  BlockReader readers[kKind == QKind::kPlain ? 1 : NR];
+  if constexpr (kKind != QKind::kPlain)
+    for (int r = 0; r < NR; ++r) readers[r].Reset(type, w[r]);
   for (int64_t i = 0; i < nb; ++i) {
     __m256i wq[NR];
     __m256 ws[NR];
     float mn[NR];
     for (int r = 0; r < NR; ++r) {
       float s0, s1;
-      wq[r] = readers[r].Block(i, &s0, &s1, &mn[r]);
-      ws[r] = _mm256_set_m128(_mm_set1_ps(s1), _mm_set1_ps(s0));
+      if constexpr (kKind == QKind::kPlain) {
+        wq[r] = WeightQuants(type, w[r], i, &s0);
+        ws[r] = _mm256_set1_ps(s0);
+      } else {
+        wq[r] = readers[r].Block(i, &s0, &s1, &mn[r]);
+        ws[r] = _mm256_set_m128(_mm_set1_ps(s1), _mm_set1_ps(s0));
+      }
     }
     for (int b = 0; b < NB; ++b) {
       const BlockQ8A& xb = reinterpret_cast<const BlockQ8A*>(xq + b * x_stride)[i];
@@ -171,7 +177,7 @@ inline void TileQ8A(TensorType type, const uint8_t* const* w, int64_t nb, const 
       for (int r = 0; r < NR; ++r) {
         acc[r][b] = _mm256_fmadd_ps(_mm256_mul_ps(ws[r], dx), _mm256_cvtepi32_ps(DotI8(wq[r], xv)),
                                     acc[r][b]);
-        msum[r][b] += mn[r] * xb.sd;
+        if constexpr (kKind == QKind::kMin) msum[r][b] += mn[r] * xb.sd;
       }
     }
   }
@@ -179,21 +185,32 @@ inline void TileQ8A(TensorType type, const uint8_t* const* w, int64_t nb, const 
     for (int b = 0; b < NB; ++b) y[b * y_stride + r] = HSum256(acc[r][b]) - msum[r][b];
 }
 
-void DotTileQ8AAvx2(TensorType type, const uint8_t* const* w, int nr, int64_t cols,
-                    const void* xq_bytes, int64_t batch, float* y, int64_t y_stride) {
+template <QKind kKind>
+void RunTileQ8A(TensorType type, const uint8_t* const* w, int nr, int64_t cols, const uint8_t* xq,
+                int64_t batch, float* y, int64_t y_stride) {
   const int64_t nb = cols / kQK;
   const int64_t xs = BlockQ8ARowBytes(cols);
-  const auto* xq = static_cast<const uint8_t*>(xq_bytes);
   auto rows = [&](auto nb_tag, int64_t b) {
     constexpr int kNB = decltype(nb_tag)::value;
     int r = 0;
     for (; r + 4 <= nr; r += 4)
-      TileQ8A<4, kNB>(type, w + r, nb, xq + b * xs, xs, y + b * y_stride + r, y_stride);
-    for (; r < nr; ++r) TileQ8A<1, kNB>(type, w + r, nb, xq + b * xs, xs, y + b * y_stride + r, y_stride);
+      TileQ8A<4, kNB, kKind>(type, w + r, nb, xq + b * xs, xs, y + b * y_stride + r, y_stride);
+    for (; r < nr; ++r)
+      TileQ8A<1, kNB, kKind>(type, w + r, nb, xq + b * xs, xs, y + b * y_stride + r, y_stride);
   };
   int64_t b = 0;
   for (; b + 2 <= batch; b += 2) rows(std::integral_constant<int, 2>(), b);
   for (; b < batch; ++b) rows(std::integral_constant<int, 1>(), b);
+}
+
+void DotTileQ8AAvx2(TensorType type, const uint8_t* const* w, int nr, int64_t cols,
+                    const void* xq_bytes, int64_t batch, float* y, int64_t y_stride) {
+  const auto* xq = static_cast<const uint8_t*>(xq_bytes);
+  switch (KindOf(type)) {
+    case QKind::kPlain: return RunTileQ8A<QKind::kPlain>(type, w, nr, cols, xq, batch, y, y_stride);
+    case QKind::kMin: return RunTileQ8A<QKind::kMin>(type, w, nr, cols, xq, batch, y, y_stride);
+    case QKind::kSplit: return RunTileQ8A<QKind::kSplit>(type, w, nr, cols, xq, batch, y, y_stride);
+  }
 }
 
 }  // namespace
