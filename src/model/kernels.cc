@@ -6,7 +6,8 @@
 // tile is dequantized once into a per-thread scratch buffer and then dotted
 // with every batch row, so each weight byte is read from memory once per
 // call whatever the batch size, and each batch row is streamed once per
-// tile. F32 weights are used in place.
+// tile. F32 weights are used in place; at batch <= 2, F16, BF16 and Q8_0
+// rows are converted in registers instead (same results).
 //
 // MatMulQ8 (8-bit activations, quantized weights): the batch is quantized
 // once per call (into the ISA's own layout), then each tile's weight blocks
@@ -34,6 +35,10 @@ using gguf::TensorType;
 using internal::KernelTable;
 
 using internal::kMaxTileRows;
+
+// Up to this batch size, types the ISA converts in registers skip the
+// scratch copy (each batch row then converts the weights again).
+constexpr int64_t kMaxRawBatch = 2;
 
 // Rows per tile: a multiple of 4 in [4, kMaxTileRows] whose F32 copy fits
 // in ~32 KiB.
@@ -167,6 +172,11 @@ void MatMul(TensorType type, const void* w, int64_t rows, int64_t cols, const fl
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t r0 = t * tile_rows;
       const int nr = static_cast<int>(std::min<int64_t>(tile_rows, rows - r0));
+      if (batch <= kMaxRawBatch && k.dot_tile_raw != nullptr) {
+        const uint8_t* raw[kMaxTileRows];
+        for (int i = 0; i < nr; ++i) raw[i] = wbytes + static_cast<size_t>(r0 + i) * row_bytes;
+        if (k.dot_tile_raw(type, raw, nr, cols, x, batch, y + r0, rows)) continue;
+      }
       const float* wr[kMaxTileRows];
       for (int i = 0; i < nr; ++i) {
         const uint8_t* src = wbytes + static_cast<size_t>(r0 + i) * row_bytes;

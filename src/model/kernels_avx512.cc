@@ -90,17 +90,52 @@ void DequantizeRowAvx512(TensorType type, const void* src, float* dst, int64_t n
   }
 }
 
-// NR weight rows x NB batch rows, one 16-lane accumulator per dot; the tail
-// (cols % 16) is added after the lane sum. Fixed order per dot (see header).
-template <int NR, int NB>
-inline void Tile(const float* const* w, int64_t cols, const float* x, float* y, int64_t y_stride) {
+// Row sources for Tile: Load(r, i) gives values i..i+15 of row r as
+// floats, At(r, j) one value. Raw rows (F16, BF16, Q8_0) convert in registers
+// exactly as dequantize_row does, so a tile gives bit-identical results from
+// raw or from dequantized rows.
+struct F32Rows {
+  const float* const* w;
+  __m512 Load(int r, int64_t i) const { return _mm512_loadu_ps(w[r] + i); }
+  float At(int r, int64_t j) const { return w[r][j]; }
+};
+struct F16Rows {
+  const uint8_t* const* w;
+  __m512 Load(int r, int64_t i) const {
+    const auto* h = reinterpret_cast<const uint16_t*>(w[r]);
+    return _mm512_cvtph_ps(LoadU256(h + i));
+  }
+  float At(int r, int64_t j) const { return HalfToFloat(reinterpret_cast<const uint16_t*>(w[r])[j]); }
+};
+struct BF16Rows {
+  const uint8_t* const* w;
+  __m512 Load(int r, int64_t i) const {
+    const auto* h = reinterpret_cast<const uint16_t*>(w[r]);
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(LoadU256(h + i)), 16));
+  }
+  float At(int r, int64_t j) const { return Bf16ToFp32(reinterpret_cast<const uint16_t*>(w[r])[j]); }
+};
+struct Q8_0Rows {  // cols is a multiple of 32, so At is never needed
+  const uint8_t* const* w;
+  __m512 Load(int r, int64_t i) const {
+    const auto* b = reinterpret_cast<const BlockQ8_0*>(w[r]) + i / kQK;
+    return _mm512_mul_ps(I8ToPs(b->qs + i % kQK), _mm512_set1_ps(HalfToFloat(b->d)));
+  }
+  float At(int, int64_t) const { return 0.0f; }
+};
+
+// NR weight rows (rows r0..) x NB batch rows, one 16-lane accumulator per
+// dot; the tail (cols % 16) is added after the lane sum. Fixed order per dot
+// (see KernelTable::dot_tile).
+template <int NR, int NB, class Rows>
+inline void Tile(const Rows& rows, int r0, int64_t cols, const float* x, float* y, int64_t y_stride) {
   __m512 acc[NR][NB];
   for (int r = 0; r < NR; ++r)
     for (int b = 0; b < NB; ++b) acc[r][b] = _mm512_setzero_ps();
   int64_t i = 0;
   for (; i + 16 <= cols; i += 16) {
     __m512 wv[NR];
-    for (int r = 0; r < NR; ++r) wv[r] = _mm512_loadu_ps(w[r] + i);
+    for (int r = 0; r < NR; ++r) wv[r] = rows.Load(r0 + r, i);
     for (int b = 0; b < NB; ++b) {
       const __m512 xv = _mm512_loadu_ps(x + b * cols + i);
       for (int r = 0; r < NR; ++r) acc[r][b] = _mm512_fmadd_ps(wv[r], xv, acc[r][b]);
@@ -109,26 +144,42 @@ inline void Tile(const float* const* w, int64_t cols, const float* x, float* y, 
   for (int r = 0; r < NR; ++r) {
     for (int b = 0; b < NB; ++b) {
       float s = _mm512_reduce_add_ps(acc[r][b]);
-      for (int64_t j = i; j < cols; ++j) s += w[r][j] * x[b * cols + j];
+      for (int64_t j = i; j < cols; ++j) s += rows.At(r0 + r, j) * x[b * cols + j];
       y[b * y_stride + r] = s;
     }
   }
 }
 
 // Batch rows in fours; within those, weight rows in fours.
-template <int NB>
-inline void RowsTile(const float* const* w, int nr, int64_t cols, const float* x, float* y,
+template <int NB, class Rows>
+inline void RowsTile(const Rows& rows, int nr, int64_t cols, const float* x, float* y,
                      int64_t y_stride) {
   int r = 0;
-  for (; r + 4 <= nr; r += 4) Tile<4, NB>(w + r, cols, x, y + r, y_stride);
-  for (; r < nr; ++r) Tile<1, NB>(w + r, cols, x, y + r, y_stride);
+  for (; r + 4 <= nr; r += 4) Tile<4, NB>(rows, r, cols, x, y + r, y_stride);
+  for (; r < nr; ++r) Tile<1, NB>(rows, r, cols, x, y + r, y_stride);
+}
+
+template <class Rows>
+void RunTile(const Rows& rows, int nr, int64_t cols, const float* x, int64_t batch, float* y,
+             int64_t y_stride) {
+  int64_t b = 0;
+  for (; b + 4 <= batch; b += 4) RowsTile<4>(rows, nr, cols, x + b * cols, y + b * y_stride, y_stride);
+  for (; b < batch; ++b) RowsTile<1>(rows, nr, cols, x + b * cols, y + b * y_stride, y_stride);
 }
 
 void DotTileAvx512(const float* const* w, int nr, int64_t cols, const float* x, int64_t batch,
-                   float* y, int64_t y_stride) {
-  int64_t b = 0;
-  for (; b + 4 <= batch; b += 4) RowsTile<4>(w, nr, cols, x + b * cols, y + b * y_stride, y_stride);
-  for (; b < batch; ++b) RowsTile<1>(w, nr, cols, x + b * cols, y + b * y_stride, y_stride);
+                 float* y, int64_t y_stride) {
+  RunTile(F32Rows{w}, nr, cols, x, batch, y, y_stride);
+}
+
+bool DotTileRawAvx512(TensorType type, const uint8_t* const* w, int nr, int64_t cols, const float* x,
+                    int64_t batch, float* y, int64_t y_stride) {
+  switch (type) {
+    case TensorType::kF16: RunTile(F16Rows{w}, nr, cols, x, batch, y, y_stride); return true;
+    case TensorType::kBF16: RunTile(BF16Rows{w}, nr, cols, x, batch, y, y_stride); return true;
+    case TensorType::kQ8_0: RunTile(Q8_0Rows{w}, nr, cols, x, batch, y, y_stride); return true;
+    default: return false;
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -401,7 +452,7 @@ void DotTileQ8AAvx512(TensorType type, const uint8_t* const* w, int nr, int64_t 
 }  // namespace
 
 const KernelTable& Avx512Kernels() {
-  static const KernelTable table = {DequantizeRowAvx512, DotTileAvx512, Q8ARowBytesAvx512,
+  static const KernelTable table = {DequantizeRowAvx512, DotTileAvx512, DotTileRawAvx512, Q8ARowBytesAvx512,
                                     QuantizeQ8AAvx512, DotTileQ8AAvx512};
   return table;
 }

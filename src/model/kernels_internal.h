@@ -149,6 +149,11 @@ struct KernelTable {
   // product gives bit-identical results however it is tiled.
   void (*dot_tile)(const float* const* w, int nr, int64_t cols, const float* x,
                    int64_t batch, float* y, int64_t y_stride);
+  // As dot_tile on raw rows of `type`, converting in registers; returns
+  // false (doing nothing) for types it does not handle. Results are
+  // bit-identical to dequantize_row + dot_tile. May be null.
+  bool (*dot_tile_raw)(gguf::TensorType type, const uint8_t* const* w, int nr, int64_t cols,
+                       const float* x, int64_t batch, float* y, int64_t y_stride);
   // Bytes of one quantized activation row of `cols` values (a multiple of
   // 64, so rows stay cache-line aligned in a 64-byte-aligned buffer).
   int64_t (*q8a_row_bytes)(int64_t cols);
