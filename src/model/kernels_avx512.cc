@@ -185,18 +185,19 @@ bool DotTileRawAvx512(TensorType type, const uint8_t* const* w, int nr, int64_t 
 // ---------------------------------------------------------------------------
 // 8-bit activations with VNNI, blocks transposed across lanes.
 //
-// Blocks are handled in groups of 16. Within a group, lane k (a dword) of
-// vector V_s (s < 8) holds quants 4s..4s+3 of block k, so eight vpdpbusd
-// leave the complete integer dot of block k in lane k, and one convert and
-// one FMA per 16 blocks apply the scales dw_k * dx_k. vpdpbusd multiplies
-// unsigned by signed bytes: activations are stored offset by 128 (x ^ 0x80)
-// and each weight block's accumulator starts at -128 * sum(w), so the lane
-// holds exactly sum w * x. A short last group is zero-filled (dw = dx = 0).
+// Blocks of 32 are handled in groups of 16. Within a group, lane k (a
+// dword) of vector V_s (s < 8) holds quants 4s..4s+3 of block k, so eight
+// vpdpbusd leave the complete integer dot of block k in lane k, and one
+// convert and one FMA per 16 blocks apply the scales dw_k * dx_k (Q6_K:
+// V_0..3 and V_4..7 are summed apart for its two scales per block; Q4_K /
+// Q5_K: one more FMA subtracts min_k * sd_k). vpdpbusd multiplies unsigned
+// by signed bytes: activations are stored offset by 128 (x ^ 0x80) and each
+// weight block's accumulator starts at -128 * sum(w), so the lane holds
+// exactly sum w * x. A short last group is zero-filled (scales 0).
 //
-// Per batch row, a group of the activations is 8 x 64 bytes of V_s plus 16
-// float dx (576 bytes). A weight row's group is transposed on the fly into a
-// per-thread buffer once per tile and reused for the whole batch: 8 x 64
-// bytes of V_s, the 16 int32 starting values, the 16 float dw (640 bytes).
+// The activations are packed once per call. A weight row's group is
+// transposed into a per-thread buffer once per tile and reused for the
+// whole batch. K-quant super-blocks are decoded first (kernels_x86.h).
 constexpr int kGroup = 16;
 // Activation group: V_s at 64 s, dx at 512, sd at 576.
 constexpr int64_t kXGroupBytes = 10 * 64;
