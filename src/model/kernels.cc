@@ -1,0 +1,233 @@
+// Public kernel API: ISA detection, dispatch, and the row-tiled matrix
+// products built on each ISA's KernelTable.
+//
+// MatMul (F32 activations): rows are processed in tiles of TileRows(cols)
+// rows (4..16, so that a tile's F32 copy is ~32 KiB and stays in L1). A
+// tile is dequantized once into a per-thread scratch buffer and then dotted
+// with every batch row, so each weight byte is read from memory once per
+// call whatever the batch size, and each batch row is streamed once per
+// tile. F32 weights are used in place; at batch <= 2, F16, BF16 and Q8_0
+// rows are converted in registers instead (same results).
+//
+// MatMulQ8 (8-bit activations, quantized weights): the batch is quantized
+// once per call (into the ISA's own layout), then each tile's weight blocks
+// are dotted with it in integers; the AVX-512 path first transposes a
+// tile's blocks across VNNI lanes (kernels_avx512.cc), reused for the whole
+// batch. No dequantized F32 copy is made.
+//
+// Both paths give the same result for a (row, batch row) whatever the batch
+// size, the tiling and the thread count: each dot's summation order depends
+// only on cols.
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "model/kernels_internal.h"
+#include "steer/model/kernels.h"
+#include "steer/util/check.h"
+#include "steer/util/thread_pool.h"
+
+namespace steer::model {
+namespace {
+
+using gguf::TensorType;
+using internal::KernelTable;
+
+using internal::kMaxTileRows;
+
+// Up to this batch size, types the ISA converts in registers skip the
+// scratch copy (each batch row then converts the weights again).
+constexpr int64_t kMaxRawBatch = 2;
+
+// Rows per tile: a multiple of 4 in [4, kMaxTileRows] whose F32 copy fits
+// in ~32 KiB.
+int64_t TileRows(int64_t cols) {
+  const int64_t fit = 32768 / (4 * std::max<int64_t>(cols, 1)) / 4 * 4;
+  return std::clamp<int64_t>(fit, 4, kMaxTileRows);
+}
+
+const KernelTable& Kernels(Isa isa) {
+  STEER_CHECK_MSG(CpuSupports(isa), "kernel ISA not supported by this CPU");
+  switch (isa) {
+    case Isa::kAvx512: return internal::Avx512Kernels();
+    case Isa::kAvx2: return internal::Avx2Kernels();
+    case Isa::kPortable: break;
+  }
+  return internal::PortableKernels();
+}
+
+void CheckShape(TensorType type, int64_t cols) {
+  STEER_CHECK_MSG(IsSupportedWeightType(type), "unsupported weight type");
+  STEER_CHECK(cols >= 0 && cols % gguf::GetTensorTypeInfo(type).block_size == 0);
+}
+
+// Runs fn(tile_begin, tile_end) over [0, tiles), on `pool` if given.
+template <class Fn>
+void ForTiles(int64_t tiles, ThreadPool* pool, const Fn& fn) {
+  if (pool == nullptr || pool->num_threads() == 1) {
+    fn(0, tiles);
+    return;
+  }
+  pool->ParallelFor(static_cast<size_t>(tiles), [&](size_t b, size_t e, int) {
+    fn(static_cast<int64_t>(b), static_cast<int64_t>(e));
+  });
+}
+
+}  // namespace
+
+const char* IsaName(Isa isa) {
+  switch (isa) {
+    case Isa::kPortable: return "portable";
+    case Isa::kAvx2: return "avx2";
+    case Isa::kAvx512: return "avx512";
+  }
+  return "unknown";
+}
+
+bool CpuSupports(Isa isa) {
+  switch (isa) {
+    case Isa::kPortable: return true;
+    case Isa::kAvx2:
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+             __builtin_cpu_supports("f16c");
+    case Isa::kAvx512:
+      return CpuSupports(Isa::kAvx2) && __builtin_cpu_supports("avx512f") &&
+             __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+             __builtin_cpu_supports("avx512vnni");
+  }
+  return false;
+}
+
+Isa DetectIsa() {
+  static const Isa best = [] {
+    // STEER_ISA=portable|avx2|avx512 caps the choice (for comparisons); an
+    // unknown or unsupported value is ignored.
+    if (const char* env = std::getenv("STEER_ISA")) {
+      for (Isa isa : {Isa::kPortable, Isa::kAvx2, Isa::kAvx512})
+        if (std::strcmp(env, IsaName(isa)) == 0 && CpuSupports(isa)) return isa;
+    }
+    return CpuSupports(Isa::kAvx512) ? Isa::kAvx512
+           : CpuSupports(Isa::kAvx2) ? Isa::kAvx2
+                                     : Isa::kPortable;
+  }();
+  return best;
+}
+
+bool IsSupportedWeightType(TensorType type) {
+  switch (type) {
+    case TensorType::kF32:
+    case TensorType::kF16:
+    case TensorType::kBF16:
+    case TensorType::kQ8_0:
+    case TensorType::kQ4_0:
+    case TensorType::kQ4_K:
+    case TensorType::kQ5_K:
+    case TensorType::kQ6_K:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool HasQ8ActivationKernel(TensorType type) {
+  switch (type) {
+    case TensorType::kQ8_0:
+    case TensorType::kQ4_0:
+    case TensorType::kQ4_K:
+    case TensorType::kQ5_K:
+    case TensorType::kQ6_K:
+      return true;
+    default:
+      return false;
+  }
+}
+
+void DequantizeRow(TensorType type, const void* src, float* dst, int64_t n, Isa isa) {
+  CheckShape(type, n);
+  Kernels(isa).dequantize_row(type, src, dst, n);
+}
+
+float DotRow(TensorType type, const void* w, const float* x, int64_t n, Isa isa) {
+  float y;
+  MatMul(type, w, 1, n, x, 1, &y, nullptr, isa);
+  return y;
+}
+
+void MatMul(TensorType type, const void* w, int64_t rows, int64_t cols, const float* x,
+            int64_t batch, float* y, ThreadPool* pool, Isa isa) {
+  CheckShape(type, cols);
+  STEER_CHECK(rows >= 0 && batch >= 0);
+  if (rows == 0 || batch == 0) return;
+  const KernelTable& k = Kernels(isa);
+  const auto* wbytes = static_cast<const uint8_t*>(w);
+  const size_t row_bytes = gguf::RowBytes(type, cols);
+  const int64_t tile_rows = TileRows(cols);
+  const int64_t tiles = (rows + tile_rows - 1) / tile_rows;
+  ForTiles(tiles, pool, [&](int64_t t0, int64_t t1) {
+    // Grows to tile_rows * cols once per thread; never shrinks.
+    thread_local std::vector<float> scratch;
+    if (type != TensorType::kF32 && scratch.size() < static_cast<size_t>(tile_rows * cols))
+      scratch.resize(static_cast<size_t>(tile_rows * cols));
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t r0 = t * tile_rows;
+      const int nr = static_cast<int>(std::min<int64_t>(tile_rows, rows - r0));
+      if (batch <= kMaxRawBatch && k.dot_tile_raw != nullptr) {
+        const uint8_t* raw[kMaxTileRows];
+        for (int i = 0; i < nr; ++i) raw[i] = wbytes + static_cast<size_t>(r0 + i) * row_bytes;
+        if (k.dot_tile_raw(type, raw, nr, cols, x, batch, y + r0, rows)) continue;
+      }
+      const float* wr[kMaxTileRows];
+      for (int i = 0; i < nr; ++i) {
+        const uint8_t* src = wbytes + static_cast<size_t>(r0 + i) * row_bytes;
+        if (type == TensorType::kF32) {
+          wr[i] = reinterpret_cast<const float*>(src);
+        } else {
+          float* dst = scratch.data() + i * cols;
+          k.dequantize_row(type, src, dst, cols);
+          wr[i] = dst;
+        }
+      }
+      k.dot_tile(wr, nr, cols, x, batch, y + r0, rows);
+    }
+  });
+}
+
+void MatMulQ8(TensorType type, const void* w, int64_t rows, int64_t cols, const float* x,
+              int64_t batch, float* y, ThreadPool* pool, Isa isa) {
+  if (!HasQ8ActivationKernel(type)) {
+    MatMul(type, w, rows, cols, x, batch, y, pool, isa);
+    return;
+  }
+  CheckShape(type, cols);
+  STEER_CHECK(rows >= 0 && batch >= 0);
+  if (rows == 0 || batch == 0) return;
+  const KernelTable& k = Kernels(isa);
+  // The calling thread's quantized copy of x, 64-byte aligned; grows once,
+  // never shrinks.
+  struct alignas(64) CacheLine {
+    uint8_t bytes[64];
+  };
+  thread_local std::vector<CacheLine> xq;
+  const int64_t xq_row = k.q8a_row_bytes(cols);
+  if (static_cast<int64_t>(xq.size() * sizeof(CacheLine)) < batch * xq_row)
+    xq.resize(static_cast<size_t>(batch * xq_row) / sizeof(CacheLine));
+  auto* xq_bytes = reinterpret_cast<uint8_t*>(xq.data());
+  for (int64_t b = 0; b < batch; ++b) k.quantize_q8a(x + b * cols, cols, xq_bytes + b * xq_row);
+  const void* xqp = xq_bytes;
+  const auto* wbytes = static_cast<const uint8_t*>(w);
+  const size_t row_bytes = gguf::RowBytes(type, cols);
+  const int64_t tile_rows = TileRows(cols);
+  const int64_t tiles = (rows + tile_rows - 1) / tile_rows;
+  ForTiles(tiles, pool, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t r0 = t * tile_rows;
+      const int nr = static_cast<int>(std::min<int64_t>(tile_rows, rows - r0));
+      const uint8_t* wr[kMaxTileRows];
+      for (int i = 0; i < nr; ++i) wr[i] = wbytes + static_cast<size_t>(r0 + i) * row_bytes;
+      k.dot_tile_q8a(type, wr, nr, cols, xqp, batch, y + r0, rows);
+    }
+  });
+}
+
+}  // namespace steer::model
