@@ -219,7 +219,9 @@ Status Tokenizer::Build(VocabSpec spec) {
       if (fully_byte_level[i]) whole_words.emplace(bytes_[i], static_cast<TokenId>(i));
     }
   }
-  bpe_ = std::make_unique<BpeModel>(byte_tokens, merges, std::move(whole_words), unk_);
+  // A byte with no token is dropped, as llama.cpp and HF do (never the UNK
+  // token: several BPE vocabularies name <|endoftext|> as UNK).
+  bpe_ = std::make_unique<BpeModel>(byte_tokens, merges, std::move(whole_words), kNoToken);
   return {};
 }
 

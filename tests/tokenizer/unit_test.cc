@@ -13,6 +13,7 @@
 #include "steer/util/check.h"
 #include "steer/util/utf8.h"
 #include "tokenizer/bpe.h"
+#include "tokenizer/unicode.h"
 
 namespace steer::tokenizer {
 namespace {
@@ -210,20 +211,43 @@ std::string RandomText(std::mt19937& rng, size_t n_chars) {
   return s;
 }
 
+// Whether every byte of text has a token (BPE: its byte-level character;
+// SPM: <0xNN>). Some vocabularies lack bytes never seen in training (falcon
+// has no token for 0xF1); such bytes are dropped, so no round trip exists.
+bool Representable(const Tokenizer& t, std::string_view text) {
+  for (char c : text) {
+    uint8_t b = static_cast<uint8_t>(c);
+    std::string key;
+    if (t.kind() == VocabKind::kBpe) {
+      utf8::Append(ByteToCodepoint(b), &key);
+    } else {
+      char hex[8];
+      std::snprintf(hex, sizeof(hex), "<0x%02X>", b);
+      key = hex;
+    }
+    if (t.FindText(key) == kNoToken) return false;
+  }
+  return true;
+}
+
 class SharedVocab : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(SharedVocab, DecodeOfEncodeIsIdentity) {
   STEER_REQUIRE_SHARED(path, GetParam());
   const Tokenizer& t = Shared(path);
   std::mt19937 rng(42);
+  int checked = 0;
   for (int trial = 0; trial < 200; ++trial) {
     std::string text = RandomText(rng, rng() % 40);
+    if (!Representable(t, text)) continue;
+    ++checked;
     for (bool add_special : {false, true}) {
       auto ids = t.Encode(text, {.add_special = add_special, .parse_special = false});
       ASSERT_TRUE(ids.ok());
       ASSERT_EQ(t.Decode(*ids), text) << GetParam() << " trial " << trial;
     }
   }
+  EXPECT_GT(checked, 50);
 }
 
 TEST_P(SharedVocab, StreamDecoderEqualsDecodeAndHoldsPartialUtf8) {
@@ -232,6 +256,7 @@ TEST_P(SharedVocab, StreamDecoderEqualsDecodeAndHoldsPartialUtf8) {
   std::mt19937 rng(7);
   for (int trial = 0; trial < 50; ++trial) {
     std::string text = RandomText(rng, 30);
+    if (!Representable(t, text)) continue;
     auto ids = *t.Encode(text);
     StreamDecoder d(t);
     std::string streamed;
