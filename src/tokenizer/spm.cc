@@ -6,11 +6,31 @@
 #include "steer/util/utf8.h"
 
 namespace steer::tokenizer {
+namespace {
+
+constexpr std::string_view kSpace = "\xE2\x96\x81";  // "▁"
+
+// Whether s has a character other than "▁" directly followed by "▁".
+bool HasInnerSpace(std::string_view s) {
+  for (size_t k = s.find(kSpace, 1); k != std::string_view::npos; k = s.find(kSpace, k + 1)) {
+    if (k < 3 || s.substr(k - 3, 3) != kSpace) return true;
+  }
+  return false;
+}
+
+}  // namespace
 
 SpmModel::SpmModel(const std::unordered_map<std::string_view, TokenId>& text_to_id,
                    std::vector<float> scores, const TokenId (&byte_tokens)[256])
     : text_to_id_(text_to_id), scores_(std::move(scores)) {
   std::copy(std::begin(byte_tokens), std::end(byte_tokens), byte_tokens_);
+  can_split_ = true;
+  for (const auto& [text, id] : text_to_id_) {
+    if (HasInnerSpace(text)) {
+      can_split_ = false;
+      break;
+    }
+  }
 }
 
 TokenId SpmModel::Lookup(std::string_view s) const {
@@ -19,6 +39,20 @@ TokenId SpmModel::Lookup(std::string_view s) const {
 }
 
 void SpmModel::Encode(std::string_view text, std::vector<TokenId>* out) const {
+  if (!can_split_) {
+    EncodeSegment(text, out);
+    return;
+  }
+  size_t begin = 0;
+  for (size_t k = text.find(kSpace, 1); k != std::string_view::npos; k = text.find(kSpace, k + 1)) {
+    if (k >= 3 && text.substr(k - 3, 3) == kSpace) continue;  // inside a run of "▁"
+    EncodeSegment(text.substr(begin, k - begin), out);
+    begin = k;
+  }
+  EncodeSegment(text.substr(begin), out);
+}
+
+void SpmModel::EncodeSegment(std::string_view text, std::vector<TokenId>* out) const {
   struct Symbol {
     int prev;
     int next;

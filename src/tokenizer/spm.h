@@ -27,12 +27,27 @@ class SpmModel {
   // O(n log n) in the number of characters.
   void Encode(std::string_view escaped, std::vector<TokenId>* out) const;
 
+  // Whether Encode splits the text before every "▁" that follows another
+  // character (see can_split_).
+  bool splits() const { return can_split_; }
+  // Encode without the split: the oracle for the agreement test.
+  void EncodeWhole(std::string_view escaped, std::vector<TokenId>* out) const {
+    EncodeSegment(escaped, out);
+  }
+
  private:
   TokenId Lookup(std::string_view s) const;
+  void EncodeSegment(std::string_view text, std::vector<TokenId>* out) const;
 
   const std::unordered_map<std::string_view, TokenId>& text_to_id_;
   std::vector<float> scores_;
   TokenId byte_tokens_[256];
+  // True when no token contains a character other than "▁" followed by
+  // "▁". Then no merge can join a symbol ending in such a character with one
+  // starting with "▁", so the segments between those boundaries merge
+  // independently and give the same result as the whole text (much faster:
+  // small heaps that stay in cache).
+  bool can_split_ = false;
 };
 
 }  // namespace steer::tokenizer

@@ -12,7 +12,9 @@
 #include "steer/tokenizer/tokenizer.h"
 #include "steer/util/check.h"
 #include "steer/util/utf8.h"
+#include "steer/gguf/gguf.h"
 #include "tokenizer/bpe.h"
+#include "tokenizer/spm.h"
 #include "tokenizer/unicode.h"
 
 namespace steer::tokenizer {
@@ -283,6 +285,43 @@ TEST_P(SharedVocab, TokenBytesAgreesWithSingleTokenDecode) {
     ASSERT_EQ(single, bytes) << "token " << id;
     // Normal tokens encode back to themselves when their bytes are valid text
     // and the encoder would not re-split them.
+  }
+}
+
+// The split SPM encoder (segments at "▁" boundaries) agrees with merging the
+// whole text at once, on the llama vocabulary.
+TEST(SpmModel, SplitAgreesWithWholeText) {
+  STEER_REQUIRE_SHARED(path, "vocab/ggml-vocab-llama-spm.gguf");
+  auto file = gguf::File::Open(path);
+  ASSERT_TRUE(file.ok());
+  std::vector<std::string> texts;
+  std::vector<float> scores;
+  for (const auto& v : (*file)->Find("tokenizer.ggml.tokens")->elements()) texts.push_back(*v.GetString());
+  for (const auto& v : (*file)->Find("tokenizer.ggml.scores")->elements()) {
+    double d;
+    ASSERT_TRUE(v.GetFloat(&d));
+    scores.push_back(static_cast<float>(d));
+  }
+  std::unordered_map<std::string_view, TokenId> map;
+  for (size_t i = 0; i < texts.size(); ++i) map[texts[i]] = static_cast<TokenId>(i);
+  TokenId bytes[256];
+  for (int b = 0; b < 256; ++b) bytes[b] = 3 + b;  // <0x00> is id 3 in llama
+  SpmModel model(map, scores, bytes);
+  ASSERT_TRUE(model.splits());
+  std::mt19937 rng(99);
+  for (int trial = 0; trial < 300; ++trial) {
+    std::string raw = RandomText(rng, rng() % 60), escaped = "\xE2\x96\x81";
+    for (char c : raw) {
+      if (c == ' ') {
+        escaped += "\xE2\x96\x81";
+      } else {
+        escaped += c;
+      }
+    }
+    std::vector<TokenId> split, whole;
+    model.Encode(escaped, &split);
+    model.EncodeWhole(escaped, &whole);
+    ASSERT_EQ(split, whole) << "trial " << trial;
   }
 }
 
