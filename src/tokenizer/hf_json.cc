@@ -107,6 +107,8 @@ Result<json> Parse(std::string_view text, const std::string& location) {
   } catch (const json::parse_error& e) {
     return MakeError(ErrorCode::kInvalidInput, std::string("invalid JSON: ") + e.what(),
                      location + ": byte offset " + std::to_string(e.byte));
+  } catch (const json::exception& e) {  // e.g. a number out of range
+    return MakeError(ErrorCode::kInvalidInput, std::string("invalid JSON: ") + e.what(), location);
   }
 }
 
@@ -261,7 +263,14 @@ Result<std::unique_ptr<Tokenizer>> Tokenizer::FromHfJsonText(std::string_view te
     STEER_ASSIGN_OR_RETURN(config, Parse(config_text, location + " (tokenizer_config.json)"));
     if (!config.is_object()) config = json::object();
   }
-  return Convert(j, config, location);
+  // The accessors throw on a wrongly typed field ("ignore_merges": "yes");
+  // that is bad input, reported as an error.
+  try {
+    return Convert(j, config, location);
+  } catch (const json::exception& e) {
+    return MakeError(ErrorCode::kInvalidInput, std::string("malformed tokenizer.json: ") + e.what(),
+                     location);
+  }
 }
 
 Result<std::unique_ptr<Tokenizer>> Tokenizer::FromHfJson(const std::string& path) {
