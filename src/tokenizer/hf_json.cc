@@ -129,8 +129,7 @@ Result<std::unique_ptr<Tokenizer>> Convert(const json& j, const json& config,
     return Bad("no vocab object", "/model/vocab", loc);
   }
   const json& normalizer = j.contains("normalizer") ? j["normalizer"] : json();
-  // NFC is accepted but not applied: the text is assumed to be in NFC already
-  // (see the module notes); any other normalizer is refused.
+  // NFC is applied to each text fragment; any other normalizer is refused.
   if (!normalizer.is_null() && TypeOf(normalizer) != "NFC") {
     return Unsupported("normalizer '" + TypeOf(normalizer) + "' is not supported", "/normalizer",
                        loc);
@@ -140,6 +139,7 @@ Result<std::unique_ptr<Tokenizer>> Convert(const json& j, const json& config,
   spec.kind = VocabKind::kBpe;
   spec.location = loc;
   spec.ignore_merges = model.value("ignore_merges", false);
+  spec.normalize_nfc = TypeOf(normalizer) == "NFC";
   const json& pre = j.contains("pre_tokenizer") ? j["pre_tokenizer"] : json();
   STEER_ASSIGN_OR_RETURN(spec.pre, RecognizePreTokenizer(pre, loc));
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "steer/tokenizer/normalize.h"
 #include "steer/util/check.h"
 #include "steer/util/utf8.h"
 #include "tokenizer/bpe.h"
@@ -124,6 +125,7 @@ Status Tokenizer::Build(VocabSpec spec) {
   add_bos_ = spec.add_bos;
   add_eos_ = spec.add_eos;
   add_space_prefix_ = spec.kind == VocabKind::kSpm && spec.add_space_prefix;
+  normalize_nfc_ = spec.normalize_nfc;
 
   text_to_id_.reserve(n);
   for (size_t i = 0; i < n; ++i) text_to_id_[texts_[i]] = static_cast<TokenId>(i);  // last wins
@@ -294,8 +296,13 @@ Result<std::vector<TokenId>> Tokenizer::Encode(std::string_view text, EncodeOpti
       out.push_back(f.token);
       prev_special = true;
     } else {
-      EncodeFragment(text.substr(f.begin, f.end - f.begin), prev_special && add_space_prefix_,
-                     &out);
+      std::string_view fragment = text.substr(f.begin, f.end - f.begin);
+      bool prefix = prev_special && add_space_prefix_;
+      if (normalize_nfc_ && !IsNfcQuick(fragment)) {
+        EncodeFragment(NormalizeNfc(fragment), prefix, &out);
+      } else {
+        EncodeFragment(fragment, prefix, &out);
+      }
       prev_special = false;
     }
   }

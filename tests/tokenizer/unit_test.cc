@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "shared_data.h"
+#include "steer/tokenizer/normalize.h"
 #include "steer/tokenizer/tokenizer.h"
 #include "steer/util/check.h"
 #include "steer/util/utf8.h"
@@ -246,7 +247,8 @@ TEST_P(SharedVocab, DecodeOfEncodeIsIdentity) {
     for (bool add_special : {false, true}) {
       auto ids = t.Encode(text, {.add_special = add_special, .parse_special = false});
       ASSERT_TRUE(ids.ok());
-      ASSERT_EQ(t.Decode(*ids), text) << GetParam() << " trial " << trial;
+      std::string want = t.normalizes_nfc() ? NormalizeNfc(text) : text;
+      ASSERT_EQ(t.Decode(*ids), want) << GetParam() << " trial " << trial;
     }
   }
   EXPECT_GT(checked, 50);
@@ -326,6 +328,26 @@ TEST(SpmModel, SplitAgreesWithWholeText) {
 }
 
 INSTANTIATE_TEST_SUITE_P(All, SharedVocab, ::testing::ValuesIn(kVocabFiles));
+
+}  // namespace
+}  // namespace steer::tokenizer
+
+namespace steer::tokenizer {
+namespace {
+
+// Qwen3's tokenizer.json declares an NFC normalizer: decomposed input
+// tokenizes like its composed form. Llama 3's has none: it does not.
+TEST(HfJson, NfcNormalizerIsApplied) {
+  STEER_REQUIRE_SHARED(qwen, "vocab/hf/qwen3/tokenizer.json");
+  STEER_REQUIRE_SHARED(llama, "vocab/hf/llama3/tokenizer.json");
+  const std::string composed = "caf\xC3\xA9", decomposed = "cafe\xCC\x81";
+  const Tokenizer& q = Shared(qwen);
+  EXPECT_TRUE(q.normalizes_nfc());
+  EXPECT_EQ(*q.Encode(decomposed), *q.Encode(composed));
+  const Tokenizer& l = Shared(llama);
+  EXPECT_FALSE(l.normalizes_nfc());
+  EXPECT_NE(*l.Encode(decomposed), *l.Encode(composed));
+}
 
 }  // namespace
 }  // namespace steer::tokenizer
