@@ -12,6 +12,7 @@
 #include "steer/tokenizer/normalize.h"
 #include "steer/tokenizer/tokenizer.h"
 #include "steer/util/check.h"
+#include "steer/util/file.h"
 #include "steer/util/utf8.h"
 #include "steer/gguf/gguf.h"
 #include "tokenizer/bpe.h"
@@ -347,6 +348,62 @@ TEST(HfJson, NfcNormalizerIsApplied) {
   const Tokenizer& l = Shared(llama);
   EXPECT_FALSE(l.normalizes_nfc());
   EXPECT_NE(*l.Encode(decomposed), *l.Encode(composed));
+}
+
+}  // namespace
+}  // namespace steer::tokenizer
+
+namespace steer::tokenizer {
+namespace {
+
+// GGUF metadata errors name the key.
+Result<std::unique_ptr<Tokenizer>> FromWriter(const gguf::Writer& w) {
+  auto file = gguf::File::FromBytes(w.Serialize());
+  STEER_CHECK(file.ok());
+  return Tokenizer::FromGguf(**file);
+}
+
+TEST(Gguf, ErrorsNameTheKey) {
+  gguf::Writer w;
+  w.Set("tokenizer.ggml.model", gguf::Value::String("llama"));
+  auto r = FromWriter(w);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().ToString().find("tokenizer.ggml.tokens"), std::string::npos);
+
+  w.Set("tokenizer.ggml.tokens", gguf::Value::StringArray({"<unk>", "<s>", "</s>", "a"}));
+  w.Set("tokenizer.ggml.scores", gguf::Value::F32Array({0, 0}));
+  r = FromWriter(w);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().ToString().find("tokenizer.ggml.scores"), std::string::npos);
+
+  w.Set("tokenizer.ggml.scores", gguf::Value::F32Array({0, 0, 0, -1}));
+  r = FromWriter(w);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ((*r)->bos(), 1);  // SPM defaults: BOS 1, EOS 2, adds BOS
+  EXPECT_TRUE((*r)->add_bos());
+
+  w.Set("tokenizer.ggml.model", gguf::Value::String("bert"));
+  r = FromWriter(w);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kUnsupported);
+  EXPECT_NE(r.error().ToString().find("bert"), std::string::npos);
+
+  w.Set("tokenizer.ggml.model", gguf::Value::String("gpt2"));
+  w.Set("tokenizer.ggml.merges", gguf::Value::StringArray({}));
+  w.Set("tokenizer.ggml.pre", gguf::Value::String("klingon"));
+  r = FromWriter(w);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().ToString().find("klingon"), std::string::npos);
+  EXPECT_NE(r.error().ToString().find("tokenizer.ggml.pre"), std::string::npos);
+}
+
+TEST(Load, NeitherGgufNorJsonIsAnError) {
+  std::string path = testing::TempDir() + "/not_a_tokenizer.txt";
+  ASSERT_TRUE(WriteFile(path, "hello").ok());
+  auto r = Tokenizer::Load(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kInvalidInput);
+  EXPECT_NE(r.error().ToString().find("not_a_tokenizer.txt"), std::string::npos);
 }
 
 }  // namespace
