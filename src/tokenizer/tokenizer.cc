@@ -11,6 +11,7 @@
 #include "tokenizer/bpe.h"
 #include "tokenizer/special.h"
 #include "tokenizer/spm.h"
+#include "tokenizer/string_table.h"
 #include "tokenizer/unicode.h"
 
 namespace steer::tokenizer {
@@ -127,8 +128,8 @@ Status Tokenizer::Build(VocabSpec spec) {
   add_space_prefix_ = spec.kind == VocabKind::kSpm && spec.add_space_prefix;
   normalize_nfc_ = spec.normalize_nfc;
 
-  text_to_id_.reserve(n);
-  for (size_t i = 0; i < n; ++i) text_to_id_[texts_[i]] = static_cast<TokenId>(i);  // last wins
+  text_to_id_ = std::make_unique<StringTable>();
+  text_to_id_->Build(&texts_);  // a repeated text maps to its last id, as in llama.cpp
 
   // Token bytes (see the header for the rules per type).
   bytes_.resize(n);
@@ -187,7 +188,7 @@ Status Tokenizer::Build(VocabSpec spec) {
       if (id == kNoToken) id = FindText(std::string(1, static_cast<char>(b)));
       byte_tokens[b] = id != kNoToken ? id : unk_;
     }
-    spm_ = std::make_unique<SpmModel>(text_to_id_, std::move(spec.scores), byte_tokens);
+    spm_ = std::make_unique<SpmModel>(*text_to_id_, texts_, std::move(spec.scores), byte_tokens);
     return {};
   }
 
@@ -215,12 +216,8 @@ Status Tokenizer::Build(VocabSpec spec) {
     }
     merges.push_back({left, right, result});
   }
-  WordMap whole_words;
-  if (spec.ignore_merges) {
-    for (size_t i = 0; i < n; ++i) {
-      if (fully_byte_level[i]) whole_words.emplace(bytes_[i], static_cast<TokenId>(i));
-    }
-  }
+  StringTable whole_words;
+  if (spec.ignore_merges) whole_words.Build(&bytes_, fully_byte_level);
   // A byte with no token is dropped, as llama.cpp and HF do (never the UNK
   // token: several BPE vocabularies name <|endoftext|> as UNK).
   bpe_ = std::make_unique<BpeModel>(byte_tokens, merges, std::move(whole_words), kNoToken);
@@ -248,10 +245,7 @@ bool Tokenizer::IsSpecial(TokenId id) const {
   return t == TokenType::kControl || t == TokenType::kUnknown || t == TokenType::kUserDefined;
 }
 
-TokenId Tokenizer::FindText(std::string_view text) const {
-  auto it = text_to_id_.find(text);
-  return it == text_to_id_.end() ? kNoToken : it->second;
-}
+TokenId Tokenizer::FindText(std::string_view text) const { return text_to_id_->Find(text); }
 
 void Tokenizer::EncodeFragment(std::string_view text, bool space_prefix,
                                std::vector<TokenId>* out) const {

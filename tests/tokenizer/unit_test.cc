@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <unordered_map>
 #include <memory>
 #include <random>
 #include <string>
@@ -17,6 +18,7 @@
 #include "steer/gguf/gguf.h"
 #include "tokenizer/bpe.h"
 #include "tokenizer/spm.h"
+#include "tokenizer/string_table.h"
 #include "tokenizer/unicode.h"
 
 namespace steer::tokenizer {
@@ -305,11 +307,11 @@ TEST(SpmModel, SplitAgreesWithWholeText) {
     ASSERT_TRUE(v.GetFloat(&d));
     scores.push_back(static_cast<float>(d));
   }
-  std::unordered_map<std::string_view, TokenId> map;
-  for (size_t i = 0; i < texts.size(); ++i) map[texts[i]] = static_cast<TokenId>(i);
+  StringTable map;
+  map.Build(&texts);
   TokenId bytes[256];
   for (int b = 0; b < 256; ++b) bytes[b] = 3 + b;  // <0x00> is id 3 in llama
-  SpmModel model(map, scores, bytes);
+  SpmModel model(map, texts, scores, bytes);
   ASSERT_TRUE(model.splits());
   std::mt19937 rng(99);
   for (int trial = 0; trial < 300; ++trial) {
@@ -404,6 +406,36 @@ TEST(Load, NeitherGgufNorJsonIsAnError) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, ErrorCode::kInvalidInput);
   EXPECT_NE(r.error().ToString().find("not_a_tokenizer.txt"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace steer::tokenizer
+
+namespace steer::tokenizer {
+namespace {
+
+// StringTable agrees with std::unordered_map (last index wins on repeats).
+TEST(StringTable, AgreesWithUnorderedMap) {
+  std::mt19937 rng(11);
+  std::vector<std::string> keys;
+  for (int i = 0; i < 3000; ++i) {
+    std::string k;
+    size_t len = rng() % 12;
+    for (size_t j = 0; j < len; ++j) k += static_cast<char>('a' + rng() % 4);
+    keys.push_back(k);
+  }
+  StringTable table;
+  table.Build(&keys);
+  std::unordered_map<std::string, TokenId> oracle;
+  for (size_t i = 0; i < keys.size(); ++i) oracle[keys[i]] = static_cast<TokenId>(i);
+  EXPECT_EQ(table.size(), oracle.size());
+  for (int i = 0; i < 20000; ++i) {
+    std::string q;
+    size_t len = rng() % 13;
+    for (size_t j = 0; j < len; ++j) q += static_cast<char>('a' + rng() % 4);
+    auto it = oracle.find(q);
+    ASSERT_EQ(table.Find(q), it == oracle.end() ? kNoToken : it->second) << q;
+  }
 }
 
 }  // namespace

@@ -44,7 +44,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -100,6 +99,7 @@ struct EncodeOptions {
 
 class BpeModel;
 class SpmModel;
+class StringTable;
 struct SpecialMatcher;
 
 class Tokenizer {
@@ -156,7 +156,7 @@ class Tokenizer {
   std::vector<std::string> texts_;
   std::vector<std::string> bytes_;
   std::vector<TokenType> types_;
-  std::unordered_map<std::string_view, TokenId> text_to_id_;  // views into texts_
+  std::unique_ptr<StringTable> text_to_id_;  // over texts_
   TokenId bos_ = kNoToken;
   TokenId eos_ = kNoToken;
   TokenId unk_ = kNoToken;
