@@ -124,6 +124,20 @@ TEST(Spm, TokenBytesAndDecode) {
   EXPECT_EQ(t->Decode(ids), "ab<user>a");
 }
 
+TEST(StreamDecoder, HoldsBackPartialUtf8) {
+  auto t = TinySpm();
+  StreamDecoder d(*t);
+  EXPECT_EQ(d.Push(6), "a");  // "▁a" at the start loses its space
+  EXPECT_EQ(d.Push(kByte0 + 0xE6), "");  // 日 = E6 97 A5
+  EXPECT_EQ(d.Push(kByte0 + 0x97), "");
+  EXPECT_EQ(d.Push(kByte0 + 0xA5), "\xE6\x97\xA5");
+  EXPECT_EQ(d.Push(kByte0 + 0xE6), "");
+  EXPECT_EQ(d.Finish(), "\xE6");  // an unfinished sequence comes out at the end
+  // Decode returns the raw bytes, partial sequence included.
+  std::vector<TokenId> ids = {6, kByte0 + 0xE6};
+  EXPECT_EQ(t->Decode(ids), "a\xE6");
+}
+
 TEST(Errors, InvalidUtf8NamesTheOffset) {
   auto t = TinySpm();
   auto r = t->Encode(std::string("ab\xC3(", 4));
