@@ -20,5 +20,7 @@ struct Context {
 // error maps to (2 for bad usage or input, 1 otherwise).
 int ReportError(const std::string& command, const Error& error);
 
+void AddSandboxCommand(CLI::App& app, Context& ctx);
+
 
 }  // namespace steer::cli
