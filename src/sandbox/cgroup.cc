@@ -128,6 +128,10 @@ CgroupSupport ProbeCgroups() {
     std::string dir = OwnDir(h);
     if (ProbeWritable(dir)) s.pids_parent = dir;
   }
+  if (s.memory_version == 1 && FindHierarchy("cgroup", "cpuacct", &h)) {
+    std::string dir = OwnDir(h);
+    if (Exists(dir + "/cpuacct.usage") && ProbeWritable(dir)) s.cpuacct_parent = dir;
+  }
   return s;
 }
 
@@ -165,12 +169,19 @@ Result<RunCgroup> RunCgroup::Create(const CgroupSupport& support, const std::str
     if (!WriteValue(cg.pids_dir_ + "/pids.max", std::to_string(max_procs)))
       return fail("cannot set pids.max", cg.pids_dir_);
   }
+  if (!support.cpuacct_parent.empty()) {
+    cg.cpuacct_dir_ = support.cpuacct_parent + "/" + name;
+    if (mkdir(cg.cpuacct_dir_.c_str(), 0755) != 0) {
+      cg.cpuacct_dir_.clear();
+      return fail("cannot create cgroup", support.cpuacct_parent + "/" + name);
+    }
+  }
   return cg;
 }
 
 Status RunCgroup::Attach(pid_t pid) const {
   std::string p = std::to_string(pid);
-  for (const std::string& dir : {memory_dir_, pids_dir_}) {
+  for (const std::string& dir : {memory_dir_, pids_dir_, cpuacct_dir_}) {
     if (dir.empty()) continue;
     if (!WriteValue(dir + "/cgroup.procs", p))
       return MakeError(ErrorCode::kIo, std::string("cannot attach to cgroup (") + std::strerror(errno) + ")", dir);
@@ -194,9 +205,23 @@ int64_t RunCgroup::MaxUsageBytes() const {
   return s.empty() ? 0 : std::stoll(s);
 }
 
+int64_t RunCgroup::CpuMs() const {
+  if (version_ == 2) {
+    std::istringstream ss(ReadSmall(memory_dir_ + "/cpu.stat"));
+    std::string key;
+    int64_t value;
+    while (ss >> key >> value)
+      if (key == "usage_usec") return value / 1000;
+    return -1;
+  }
+  if (cpuacct_dir_.empty()) return -1;
+  std::string s = ReadSmall(cpuacct_dir_ + "/cpuacct.usage");
+  return s.empty() ? -1 : std::stoll(s) / 1000000;
+}
+
 Status RunCgroup::Remove() {
   Status status;
-  for (std::string* dir : {&memory_dir_, &pids_dir_}) {
+  for (std::string* dir : {&memory_dir_, &pids_dir_, &cpuacct_dir_}) {
     if (dir->empty()) continue;
     // The tree is dead when this is called, but the kernel may still be
     // releasing the last tasks; v2 can also kill stragglers itself.

@@ -19,6 +19,7 @@ struct CgroupSupport {
   std::string memory_parent;  // directory the per-run memory cgroup goes in
   bool memsw = false;         // v1 memory.memsw.limit_in_bytes exists
   std::string pids_parent;    // v1 pids directory (v2: same as memory_parent)
+  std::string cpuacct_parent; // v1 cpuacct directory (v2: cpu.stat of the memory cgroup)
 };
 
 CgroupSupport ProbeCgroups();
@@ -34,6 +35,9 @@ class RunCgroup {
   // OOM kills in this cgroup so far (v1 memory.oom_control / v2 memory.events).
   int64_t OomKills() const;
   int64_t MaxUsageBytes() const;  // v1 only; 0 when unknown
+  // CPU time of every task that ran in the cgroup, ms; -1 when unknown. Unlike
+  // rusage it includes tasks killed with the PID namespace.
+  int64_t CpuMs() const;
   // Removes the directories, retrying while the kernel finishes teardown.
   Status Remove();
 
@@ -41,6 +45,7 @@ class RunCgroup {
   int version_ = 0;
   std::string memory_dir_;
   std::string pids_dir_;
+  std::string cpuacct_dir_;
 };
 
 }  // namespace steer::sandbox::internal

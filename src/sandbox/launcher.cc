@@ -133,7 +133,9 @@ void SetupMounts(const ChildPlan& plan) {
 
 // The program's side: descriptors, limits, identity, seccomp, exec.
 [[noreturn]] void ExecProgram(const ChildPlan& plan) {
-  if (plan.namespaces && setsid() < 0) Fail(plan, "setsid", nullptr);
+  // Its own session (namespaces) or process group (insecure level), so that
+  // the reaper and parent can kill it with everything it started.
+  if (plan.namespaces ? setsid() < 0 : setpgid(0, 0) != 0) Fail(plan, "setsid", nullptr);
   if (dup2(plan.stdin_r, 0) < 0 || dup2(plan.stdout_w, 1) < 0 || dup2(plan.stderr_w, 2) < 0)
     Fail(plan, "dup2", nullptr);
   // Only the error pipe (close-on-exec) stays open above stderr.
@@ -180,8 +182,9 @@ void CloseInheritedDescriptors(const ChildPlan& plan) {
 
 void RunChild(const ChildPlan& plan) {
   CloseInheritedDescriptors(plan);
-  // Without a PID namespace the parent kills the tree as this process group.
-  if (!plan.namespaces) setsid();
+  // Without a PID namespace, orphans of the program are reparented here
+  // rather than to the host's init.
+  if (!plan.namespaces) prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   char go;
   while (read(plan.go_r, &go, 1) < 0 && errno == EINTR) {
   }
@@ -189,7 +192,9 @@ void RunChild(const ChildPlan& plan) {
   pid_t pid = static_cast<pid_t>(syscall(SYS_clone, SIGCHLD, nullptr, nullptr, nullptr, 0));
   if (pid < 0) Fail(plan, "fork", nullptr);
   if (pid == 0) ExecProgram(plan);
-  // Reaper. Keep no pipe end open that would hold the parent's reads.
+  // Reaper. It reports the program's pid, then its wait status, on the
+  // status pipe. Keep no pipe end open that would hold the parent's reads.
+  WriteAll(plan.status_w, reinterpret_cast<const char*>(&pid), sizeof pid);
   close(plan.stdin_r);
   close(plan.stdout_w);
   close(plan.stderr_w);
@@ -205,7 +210,7 @@ void RunChild(const ChildPlan& plan) {
     if (got == pid) {
       program_status = st;
       // The program is done: everything it left behind goes now.
-      if (plan.namespaces) kill(-1, SIGKILL);
+      kill(plan.namespaces ? -1 : -pid, SIGKILL);
     }
   }
   WriteAll(plan.status_w, reinterpret_cast<const char*>(&program_status), sizeof program_status);

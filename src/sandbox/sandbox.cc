@@ -158,6 +158,17 @@ int RemoveEntry(const char* path, const struct stat*, int, struct FTW*) {
 
 std::atomic<uint64_t> run_counter{0};
 
+// Insecure level (no PID namespace): the tree is the reaper and the program's
+// process group, whose id is the program pid, the first int on the status pipe.
+void KillInsecureTree(pid_t reaper, const std::string& status_bytes) {
+  if (status_bytes.size() >= sizeof(int)) {
+    int program = 0;
+    std::memcpy(&program, status_bytes.data(), sizeof(int));
+    if (program > 0) kill(-program, SIGKILL);
+  }
+  kill(reaper, SIGKILL);
+}
+
 }  // namespace
 
 Sandbox::Sandbox(SandboxConfig config, Probe probe) : config_(std::move(config)), probe_(std::move(probe)) {}
@@ -179,6 +190,7 @@ Result<Sandbox> Sandbox::Create(const SandboxConfig& config) {
   if (config.use_cgroup && cg.memory_version != 0) {
     p.cgroup_memory = "v" + std::to_string(cg.memory_version) + ":" + cg.memory_parent;
     p.cgroup_pids = cg.pids_parent;
+    p.cgroup_cpuacct = cg.cpuacct_parent;
   }
   if (p.namespaces && p.seccomp) {
     p.level = p.cgroup_memory.empty() ? IsolationLevel::kNamespaces : IsolationLevel::kCgroup;
@@ -440,6 +452,8 @@ Result<RunResult> Sandbox::Run(const RunSpec& spec) const {
       ssize_t r = read(*owners[i], buf, sizeof buf);
       if (r < 0 && (errno == EINTR || errno == EAGAIN)) continue;
       if (r <= 0) {
+        // Reaper gone: without a PID namespace its process group may live on.
+        if (owners[i] == &status.r && !ns) KillInsecureTree(pid, status_bytes);
         close(*owners[i]);
         *owners[i] = -1;
         continue;
@@ -459,9 +473,13 @@ Result<RunResult> Sandbox::Run(const RunSpec& spec) const {
     }
     if (overflow) break;
   }
-  if (timed_out || overflow || !setup.ok()) kill(pid, SIGKILL);
-  // Without a PID namespace the tree is the reaper's process group.
-  if (!ns) kill(-pid, SIGKILL);
+  if (timed_out || overflow || !setup.ok()) {
+    if (ns) {
+      kill(pid, SIGKILL);  // the PID namespace dies with its init
+    } else {
+      KillInsecureTree(pid, status_bytes);
+    }
+  }
   int reaper_status = 0;
   rusage ru{};
   while (wait4(pid, &reaper_status, __WALL, &ru) < 0 && errno == EINTR) {
@@ -473,8 +491,8 @@ Result<RunResult> Sandbox::Run(const RunSpec& spec) const {
     ssize_t r;
     while ((r = read(status.r, buf, sizeof buf)) > 0) status_bytes.append(buf, static_cast<size_t>(r));
   }
-  if (status_bytes.size() >= sizeof(int)) {
-    std::memcpy(&program_status, status_bytes.data(), sizeof(int));
+  if (status_bytes.size() >= 2 * sizeof(int)) {
+    std::memcpy(&program_status, status_bytes.data() + sizeof(int), sizeof(int));
     got_status = program_status != -1;
   }
   std::string setup_error;
@@ -487,6 +505,7 @@ Result<RunResult> Sandbox::Run(const RunSpec& spec) const {
                   (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
   result.max_rss_kb = ru.ru_maxrss;
   const int64_t oom_kills = cgroup.OomKills();
+  result.cpu_ms = std::max(result.cpu_ms, cgroup.CpuMs());
   cleanup_common();
 
   if (got_status) {

@@ -107,6 +107,7 @@ struct Probe {
   bool seccomp = false;
   std::string cgroup_memory;     // "v2:<dir>" / "v1:<dir>" or empty
   std::string cgroup_pids;       // v1 pids dir or empty
+  std::string cgroup_cpuacct;    // v1 cpuacct dir or empty
   std::string description;       // what `isolation` reports
 };
 

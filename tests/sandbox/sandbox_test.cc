@@ -1,0 +1,151 @@
+#include "steer/sandbox/sandbox.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "sandbox_test_util.h"
+
+namespace steer::sandbox {
+namespace {
+
+using testing::EntriesWithPrefix;
+using testing::kPython;
+using testing::ProcessesOfUid;
+using testing::SandboxTest;
+using testing::SlotFor;
+
+TEST_F(SandboxTest, RunsAndReportsExitCodeAndOutput) {
+  RunResult r = RunOk(Python("import sys; print('out'); print('err', file=sys.stderr); sys.exit(3)"));
+  EXPECT_EQ(r.status, RunStatus::kOk);
+  EXPECT_TRUE(r.has_exit_code);
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_FALSE(r.has_signal);
+  EXPECT_EQ(r.stdout_data, "out\n");
+  EXPECT_EQ(r.stderr_data, "err\n");
+  EXPECT_NE(r.isolation.find("cgroup"), std::string::npos);
+  EXPECT_GT(r.wall_ms, 0);
+}
+
+TEST_F(SandboxTest, PassesStdinAndFiles) {
+  RunSpec spec = Python("import sys; print(sys.stdin.read().upper() + open('data.txt').read())");
+  spec.stdin_data = "hello ";
+  spec.files = {{"data.txt", "world"}};
+  RunResult r = RunOk(spec);
+  EXPECT_EQ(r.status, RunStatus::kOk);
+  EXPECT_EQ(r.stdout_data, "HELLO world\n");
+}
+
+TEST_F(SandboxTest, EnvironmentIsIsolated) {
+  RunResult r = RunOk(Python(
+      "import os, socket\n"
+      "print(os.getuid(), os.getgid(), os.getpid(), os.getcwd(), socket.gethostname())\n"
+      "print(sorted(p for p in os.listdir('/proc') if p.isdigit()))\n"
+      "print(os.listdir('/sys'), sorted(os.listdir('/dev')))\n"
+      "for path in ['/etc/steer_x', '/usr/steer_x', '/dev/steer_x']:\n"
+      "  try: open(path, 'w'); print('wrote', path)\n"
+      "  except OSError as e: print(e.errno)\n"
+      "open('/tmp/ok', 'w').write('x'); print(os.path.exists('/tmp/ok'))\n"));
+  ASSERT_EQ(r.status, RunStatus::kOk) << r.stderr_data;
+  const int uid = kSlotUidBase + slot_;
+  EXPECT_EQ(r.stdout_data, std::to_string(uid) + " " + std::to_string(uid) +
+                               " 2 /tmp sandbox\n['1', '2']\n[] ['fd', 'full', 'null', 'random', 'shm', "
+                               "'stderr', 'stdin', 'stdout', 'urandom', 'zero']\n30\n30\n30\nTrue\n");
+}
+
+TEST_F(SandboxTest, BadSpecsAreErrors) {
+  RunSpec spec = Python("pass");
+  spec.argv.clear();
+  EXPECT_FALSE(sandbox_->Run(spec).ok());
+  spec = Python("pass");
+  spec.files = {{"../escape", "x"}};
+  EXPECT_FALSE(sandbox_->Run(spec).ok());
+  spec = Python("pass");
+  spec.slot = -1;
+  EXPECT_FALSE(sandbox_->Run(spec).ok());
+  spec = Python("pass");
+  spec.argv[0] = "steer-no-such-command";
+  auto r = sandbox_->Run(spec);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, RunStatus::kError);
+  spec.argv[0] = "/nonexistent/python";
+  r = sandbox_->Run(spec);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, RunStatus::kError);
+  EXPECT_NE(r->error.find("execve"), std::string::npos) << r->error;
+  ExpectNothingLeft();
+}
+
+TEST(SandboxJson, OneLineInTheContractShape) {
+  RunResult r;
+  r.status = RunStatus::kTimeout;
+  r.has_signal = true;
+  r.signal = 9;
+  r.cpu_ms = 5;
+  r.wall_ms = 7;
+  r.max_rss_kb = 11;
+  r.stdout_data = "a\"\n";
+  r.isolation = "x";
+  EXPECT_EQ(RunResultJson(r),
+            "{\"status\":\"timeout\",\"exit_code\":null,\"signal\":9,\"cpu_ms\":5,\"wall_ms\":7,"
+            "\"max_rss_kb\":11,\"stdout\":\"a\\\"\\n\",\"stderr\":\"\",\"isolation\":\"x\"}");
+}
+
+TEST(SandboxLevels, RefusesBelowMinimumUnlessInsecure) {
+  SandboxConfig config;
+  config.use_cgroup = false;
+  config.minimum = IsolationLevel::kCgroup;
+  auto refused = Sandbox::Create(config);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("--insecure"), std::string::npos);
+  config.insecure = true;
+  auto allowed = Sandbox::Create(config);
+  ASSERT_TRUE(allowed.ok());
+  EXPECT_NE(allowed->probe().description.find("memory=rlimit-as"), std::string::npos);
+}
+
+TEST(SandboxLevels, WithoutCgroupMemoryFallsBackToRlimitAs) {
+  SandboxConfig config;
+  config.use_cgroup = false;
+  config.minimum = IsolationLevel::kNamespaces;
+  auto sb = Sandbox::Create(config);
+  if (!sb.ok()) GTEST_SKIP() << sb.error().ToString();
+  RunSpec spec;
+  spec.argv = {kPython, "-I", "-c", "x = 'y' * (1 << 30)"};
+  spec.memory_mb = 256;
+  spec.slot = SlotFor("rlimit-as");
+  auto r = sb->Run(spec);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, RunStatus::kOk);  // Python's own exit after MemoryError
+  EXPECT_EQ(r->exit_code, 1);
+  EXPECT_NE(r->stderr_data.find("MemoryError"), std::string::npos) << r->stderr_data;
+}
+
+TEST(SandboxLevels, InsecureLevelStillLimitsAndCleansUp) {
+  SandboxConfig config;
+  config.use_cgroup = false;
+  config.use_namespaces = false;
+  config.insecure = true;
+  auto sb = Sandbox::Create(config);
+  ASSERT_TRUE(sb.ok());
+  EXPECT_EQ(sb->probe().level, IsolationLevel::kNone);
+  RunSpec spec;
+  spec.argv = {kPython, "-I", "-c",
+               "import os, subprocess, sys\n"
+               "print(open('in.txt').read(), os.getuid() >= 60000)\n"
+               "subprocess.Popen(['/bin/sleep', '30'])\n"};
+  spec.files = {{"in.txt", "hi"}};
+  spec.slot = SlotFor("insecure");
+  auto r = sb->Run(spec);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, RunStatus::kOk) << r->stderr_data << r->error;
+  EXPECT_EQ(r->stdout_data, sb->probe().root ? "hi True\n" : "hi False\n");
+  if (sb->probe().root) EXPECT_TRUE(ProcessesOfUid(kSlotUidBase + spec.slot).empty());
+  EXPECT_TRUE(EntriesWithPrefix("/tmp", "steer-sandbox-").empty());
+}
+
+}  // namespace
+}  // namespace steer::sandbox
