@@ -79,12 +79,6 @@ namespace {
 constexpr int kNamespaceFlags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS;
 constexpr const char* kPath = "/usr/local/bin:/usr/bin:/bin";
 
-// Where the per-run cgroup support lives; probed once per process.
-const CgroupSupport& Cgroups() {
-  static const CgroupSupport support = internal::ProbeCgroups();
-  return support;
-}
-
 bool ProbeNamespaces(bool user) {
   int flags = kNamespaceFlags | (user ? CLONE_NEWUSER : 0);
   long pid = syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, 0);
@@ -186,9 +180,11 @@ Result<Sandbox> Sandbox::Create(const SandboxConfig& config) {
   }
   auto bpf = internal::BuildSeccompFilter();
   p.seccomp = bpf.ok();
-  const CgroupSupport& cg = Cgroups();
-  if (config.use_cgroup && cg.memory_version != 0) {
-    p.cgroup_memory = "v" + std::to_string(cg.memory_version) + ":" + cg.memory_parent;
+  const CgroupSupport cg = config.use_cgroup ? internal::ProbeCgroups() : CgroupSupport{};
+  if (cg.memory_version != 0) {
+    p.cgroup_version = cg.memory_version;
+    p.cgroup_memory = cg.memory_parent;
+    p.cgroup_memsw = cg.memsw;
     p.cgroup_pids = cg.pids_parent;
     p.cgroup_cpuacct = cg.cpuacct_parent;
   }
@@ -356,7 +352,13 @@ Result<RunResult> Sandbox::Run(const RunSpec& spec) const {
   std::string cg_name = "steer-" + std::to_string(getpid()) + "-" + std::to_string(run_counter++);
   RunCgroup cgroup;
   if (use_cgroup) {
-    STEER_ASSIGN_OR_RETURN(cgroup, RunCgroup::Create(Cgroups(), cg_name, static_cast<int64_t>(memory_bytes),
+    CgroupSupport support;
+    support.memory_version = probe_.cgroup_version;
+    support.memory_parent = probe_.cgroup_memory;
+    support.memsw = probe_.cgroup_memsw;
+    support.pids_parent = probe_.cgroup_pids;
+    support.cpuacct_parent = probe_.cgroup_cpuacct;
+    STEER_ASSIGN_OR_RETURN(cgroup, RunCgroup::Create(support, cg_name, static_cast<int64_t>(memory_bytes),
                                                      spec.max_procs + 2));
   }
 
@@ -395,11 +397,19 @@ Result<RunResult> Sandbox::Run(const RunSpec& spec) const {
   Status setup;
   if (userns) {
     std::string base = "/proc/" + std::to_string(pid);
-    std::ofstream(base + "/setgroups") << "deny";
-    std::ofstream(base + "/uid_map") << "0 " << geteuid() << " 1";
-    std::ofstream(base + "/gid_map") << "0 " << getegid() << " 1";
+    std::pair<std::string, std::string> maps[] = {{"/setgroups", "deny"},
+                                                  {"/uid_map", "0 " + std::to_string(geteuid()) + " 1"},
+                                                  {"/gid_map", "0 " + std::to_string(getegid()) + " 1"}};
+    for (const auto& [file, text] : maps) {
+      std::ofstream f(base + file);
+      f << text;
+      f.flush();
+      if (!f && setup.ok())
+        setup = MakeError(ErrorCode::kIo, "cannot write the user namespace map (is this process dumpable?)",
+                          base + file);
+    }
   }
-  if (use_cgroup) setup = cgroup.Attach(pid);
+  if (use_cgroup && setup.ok()) setup = cgroup.Attach(pid);
   if (!setup.ok()) {
     kill(pid, SIGKILL);
   } else {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <grp.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -145,6 +147,52 @@ TEST(SandboxLevels, InsecureLevelStillLimitsAndCleansUp) {
   EXPECT_EQ(r->stdout_data, sb->probe().root ? "hi True\n" : "hi False\n");
   if (sb->probe().root) EXPECT_TRUE(ProcessesOfUid(kSlotUidBase + spec.slot).empty());
   EXPECT_TRUE(EntriesWithPrefix("/tmp", "steer-sandbox-").empty());
+}
+
+
+// The non-root path: a user namespace, the program as the namespace's root
+// with every capability dropped. Run by forking and dropping to nobody.
+TEST(SandboxLevels, UserNamespaceWhenNotRoot) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to drop to another uid for the test";
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    close(fds[0]);
+    if (setgroups(0, nullptr) != 0 || setresgid(65534, 65534, 65534) != 0 || setresuid(65534, 65534, 65534) != 0)
+      _exit(10);
+    prctl(PR_SET_DUMPABLE, 1);  // as after an exec: the uid maps need it
+    SandboxConfig config;
+    config.minimum = IsolationLevel::kNamespaces;
+    auto sb = Sandbox::Create(config);
+    if (!sb.ok()) _exit(11);
+    RunSpec spec;
+    spec.argv = {kPython, "-I", "-c",
+                 "import os\n"
+                 "caps = [l for l in open('/proc/self/status') if l.startswith('CapEff')][0].split()[1]\n"
+                 "print(os.getuid(), os.getpid(), caps)\n"
+                 "try: open('/etc/steer_x', 'w')\n"
+                 "except OSError as e: print(e.errno)\n"};
+    auto r = sb->Run(spec);
+    if (!r.ok()) _exit(12);
+    std::string line = std::string(RunStatusName(r->status)) + "|" + r->stdout_data + "|" + r->isolation + r->error;
+    (void)!write(fds[1], line.data(), line.size());
+    _exit(0);
+  }
+  close(fds[1]);
+  std::string got;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fds[0], buf, sizeof buf)) > 0) got.append(buf, static_cast<size_t>(n));
+  close(fds[0]);
+  int st = 0;
+  waitpid(pid, &st, 0);
+  ASSERT_TRUE(WIFEXITED(st));
+  if (WEXITSTATUS(st) == 11) GTEST_SKIP() << "user namespaces are not available to unprivileged users here";
+  ASSERT_EQ(WEXITSTATUS(st), 0);
+  EXPECT_EQ(got.substr(0, got.find("|namespaces")), "ok|0 2 0000000000000000\n30\n");
+  EXPECT_NE(got.find("ns=user"), std::string::npos) << got;
 }
 
 }  // namespace

@@ -95,8 +95,7 @@ class SandboxTest : public ::testing::Test {
     const Probe& p = sandbox_->probe();
     if (p.root) EXPECT_TRUE(ProcessesOfUid(kSlotUidBase + slot_).empty()) << "a process of the slot uid survived";
     std::string prefix = "steer-" + std::to_string(getpid()) + "-";
-    std::string mem = p.cgroup_memory.size() > 3 ? p.cgroup_memory.substr(3) : "";
-    for (const std::string& dir : {mem, p.cgroup_pids, p.cgroup_cpuacct}) {
+    for (const std::string& dir : {p.cgroup_memory, p.cgroup_pids, p.cgroup_cpuacct}) {
       if (!dir.empty()) EXPECT_TRUE(EntriesWithPrefix(dir, prefix).empty()) << "cgroup left in " << dir;
     }
     EXPECT_EQ(MountInfo(), mounts_before_);

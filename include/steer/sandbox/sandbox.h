@@ -105,7 +105,9 @@ struct Probe {
   bool user_namespaces = false;  // usable when not root
   bool namespaces = false;
   bool seccomp = false;
-  std::string cgroup_memory;     // "v2:<dir>" / "v1:<dir>" or empty
+  int cgroup_version = 0;        // 0: no per-run memory cgroup
+  std::string cgroup_memory;     // the directory per-run memory cgroups go in
+  bool cgroup_memsw = false;     // v1 memory.memsw.limit_in_bytes exists
   std::string cgroup_pids;       // v1 pids dir or empty
   std::string cgroup_cpuacct;    // v1 cpuacct dir or empty
   std::string description;       // what `isolation` reports
