@@ -21,6 +21,8 @@ struct Context {
 int ReportError(const std::string& command, const Error& error);
 
 void AddSandboxCommand(CLI::App& app, Context& ctx);
+void AddRunTestsCommand(CLI::App& app, Context& ctx);
+void AddClusterCommand(CLI::App& app, Context& ctx);
 
 
 }  // namespace steer::cli

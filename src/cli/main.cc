@@ -23,6 +23,8 @@ int Main(int argc, char** argv) {
 
   Context ctx;
   AddSandboxCommand(app, ctx);
+  AddRunTestsCommand(app, ctx);
+  AddClusterCommand(app, ctx);
 
   try {
     app.parse(argc, argv);
