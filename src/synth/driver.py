@@ -6,8 +6,8 @@
 #   test      exec program.py (prompt + completion + test + check call)
 #   examples  exec program.py (prompt + completion), then check the docstring
 #             examples of the entry point parsed from prompt.txt
-#   inputs N  print N argument tuples: the docstring examples and
-#             deterministic mutations of them
+#   inputs N  report up to N argument lists ("in [...]"): the docstring
+#             examples and deterministic mutations of them, then "end"
 #   run       exec program.py, call the entry point on each inputs.txt line
 # Exit codes: 0 done, 3 syntax error, 4 wrong answer, 5 runtime error,
 # 6 memory error, 7 bad driver input.
@@ -166,12 +166,12 @@ def mutate(v, rng, depth=0):
     if isinstance(v, int):
         return rng.choice([v + 1, v - 1, -v, 2 * v, 0, v + rng.randint(-10, 10)])
     if isinstance(v, float):
-        return rng.choice([v + 0.5, v * 2, -v, round(v * 1.5, 2), v - 1.25])
+        return rng.choice([v + 0.5, v * 2, -v, round(v * 1.5, 2), v - 1.25, round(v + rng.uniform(-3, 3), 2)])
     if isinstance(v, str):
         if not v:
             return rng.choice(["a", " ", "ab"])
         k = rng.randrange(len(v))
-        return rng.choice([v[::-1], v + v[0], v[1:], v.upper(), v.swapcase(),
+        return rng.choice([v[::-1], v + v[0], v[1:], v.upper(), v.lower(), v.swapcase(),
                            v[:k] + v[rng.randrange(len(v))] + v[k:]])
     if isinstance(v, (list, tuple)):
         items = list(v)
@@ -211,7 +211,8 @@ def derive_inputs(prompt, entry, n):
     attempts = 0
     while len(out) < n and attempts < 50 * n:
         attempts += 1
-        args = list(base[attempts % len(base)])
+        # Mutate an example or, half of the time, an earlier mutant.
+        args = list(base[attempts % len(base)] if rng.random() < 0.5 else rng.choice(out))
         k = rng.randrange(len(args)) if args else 0
         for i in range(len(args)):
             if i == k or rng.random() < 0.3:
@@ -241,7 +242,8 @@ def main():
     if MODE == "inputs":
         prompt = open("prompt.txt", encoding="utf-8").read()
         for args in derive_inputs(prompt, ENTRY, int(sys.argv[3])):
-            report(repr(args))
+            report("in " + repr(args))
+        report("end")
         return
     g = load_program()
     fn = g.get(ENTRY)

@@ -177,9 +177,12 @@ Result<std::vector<std::string>> Harness::GenerateInputs(const Task& task, int n
   DriverRun d = RunDriver({"inputs", task.entry_point, std::to_string(n)}, {{"prompt.txt", task.prompt}}, slot,
                 options_.timeout_s);
   TestOutcome o = Classify(d, true);
-  if (o.verdict != Verdict::kPassed)
+  if (o.verdict != Verdict::kPassed || d.reports.empty() || d.reports.back() != "end")
     return MakeError(ErrorCode::kInternal, "deriving inputs failed: " + o.error, task.task_id);
-  return d.reports;
+  std::vector<std::string> inputs;
+  for (const std::string& r : d.reports)
+    if (r.rfind("in ", 0) == 0) inputs.push_back(r.substr(3));
+  return inputs;
 }
 
 TestOutcome Harness::RunOnInputs(const Task& task, const std::string& completion,
