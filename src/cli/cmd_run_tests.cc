@@ -173,9 +173,14 @@ int ClusterMain(const SynthRunOptions& o) {
     std::string clusters;
     for (size_t c = 0; c < tc.clusters.size(); ++c) {
       std::string members;
-      for (size_t i : tc.clusters[c]) members += (members.empty() ? "" : ",") + std::to_string(samples[i].index);
-      clusters += (c ? "," : "") + std::string("{\"cluster\":") + std::to_string(c) +
-                  ",\"size\":" + std::to_string(tc.clusters[c].size()) + ",\"samples\":[" + members + "]}";
+      for (size_t i : tc.clusters[c]) {
+        if (!members.empty()) members += ',';
+        members += std::to_string(samples[i].index);
+      }
+      if (c) clusters += ',';
+      clusters += "{\"cluster\":" + std::to_string(c);
+      clusters += ",\"size\":" + std::to_string(tc.clusters[c].size());
+      clusters += ",\"samples\":[" + members + "]}";
     }
     if (o.json) {
       std::printf("{\"task_id\":%s,\"inputs\":%zu,\"clusters\":[%s]}\n", JsonString(tc.task_id).c_str(),

@@ -45,6 +45,18 @@ struct Hierarchy {
   std::string own_path;  // the caller's cgroup, relative to the hierarchy root
 };
 
+// Whether the comma-separated `list` contains `item`.
+bool HasListItem(const std::string& list, const std::string& item) {
+  size_t pos = 0;
+  while (pos <= list.size()) {
+    size_t end = list.find(',', pos);
+    if (end == std::string::npos) end = list.size();
+    if (list.compare(pos, end - pos, item) == 0) return true;
+    pos = end + 1;
+  }
+  return false;
+}
+
 // The caller's directory in a hierarchy: mount point + (own path - mount root).
 std::string OwnDir(const Hierarchy& h) {
   std::string rel = h.own_path;
@@ -69,8 +81,7 @@ bool FindHierarchy(const std::string& fstype, const std::string& controller, Hie
     if (dash + 3 >= f.size() + 1 || dash + 1 >= f.size()) continue;
     if (f[dash + 1] != fstype) continue;
     if (!controller.empty()) {
-      std::string opts = "," + (dash + 3 < f.size() ? f[dash + 3] : std::string()) + ",";
-      if (opts.find("," + controller + ",") == std::string::npos) continue;
+      if (!HasListItem(dash + 3 < f.size() ? f[dash + 3] : std::string(), controller)) continue;
     }
     out->mount_root = f[3];
     out->mount_point = f[4];
@@ -83,9 +94,8 @@ bool FindHierarchy(const std::string& fstype, const std::string& controller, Hie
     size_t a = line.find(':');
     size_t b = line.find(':', a + 1);
     if (a == std::string::npos || b == std::string::npos) continue;
-    std::string ctrls = "," + line.substr(a + 1, b - a - 1) + ",";
-    bool match = controller.empty() ? line.substr(0, a) == "0" && ctrls == ",,"
-                                    : ctrls.find("," + controller + ",") != std::string::npos;
+    std::string ctrls = line.substr(a + 1, b - a - 1);
+    bool match = controller.empty() ? line.substr(0, a) == "0" && ctrls.empty() : HasListItem(ctrls, controller);
     if (match) {
       out->own_path = line.substr(b + 1);
       return true;
