@@ -185,9 +185,14 @@ void RunChild(const ChildPlan& plan) {
   // Without a PID namespace, orphans of the program are reparented here
   // rather than to the host's init.
   if (!plan.namespaces) prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-  char go;
-  while (read(plan.go_r, &go, 1) < 0 && errno == EINTR) {
+  // If the parent thread dies, so does the reaper (and with it the PID
+  // namespace). A parent that died before this call never sends "go".
+  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  char go = 0;
+  ssize_t n;
+  while ((n = read(plan.go_r, &go, 1)) < 0 && errno == EINTR) {
   }
+  if (n != 1) _exit(126);
   if (plan.namespaces) SetupMounts(plan);
   pid_t pid = static_cast<pid_t>(syscall(SYS_clone, SIGCHLD, nullptr, nullptr, nullptr, 0));
   if (pid < 0) Fail(plan, "fork", nullptr);

@@ -81,6 +81,43 @@ TEST_F(SandboxTest, BadSpecsAreErrors) {
   ExpectNothingLeft();
 }
 
+// If the process calling Run dies, the reaper gets SIGKILL (parent-death
+// signal) and the whole PID namespace goes with it.
+TEST_F(SandboxTest, SandboxDiesWithItsCaller) {
+  if (!sandbox_->probe().root) GTEST_SKIP() << "checks the slot uid's processes";
+  pid_t caller = fork();
+  ASSERT_GE(caller, 0);
+  if (caller == 0) {
+    RunSpec spec = Python("import time; time.sleep(60)");
+    spec.timeout_s = 60;
+    (void)sandbox_->Run(spec);
+    _exit(0);
+  }
+  const int uid = kSlotUidBase + slot_;
+  bool started = false;
+  for (int i = 0; i < 500 && !started; ++i) {
+    started = !ProcessesOfUid(uid).empty();
+    if (!started) usleep(10000);
+  }
+  EXPECT_TRUE(started);
+  kill(caller, SIGKILL);
+  int st;
+  waitpid(caller, &st, 0);
+  bool gone = false;
+  for (int i = 0; i < 300 && !gone; ++i) {
+    gone = ProcessesOfUid(uid).empty();
+    if (!gone) usleep(10000);
+  }
+  EXPECT_TRUE(gone) << "the sandboxed program outlived its caller";
+  // The killed caller could not remove its per-run cgroups; do it here.
+  const Probe& p = sandbox_->probe();
+  for (const std::string& dir : {p.cgroup_memory, p.cgroup_pids, p.cgroup_cpuacct}) {
+    if (dir.empty()) continue;
+    for (const std::string& name : EntriesWithPrefix(dir, "steer-" + std::to_string(caller) + "-"))
+      EXPECT_EQ(rmdir((dir + "/" + name).c_str()), 0) << dir << "/" << name;
+  }
+}
+
 TEST(SandboxJson, OneLineInTheContractShape) {
   RunResult r;
   r.status = RunStatus::kTimeout;
@@ -145,7 +182,9 @@ TEST(SandboxLevels, InsecureLevelStillLimitsAndCleansUp) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, RunStatus::kOk) << r->stderr_data << r->error;
   EXPECT_EQ(r->stdout_data, sb->probe().root ? "hi True\n" : "hi False\n");
-  if (sb->probe().root) EXPECT_TRUE(ProcessesOfUid(kSlotUidBase + spec.slot).empty());
+  if (sb->probe().root) {
+    EXPECT_TRUE(ProcessesOfUid(kSlotUidBase + spec.slot).empty());
+  }
   EXPECT_TRUE(EntriesWithPrefix("/tmp", "steer-sandbox-").empty());
 }
 

@@ -93,10 +93,14 @@ class SandboxTest : public ::testing::Test {
   // No process of the slot uid, no per-run cgroup directory, no new mount.
   void ExpectNothingLeft() {
     const Probe& p = sandbox_->probe();
-    if (p.root) EXPECT_TRUE(ProcessesOfUid(kSlotUidBase + slot_).empty()) << "a process of the slot uid survived";
+    if (p.root) {
+      EXPECT_TRUE(ProcessesOfUid(kSlotUidBase + slot_).empty()) << "a process of the slot uid survived";
+    }
     std::string prefix = "steer-" + std::to_string(getpid()) + "-";
     for (const std::string& dir : {p.cgroup_memory, p.cgroup_pids, p.cgroup_cpuacct}) {
-      if (!dir.empty()) EXPECT_TRUE(EntriesWithPrefix(dir, prefix).empty()) << "cgroup left in " << dir;
+      if (!dir.empty()) {
+        EXPECT_TRUE(EntriesWithPrefix(dir, prefix).empty()) << "cgroup left in " << dir;
+      }
     }
     EXPECT_EQ(MountInfo(), mounts_before_);
   }
