@@ -23,15 +23,22 @@ extern char** environ;
 namespace steer {
 namespace {
 
-const sandbox::Sandbox& SharedSandbox() {
-  static std::unique_ptr<sandbox::Sandbox> sb = [] {
-    auto r = sandbox::Sandbox::Create();
+// with_cgroup = false: memory through RLIMIT_AS, to show what the per-run
+// cgroups cost.
+const sandbox::Sandbox& SharedSandbox(bool with_cgroup = true) {
+  static std::unique_ptr<sandbox::Sandbox> boxes[2];
+  std::unique_ptr<sandbox::Sandbox>& sb = boxes[with_cgroup];
+  if (!sb) {
+    sandbox::SandboxConfig config;
+    config.use_cgroup = with_cgroup;
+    config.minimum = sandbox::IsolationLevel::kNamespaces;
+    auto r = sandbox::Sandbox::Create(config);
     if (!r.ok()) {
       std::fprintf(stderr, "sandbox unavailable: %s\n", r.error().ToString().c_str());
       std::exit(1);
     }
-    return std::make_unique<sandbox::Sandbox>(std::move(r).value());
-  }();
+    sb = std::make_unique<sandbox::Sandbox>(std::move(r).value());
+  }
   return *sb;
 }
 
@@ -56,7 +63,7 @@ void BM_BareProcess(benchmark::State& state) {
 BENCHMARK(BM_BareProcess)->Arg(0)->Arg(1)->ArgName("python")->UseRealTime()->Unit(benchmark::kMillisecond);
 
 void BM_SandboxedProcess(benchmark::State& state) {
-  const sandbox::Sandbox& sb = SharedSandbox();
+  const sandbox::Sandbox& sb = SharedSandbox(state.range(1) != 0);
   sandbox::RunSpec spec;
   spec.argv = Command(static_cast<int>(state.range(0)));
   spec.slot = 300;
@@ -66,7 +73,11 @@ void BM_SandboxedProcess(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_SandboxedProcess)->Arg(0)->Arg(1)->ArgName("python")->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SandboxedProcess)
+    ->ArgsProduct({{0, 1}, {1, 0}})
+    ->ArgNames({"python", "cgroup"})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 void BM_HarnessTrivialTest(benchmark::State& state) {
   static synth::Harness harness(SharedSandbox(), synth::HarnessOptions{});

@@ -11,7 +11,10 @@
 #   run       exec program.py, call the entry point on each inputs.txt line
 # Exit codes: 0 done, 3 syntax error, 4 wrong answer, 5 runtime error,
 # 6 memory error, 7 bad driver input.
-import ast, copy, io, math, random, re, signal, sys, traceback, zlib
+import io, sys
+
+# Modules are imported where they are used: most runs ("test" mode, passing)
+# need none of them, and each import costs startup time on every run.
 
 NONCE = sys.stdin.readline().strip()
 sys.stdin = io.StringIO()
@@ -25,23 +28,28 @@ def report(text):
     REAL_STDOUT.flush()
 
 
+def print_exc(**kwargs):
+    import traceback
+    traceback.print_exc(**kwargs)
+
+
 def load_program():
     src = open("program.py", encoding="utf-8", errors="surrogateescape").read()
     try:
         code = compile(src, "program.py", "exec")
     except (SyntaxError, ValueError):
-        traceback.print_exc(limit=0)
+        print_exc(limit=0)
         sys.exit(3)
     g = {"__name__": "__main__"}
     try:
         exec(code, g)
     except AssertionError:
-        traceback.print_exc()
+        print_exc()
         sys.exit(4)
     except MemoryError:
         sys.exit(6)
     except BaseException:
-        traceback.print_exc()
+        print_exc()
         sys.exit(5)
     return g
 
@@ -72,6 +80,7 @@ def balanced_call(line, start):
 
 def parse_expr(text):
     """The longest prefix of text (by whole words) that is an expression."""
+    import ast
     text = text.strip().rstrip(".").strip()
     words = text.split(" ")
     for n in range(len(words), 0, -1):
@@ -88,6 +97,7 @@ def parse_expr(text):
 
 def call_args(call_src):
     """Positional arguments of a call expression as values, or None."""
+    import ast
     try:
         node = ast.parse(call_src, mode="eval").body
     except SyntaxError:
@@ -109,6 +119,7 @@ def expected_value(src):
 
 def examples(prompt, entry):
     """[(args, expected_src)] from '>>> f(x)' + next lines and 'f(x) SEP y'."""
+    import re
     out = []
     lines = prompt.split("\n")
     pat = re.compile(r"\b" + re.escape(entry) + r"\s*\(")
@@ -147,6 +158,7 @@ def examples(prompt, entry):
 
 
 def same(a, b):
+    import math
     if isinstance(a, bool) or isinstance(b, bool):
         return a == b and type(a) == type(b)
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
@@ -198,6 +210,7 @@ def mutate(v, rng, depth=0):
 
 
 def derive_inputs(prompt, entry, n):
+    import random, zlib
     base = [args for args, _ in examples(prompt, entry)]
     if not base:
         return []
@@ -250,6 +263,7 @@ def main():
     if not callable(fn):
         print("entry point %r is not defined" % ENTRY, file=sys.stderr)
         sys.exit(5)
+    import copy
     if MODE == "examples":
         prompt = open("prompt.txt", encoding="utf-8").read()
         exs = examples(prompt, ENTRY)
@@ -265,7 +279,7 @@ def main():
             except MemoryError:
                 sys.exit(6)
             except BaseException:
-                traceback.print_exc()
+                print_exc()
                 print("while running example %d: %s" % (k, shown), file=sys.stderr)
                 sys.exit(5)
             if not same(got, exp):
@@ -274,6 +288,7 @@ def main():
         report("done %d" % checked)
         return
     if MODE == "run":
+        import ast, signal
         signal.signal(signal.SIGALRM, on_alarm)
         sink = io.StringIO()
         for line in open("inputs.txt", encoding="utf-8"):
