@@ -89,6 +89,11 @@ void SetupMounts(const ChildPlan& plan) {
     unsigned long flags = MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | KeptFlags(path);
     if (mount(nullptr, path, nullptr, flags, nullptr) != 0) Fail(plan, "remount read-only", path);
   }
+  for (const char* path : plan.hide) {
+    if (mount("steer-hide", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+              "size=4k,nr_inodes=4,mode=0755") != 0)
+      Fail(plan, "hide", path);
+  }
   if (mount("proc", plan.proc_dir, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0)
     Fail(plan, "mount proc", plan.proc_dir);
   if (mount("steer-dev", plan.dev_dir, "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,nr_inodes=64,mode=0755") != 0)

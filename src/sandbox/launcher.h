@@ -41,6 +41,9 @@ struct ChildPlan {
   const char* new_root = nullptr;  // stage + "/root": the recursive bind of "/"
   std::vector<const char*> detach;        // host mounts hidden from the sandbox
   std::vector<const char*> read_only;     // mounts remounted read-only, parents first
+  // Directories covered by an empty read-only tmpfs: /run holds host unix
+  // sockets, which a read-only bind does not stop connect() from reaching.
+  std::vector<const char*> hide;
   const char* proc_dir = nullptr;
   const char* dev_dir = nullptr;
   std::vector<const char*> dev_nodes;      // host paths, e.g. "/dev/null"

@@ -268,6 +268,10 @@ Result<RunResult> Sandbox::Run(const RunSpec& spec) const {
       if (Under(m, "/proc") || Under(m, "/sys") || Under(m, "/dev") || Under(m, "/tmp")) continue;
       plan.read_only.push_back(cs(m == "/" ? root : root + m));
     }
+    for (const char* d : {"/run", "/var/run"}) {
+      struct stat st;
+      if (lstat(d, &st) == 0 && S_ISDIR(st.st_mode)) plan.hide.push_back(cs(root + d));
+    }
     plan.proc_dir = cs(root + "/proc");
     plan.dev_dir = cs(root + "/dev");
     for (const char* n : {"null", "zero", "full", "random", "urandom"}) {

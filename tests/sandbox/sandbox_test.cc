@@ -50,12 +50,13 @@ TEST_F(SandboxTest, EnvironmentIsIsolated) {
       "for path in ['/etc/steer_x', '/usr/steer_x', '/dev/steer_x']:\n"
       "  try: open(path, 'w'); print('wrote', path)\n"
       "  except OSError as e: print(e.errno)\n"
-      "open('/tmp/ok', 'w').write('x'); print(os.path.exists('/tmp/ok'))\n"));
+      "open('/tmp/ok', 'w').write('x'); print(os.path.exists('/tmp/ok'))\n"
+      "print(os.listdir('/run'))\n"));
   ASSERT_EQ(r.status, RunStatus::kOk) << r.stderr_data;
   const int uid = kSlotUidBase + slot_;
   EXPECT_EQ(r.stdout_data, std::to_string(uid) + " " + std::to_string(uid) +
                                " 2 /tmp sandbox\n['1', '2']\n[] ['fd', 'full', 'null', 'random', 'shm', "
-                               "'stderr', 'stdin', 'stdout', 'urandom', 'zero']\n30\n30\n30\nTrue\n");
+                               "'stderr', 'stdin', 'stdout', 'urandom', 'zero']\n30\n30\n30\nTrue\n[]\n");
 }
 
 TEST_F(SandboxTest, BadSpecsAreErrors) {
