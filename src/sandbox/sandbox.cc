@@ -101,8 +101,9 @@ std::vector<std::string> MountPoints() {
     for (auto& x : f) ls >> x;
     std::string decoded;
     for (size_t i = 0; i < f[4].size(); ++i) {
-      if (f[4][i] == '\\' && i + 3 < f[4].size()) {
-        decoded += static_cast<char>(std::stoi(f[4].substr(i + 1, 3), nullptr, 8));
+      auto octal = [&](size_t k) { return k < f[4].size() && f[4][k] >= '0' && f[4][k] <= '7'; };
+      if (f[4][i] == '\\' && octal(i + 1) && octal(i + 2) && octal(i + 3)) {
+        decoded += static_cast<char>((f[4][i + 1] - '0') * 64 + (f[4][i + 2] - '0') * 8 + (f[4][i + 3] - '0'));
         i += 3;
       } else {
         decoded += f[4][i];

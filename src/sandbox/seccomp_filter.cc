@@ -53,8 +53,8 @@ Result<std::vector<uint8_t>> BuildSeccompFilter() {
     int rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), clone3, 0);
     if (rc != 0) return fail("clone3 rule", rc);
   }
-  // The filter is loaded by hand after no_new_privs; do not let libseccomp
-  // set it here.
+  // Exported, not loaded: the sandboxed child loads the raw program itself
+  // (prctl after no_new_privs) without calling into libseccomp.
   int fd = memfd_create("steer-seccomp", MFD_CLOEXEC);
   if (fd < 0) return fail("memfd_create", -errno);
   int rc = seccomp_export_bpf(ctx, fd);
