@@ -10,6 +10,7 @@
 // second.
 #include <benchmark/benchmark.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include <memory>
@@ -93,6 +94,48 @@ void BM_HarnessTrivialTest(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_HarnessTrivialTest)->Threads(1)->Threads(2)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+double CpuMsSelfAndChildren() {
+  rusage self{}, children{};
+  getrusage(RUSAGE_SELF, &self);
+  getrusage(RUSAGE_CHILDREN, &children);
+  auto ms = [](const timeval& t) { return t.tv_sec * 1e3 + t.tv_usec / 1e3; };
+  return ms(self.ru_utime) + ms(self.ru_stime) + ms(children.ru_utime) + ms(children.ru_stime);
+}
+
+// CPU time (user + system, this process and every reaped child) per run: on
+// a machine shared with other work this is steadier than wall time, and
+// 2000 / cpu_ms_per_run bounds the runs per second two idle cores could do.
+void BM_CpuPerRun(benchmark::State& state) {
+  static synth::Harness harness(SharedSandbox(), synth::HarnessOptions{});
+  synth::Task task;
+  task.task_id = "bench/id";
+  task.prompt = "def ident(x):\n";
+  task.entry_point = "ident";
+  task.test = "def check(candidate):\n    assert candidate(3) == 3\n";
+  // 0: python3 -I -c pass; 2: python3 -I -S -c pass (the harness's flags).
+  char* bare[] = {const_cast<char*>("/usr/bin/python3"), const_cast<char*>("-I"), const_cast<char*>("-c"),
+                  const_cast<char*>("pass"), nullptr};
+  char* bare_s[] = {const_cast<char*>("/usr/bin/python3"), const_cast<char*>("-I"), const_cast<char*>("-S"),
+                    const_cast<char*>("-c"), const_cast<char*>("pass"), nullptr};
+  double cpu0 = CpuMsSelfAndChildren();
+  for (auto _ : state) {
+    if (state.range(0) != 1) {
+      char** argv = state.range(0) == 0 ? bare : bare_s;
+      pid_t pid;
+      posix_spawn(&pid, argv[0], nullptr, nullptr, argv, environ);
+      int st;
+      waitpid(pid, &st, 0);
+    } else {
+      synth::TestOutcome o = harness.RunTests(task, "    return x\n", 320);
+      if (o.verdict != synth::Verdict::kPassed) state.SkipWithError("test failed");
+    }
+  }
+  double per_run = (CpuMsSelfAndChildren() - cpu0) / static_cast<double>(state.iterations());
+  state.counters["cpu_ms_per_run"] = per_run;
+  state.counters["runs_per_s_2_idle_cores"] = 2000.0 / per_run;
+}
+BENCHMARK(BM_CpuPerRun)->Arg(0)->Arg(2)->Arg(1)->ArgName("bare0_bareS2_sandboxed1")->UseRealTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace steer

@@ -28,6 +28,7 @@ struct SynthRunOptions {
   int num_inputs = 20;
   bool json = false;
   bool insecure = false;
+  bool site_packages = false;
 };
 
 struct Loaded {
@@ -58,6 +59,8 @@ void AddCommonOptions(CLI::App* cmd, SynthRunOptions* o) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--json", o->json, "One JSON object per line on stdout");
   cmd->add_flag("--insecure", o->insecure, "Run even below the minimum isolation level");
+  cmd->add_flag("--site-packages", o->site_packages,
+                "Let programs import installed third-party packages (Python without -S; slower start)");
 }
 
 Result<sandbox::Sandbox> MakeSandbox(const SynthRunOptions& o) {
@@ -72,6 +75,7 @@ synth::HarnessOptions MakeHarnessOptions(const SynthRunOptions& o) {
   h.memory_mb = o.memory_mb;
   h.workers = o.workers > 0 ? o.workers : ThreadPool::HardwareThreads();
   h.progress = true;
+  h.site_packages = o.site_packages;
   return h;
 }
 

@@ -66,7 +66,9 @@ Harness::DriverRun Harness::RunDriver(std::vector<std::string> args,
   DriverRun out;
   std::string nonce = Nonce();
   sandbox::RunSpec spec;
-  spec.argv = {sandbox_.config().python, "-I", "-B", "steer_driver.py"};
+  spec.argv = {sandbox_.config().python, "-I", "-B"};
+  if (!options_.site_packages) spec.argv.push_back("-S");
+  spec.argv.push_back("steer_driver.py");
   spec.argv.insert(spec.argv.end(), args.begin(), args.end());
   files.emplace_back("steer_driver.py", internal::kDriverSource);
   spec.files = std::move(files);
@@ -155,7 +157,9 @@ TestOutcome Harness::RunPublicTests(const Task& task, const std::string& complet
 Result<std::vector<std::string>> Harness::GenerateInputs(const Task& task, int n, int slot) const {
   if (!task.input_generator.empty()) {
     sandbox::RunSpec gen;
-    gen.argv = {sandbox_.config().python, "-I", "-B", "input_generator.py", std::to_string(n)};
+    gen.argv = {sandbox_.config().python, "-I", "-B"};
+    if (!options_.site_packages) gen.argv.push_back("-S");
+    gen.argv.insert(gen.argv.end(), {"input_generator.py", std::to_string(n)});
     gen.files = {{"input_generator.py", task.input_generator}};
     gen.timeout_s = options_.timeout_s;
     gen.memory_mb = options_.memory_mb;
