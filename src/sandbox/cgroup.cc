@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -209,12 +210,6 @@ int64_t RunCgroup::OomKills() const {
   return 0;
 }
 
-int64_t RunCgroup::MaxUsageBytes() const {
-  if (version_ != 1) return 0;
-  std::string s = ReadSmall(memory_dir_ + "/memory.max_usage_in_bytes");
-  return s.empty() ? 0 : std::stoll(s);
-}
-
 int64_t RunCgroup::CpuMs() const {
   if (version_ == 2) {
     std::istringstream ss(ReadSmall(memory_dir_ + "/cpu.stat"));
@@ -226,7 +221,9 @@ int64_t RunCgroup::CpuMs() const {
   }
   if (cpuacct_dir_.empty()) return -1;
   std::string s = ReadSmall(cpuacct_dir_ + "/cpuacct.usage");
-  return s.empty() ? -1 : std::stoll(s) / 1000000;
+  char* end = nullptr;
+  long long ns = std::strtoll(s.c_str(), &end, 10);
+  return end == s.c_str() ? -1 : ns / 1000000;
 }
 
 Status RunCgroup::Remove() {

@@ -34,7 +34,6 @@ class RunCgroup {
   Status Attach(pid_t pid) const;
   // OOM kills in this cgroup so far (v1 memory.oom_control / v2 memory.events).
   int64_t OomKills() const;
-  int64_t MaxUsageBytes() const;  // v1 only; 0 when unknown
   // CPU time of every task that ran in the cgroup, ms; -1 when unknown. Unlike
   // rusage it includes tasks killed with the PID namespace.
   int64_t CpuMs() const;
