@@ -22,6 +22,9 @@ int ReportError(const std::string& command, const Error& error);
 
 // Subcommands (one file each).
 void AddTokenizeCommand(CLI::App& app, Context& ctx);
+void AddSandboxCommand(CLI::App& app, Context& ctx);
+void AddRunTestsCommand(CLI::App& app, Context& ctx);
+void AddClusterCommand(CLI::App& app, Context& ctx);
 
 
 }  // namespace steer::cli

@@ -23,6 +23,9 @@ int Main(int argc, char** argv) {
 
   Context ctx;
   AddTokenizeCommand(app, ctx);
+  AddSandboxCommand(app, ctx);
+  AddRunTestsCommand(app, ctx);
+  AddClusterCommand(app, ctx);
 
   try {
     app.parse(argc, argv);
