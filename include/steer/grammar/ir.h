@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -75,6 +76,9 @@ struct GrammarLimits {
   int32_t max_rules = 1 << 16;
   int32_t max_nesting = 200;        // front-end nesting depth (parens, schemas)
   int32_t max_repeat_bound = 10000;  // {m,n} bounds
+  // Depth of any expression tree (children before parents), so passes that
+  // walk a tree recursively are bounded whatever the input.
+  int32_t max_expr_depth = 2000;
 };
 
 class Grammar {
@@ -109,7 +113,9 @@ class Grammar {
   ExprId Plus(ExprId child) { return Repeat(child, 1, kUnbounded); }
 
   // Checks that the start rule is set, every referenced rule is defined
-  // (naming the first undefined one), and the limits hold.
+  // (naming the first undefined one), repeat bounds are sane, and the limits
+  // hold. Every child id is smaller than its parent's (the constructors
+  // guarantee it), so expression trees are acyclic.
   Status Validate() const;
 
   const Expr& expr(ExprId id) const { return exprs_[static_cast<size_t>(id)]; }
@@ -127,7 +133,9 @@ class Grammar {
   GrammarLimits limits_;
   std::vector<Expr> exprs_;
   std::vector<Rule> rules_;
+  std::unordered_map<std::string, RuleId> rule_ids_;
   RuleId start_ = -1;
+  int32_t fresh_counter_ = 0;
 };
 
 }  // namespace steer::grammar
