@@ -49,6 +49,23 @@ TokenTrie::TokenTrie(const std::vector<std::string>& token_bytes, const std::vec
     }
     open.push_back(static_cast<int32_t>(i));
   }
+  // below(i): children come after their parent in preorder, so a reverse
+  // pass folds each node into its parent (the last open node one level up).
+  below_.assign(n, ByteSet());
+  std::vector<int32_t> parent(n, -1);
+  {
+    std::vector<int32_t> path_stack;
+    for (size_t i = 0; i < n; ++i) {
+      while (!path_stack.empty() && depth_[static_cast<size_t>(path_stack.back())] >= depth_[i]) path_stack.pop_back();
+      parent[i] = path_stack.empty() ? -1 : path_stack.back();
+      path_stack.push_back(static_cast<int32_t>(i));
+    }
+  }
+  for (size_t i = n; i-- > 1;) {
+    ByteSet& p = below_[static_cast<size_t>(parent[i])];
+    p.Add(byte_[i]);
+    p |= below_[i];
+  }
   token_begin_.assign(n + 1, 0);
   for (auto [node, id] : node_token) ++token_begin_[static_cast<size_t>(node) + 1];
   std::partial_sum(token_begin_.begin(), token_begin_.end(), token_begin_.begin());
