@@ -23,24 +23,29 @@ class TokenTrie {
   // Inserts every token with include[id] true and non-empty bytes.
   TokenTrie(const std::vector<std::string>& token_bytes, const std::vector<uint8_t>& include);
 
-  int32_t num_nodes() const { return static_cast<int32_t>(byte_.size()); }
-  uint8_t byte(int32_t i) const { return byte_[static_cast<size_t>(i)]; }
-  int32_t depth(int32_t i) const { return depth_[static_cast<size_t>(i)]; }
-  int32_t end(int32_t i) const { return end_[static_cast<size_t>(i)]; }
+  int32_t num_nodes() const { return static_cast<int32_t>(nodes_.size()) - 1; }
+  uint8_t byte(int32_t i) const { return nodes_[static_cast<size_t>(i)].byte; }
+  int32_t depth(int32_t i) const { return nodes_[static_cast<size_t>(i)].depth; }
+  int32_t end(int32_t i) const { return nodes_[static_cast<size_t>(i)].end; }
   int32_t max_depth() const { return max_depth_; }
-  // tokens(i) = token_ids_[token_begin_[i] .. token_begin_[i + 1])
-  const int32_t* tokens_begin(int32_t i) const { return token_ids_.data() + token_begin_[static_cast<size_t>(i)]; }
-  const int32_t* tokens_end(int32_t i) const { return token_ids_.data() + token_begin_[static_cast<size_t>(i) + 1]; }
+  // tokens(i) = token_ids_[token_begin(i) .. token_begin(i + 1))
+  const int32_t* tokens_begin(int32_t i) const { return token_ids_.data() + nodes_[static_cast<size_t>(i)].token_begin; }
+  const int32_t* tokens_end(int32_t i) const { return token_ids_.data() + nodes_[static_cast<size_t>(i) + 1].token_begin; }
   const int32_t* subtree_tokens_end(int32_t i) const {
-    return token_ids_.data() + token_begin_[static_cast<size_t>(end(i))];
+    return token_ids_.data() + nodes_[static_cast<size_t>(end(i))].token_begin;
   }
   const ByteSet& below(int32_t i) const { return below_[static_cast<size_t>(i)]; }
 
  private:
-  std::vector<uint8_t> byte_;
-  std::vector<int32_t> depth_;
-  std::vector<int32_t> end_;
-  std::vector<int32_t> token_begin_;  // num_nodes + 1 entries
+  // One record per node (the walk reads them in order), plus a sentinel
+  // whose token_begin closes the last node's token list.
+  struct Node {
+    int32_t end;
+    int32_t token_begin;
+    int32_t depth;
+    uint8_t byte;
+  };
+  std::vector<Node> nodes_;
   std::vector<int32_t> token_ids_;
   std::vector<ByteSet> below_;
   int32_t max_depth_ = 0;
