@@ -76,6 +76,12 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::printf("vocab %s: %zu tokens\n", vocab_path.c_str(), vocab->token_bytes.size());
+  auto i0 = std::chrono::steady_clock::now();
+  auto index = VocabIndex::Build(std::move(*vocab));
+  std::printf("vocab index (trie): %.1f ms, %d nodes\n",
+              std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - i0).count(),
+              (*index)->num_trie_nodes());
+  int32_t index_nodes = (*index)->num_trie_nodes();
   Stats all_cold, all_warm;
   for (const char* name : {"arithmetic", "c", "chess", "english", "japanese", "json", "json_arr", "list"}) {
     std::string base = shared + "/grammar-data/gbnf/" + name;
@@ -84,7 +90,7 @@ int main(int argc, char** argv) {
     auto t0 = std::chrono::steady_clock::now();
     CompileOptions opt;
     if (std::getenv("NO_MASK_CACHE")) opt.mask_cache_bytes = 0;
-    auto cg = CompiledGrammar::Create(*g, *vocab, opt);
+    auto cg = CompiledGrammar::Create(*g, *index, opt);
     double compile_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     Stats cold, warm;
     DynamicBitset mask;
@@ -118,8 +124,12 @@ int main(int argc, char** argv) {
         }
       }
     }
-    std::printf("%s: compile %.2f ms, cache hits %lld misses %lld\n", name, compile_ms,
-                static_cast<long long>((*cg)->mask_cache_hits()), static_cast<long long>((*cg)->mask_cache_misses()));
+    std::printf("%s: compile %.2f ms, cache hits %lld misses %lld, trie nodes per walk %.0f (of %d)\n", name,
+                compile_ms, static_cast<long long>((*cg)->mask_cache_hits()),
+                static_cast<long long>((*cg)->mask_cache_misses()),
+                static_cast<double>((*cg)->trie_nodes_visited()) /
+                    static_cast<double>(std::max<int64_t>(1, (*cg)->mask_cache_misses())),
+                index_nodes);
     cold.Print("cold");
     warm.Print("warm");
   }

@@ -13,11 +13,14 @@ struct CompiledGrammar::Cache {
   std::unordered_map<int32_t, std::vector<uint64_t>> masks;  // parse state -> mask words (EOS bit clear)
   int64_t bytes = 0;
   int64_t hits = 0, misses = 0;
+  int64_t nodes_visited = 0;  // trie nodes stepped through by walks (for benchmarks)
   std::vector<int32_t> stack;  // walk scratch: state at each trie depth
 };
 
 CompiledGrammar::~CompiledGrammar() = default;
 VocabIndex::~VocabIndex() = default;
+
+int32_t VocabIndex::num_trie_nodes() const { return trie_->num_nodes(); }
 
 Result<std::shared_ptr<const VocabIndex>> VocabIndex::Build(Vocabulary vocab) {
   int32_t n = static_cast<int32_t>(vocab.token_bytes.size());
@@ -71,20 +74,30 @@ void SetTokens(const int32_t* begin, const int32_t* end, uint64_t* words) {
   for (const int32_t* t = begin; t != end; ++t) words[static_cast<size_t>(*t) >> 6] |= uint64_t{1} << (*t & 63);
 }
 
+// All tokens of node i's subtree.
+void SetSubtree(const TokenTrie& trie, int32_t i, uint64_t* words) {
+  if (const uint64_t* dense = trie.dense_subtree(i)) {
+    for (size_t w = 0; w < trie.num_words(); ++w) words[w] |= dense[w];
+  } else {
+    SetTokens(trie.tokens_begin(i), trie.subtree_tokens_end(i), words);
+  }
+}
+
 }  // namespace
 
 // Depth-first over the trie from `state` (caller holds the parser lock).
 // Invariant: st[d] is the parse state after the first d bytes of the current
 // node's path. A node whose byte is rejected is skipped with its subtree; a
-// node reached by a self-loop whose state loops on every byte below it
-// accepts its subtree whole.
+// node whose state loops on every byte below it accepts its subtree whole.
 void CompiledGrammar::Walk(int32_t state, uint64_t* words) const {
   EarleyAutomaton& a = *parser_;
   const TokenTrie& trie = vocab_->trie();
   int32_t* st = cache_->stack.data();
   st[0] = state;
   int32_t n = trie.num_nodes();
+  int64_t visited = 0;
   for (int32_t i = 1; i < n;) {
+    ++visited;
     int32_t d = trie.depth(i);
     int32_t s = a.NextLocked(st[d - 1], trie.byte(i));
     if (s < 0) {
@@ -92,17 +105,21 @@ void CompiledGrammar::Walk(int32_t state, uint64_t* words) const {
       continue;
     }
     st[d] = s;
-    // Only states that just looped are asked for their loop bytes (which
-    // builds all their transitions): few states loop, and they are the ones
-    // with large accepted subtrees.
-    if (s == st[d - 1] && trie.end(i) > i + 1 && Subset(trie.below(i), a.SelfLoopBytesLocked(s))) {
-      SetTokens(trie.tokens_begin(i), trie.subtree_tokens_end(i), words);
+    // Only states seen to loop (on this node's byte, or on its first child's
+    // byte, a transition the walk needs anyway) are asked for all their loop
+    // bytes, which builds all their transitions: few states loop, and they
+    // are the ones with large accepted subtrees.
+    bool has_children = trie.end(i) > i + 1;
+    bool loops = has_children && (s == st[d - 1] || a.NextLocked(s, trie.byte(i + 1)) == s);
+    if (loops && Subset(trie.below(i), a.SelfLoopBytesLocked(s))) {
+      SetSubtree(trie, i, words);
       i = trie.end(i);
       continue;
     }
     SetTokens(trie.tokens_begin(i), trie.tokens_end(i), words);
     ++i;
   }
+  cache_->nodes_visited += visited;
 }
 
 void CompiledGrammar::FillMaskForState(int32_t state, DynamicBitset* mask) const {
@@ -131,6 +148,11 @@ void CompiledGrammar::FillMaskForState(int32_t state, DynamicBitset* mask) const
 int64_t CompiledGrammar::mask_cache_hits() const {
   std::lock_guard<std::mutex> lock(parser_->mu());
   return cache_->hits;
+}
+
+int64_t CompiledGrammar::trie_nodes_visited() const {
+  std::lock_guard<std::mutex> lock(parser_->mu());
+  return cache_->nodes_visited;
 }
 
 int64_t CompiledGrammar::mask_cache_misses() const {

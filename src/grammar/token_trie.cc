@@ -1,6 +1,8 @@
 #include "grammar/token_trie.h"
 
 #include <algorithm>
+#include <array>
+#include <map>
 #include <numeric>
 
 namespace steer::grammar {
@@ -53,7 +55,7 @@ TokenTrie::TokenTrie(const std::vector<std::string>& token_bytes, const std::vec
   }
   // below(i): children come after their parent in preorder, so a reverse
   // pass folds each node into its parent (the last open node one level up).
-  below_.assign(n, ByteSet());
+  std::vector<ByteSet> below(n);
   std::vector<int32_t> parent(n, -1);
   {
     std::vector<int32_t> path_stack;
@@ -64,9 +66,9 @@ TokenTrie::TokenTrie(const std::vector<std::string>& token_bytes, const std::vec
     }
   }
   for (size_t i = n; i-- > 1;) {
-    ByteSet& p = below_[static_cast<size_t>(parent[i])];
+    ByteSet& p = below[static_cast<size_t>(parent[i])];
     p.Add(bytes[i]);
-    p |= below_[i];
+    p |= below[i];
   }
   std::vector<int32_t> token_begin(n + 1, 0);
   for (auto [node, id] : node_token) ++token_begin[static_cast<size_t>(node) + 1];
@@ -80,6 +82,28 @@ TokenTrie::TokenTrie(const std::vector<std::string>& token_bytes, const std::vec
     nodes_[i].token_begin = token_begin[i];
     nodes_[i].depth = i < n ? depths[i] : 0;
     nodes_[i].byte = i < n ? bytes[i] : 0;
+  }
+  std::map<std::array<uint64_t, 4>, int32_t> below_ids;
+  for (size_t i = 0; i <= n; ++i) {
+    ByteSet set = i < n ? below[i] : ByteSet();
+    std::array<uint64_t, 4> key{set.words()[0], set.words()[1], set.words()[2], set.words()[3]};
+    auto [it, fresh] = below_ids.emplace(key, static_cast<int32_t>(below_sets_.size()));
+    if (fresh) below_sets_.push_back(set);
+    nodes_[i].below = it->second;
+  }
+  num_words_ = (token_bytes.size() + 63) / 64;
+  dense_index_.assign(n, -1);
+  int32_t rows = 0;
+  for (size_t i = 0; i < n; ++i) {
+    int32_t count = nodes_[static_cast<size_t>(nodes_[i].end)].token_begin - nodes_[i].token_begin;
+    if (count < kDenseSubtreeTokens) continue;
+    dense_index_[i] = rows++;
+    dense_words_.resize(static_cast<size_t>(rows) * num_words_, 0);
+    uint64_t* w = dense_words_.data() + static_cast<size_t>(rows - 1) * num_words_;
+    for (int32_t k = nodes_[i].token_begin; k < nodes_[static_cast<size_t>(nodes_[i].end)].token_begin; ++k) {
+      int32_t t = token_ids_[static_cast<size_t>(k)];
+      w[static_cast<size_t>(t) >> 6] |= uint64_t{1} << (t & 63);
+    }
   }
 }
 

@@ -34,7 +34,16 @@ class TokenTrie {
   const int32_t* subtree_tokens_end(int32_t i) const {
     return token_ids_.data() + nodes_[static_cast<size_t>(end(i))].token_begin;
   }
-  const ByteSet& below(int32_t i) const { return below_[static_cast<size_t>(i)]; }
+  const ByteSet& below(int32_t i) const { return below_sets_[static_cast<size_t>(nodes_[static_cast<size_t>(i)].below)]; }
+  // For nodes with at least kDenseSubtreeTokens tokens below them: the
+  // subtree's tokens as mask words (vocab_size/64 words), else nullptr.
+  // OR-ing these is much cheaper than setting thousands of scattered bits.
+  static constexpr int32_t kDenseSubtreeTokens = 1024;
+  const uint64_t* dense_subtree(int32_t i) const {
+    int32_t k = dense_index_[static_cast<size_t>(i)];
+    return k < 0 ? nullptr : dense_words_.data() + static_cast<size_t>(k) * num_words_;
+  }
+  size_t num_words() const { return num_words_; }
 
  private:
   // One record per node (the walk reads them in order), plus a sentinel
@@ -43,11 +52,15 @@ class TokenTrie {
     int32_t end;
     int32_t token_begin;
     int32_t depth;
+    int32_t below;  // index into below_sets_ (distinct sets are few; shared)
     uint8_t byte;
   };
   std::vector<Node> nodes_;
   std::vector<int32_t> token_ids_;
-  std::vector<ByteSet> below_;
+  std::vector<ByteSet> below_sets_;
+  std::vector<int32_t> dense_index_;   // per node: index into dense_words_ rows, or -1
+  std::vector<uint64_t> dense_words_;  // rows of num_words_ words
+  size_t num_words_ = 0;
   int32_t max_depth_ = 0;
 };
 

@@ -62,6 +62,7 @@ class VocabIndex {
   const std::string& token_bytes(int32_t id) const { return vocab_.token_bytes[static_cast<size_t>(id)]; }
   bool is_special(int32_t id) const { return special_[static_cast<size_t>(id)] != 0; }
   const TokenTrie& trie() const { return *trie_; }
+  int32_t num_trie_nodes() const;
 
  private:
   VocabIndex() = default;
@@ -93,6 +94,7 @@ class CompiledGrammar {
   // Mask-cache statistics, for benchmarks.
   int64_t mask_cache_hits() const;
   int64_t mask_cache_misses() const;
+  int64_t trie_nodes_visited() const;  // summed over all mask walks
 
  private:
   CompiledGrammar() = default;
