@@ -149,9 +149,9 @@ int32_t EarleyAutomaton::Intern(bool building_root) {
   return id;
 }
 
-ByteSet EarleyAutomaton::SelfLoopBytesLocked(int32_t state) {
+const ByteSet& EarleyAutomaton::ComputeSelfLoop(int32_t state) {
   size_t i = static_cast<size_t>(state);
-  if (!self_loop_known_[i]) {
+  {
     ByteSet self;
     ByteSet first = states_[i]->first;
     for (int b = 0; b < 256; ++b) {

@@ -74,7 +74,11 @@ class EarleyAutomaton {
   }
   // Caller holds mu(). The bytes b with Next(state, b) == state (computes
   // every transition of the state once).
-  ByteSet SelfLoopBytesLocked(int32_t state);
+  // The reference is valid until the next call that can create a state.
+  const ByteSet& SelfLoopBytesLocked(int32_t state) {
+    size_t i = static_cast<size_t>(state);
+    return self_loop_known_[i] ? self_loop_[i] : ComputeSelfLoop(state);
+  }
   const EarleyState& StateLocked(int32_t state) const { return *states_[static_cast<size_t>(state)]; }
   int64_t num_states_locked() const { return static_cast<int64_t>(states_.size()); }
   // Whether a set or state limit ever turned a transition into a rejection.
@@ -100,6 +104,7 @@ class EarleyAutomaton {
 
  private:
   int32_t ComputeNext(int32_t state, uint8_t byte);
+  const ByteSet& ComputeSelfLoop(int32_t state);
   void Add(int32_t slot, int32_t origin);
   void Close();                          // runs the predict/complete worklist
   int32_t Intern(bool building_root);    // canonicalizes work_ into a state id
