@@ -170,13 +170,13 @@ bool TokenMatcher::AcceptToken(int32_t id) {
   if (id == compiled_->eos()) {
     if (!bytes_.IsComplete()) return false;
     finished_ = true;
-    token_lens_.push_back(-1);
+    token_lens_.Push(-1);
     return true;
   }
   const std::string& b = compiled_->token_bytes(id);
   if (compiled_->is_special(id) || b.empty()) return false;
   if (!bytes_.AcceptBytes(b)) return false;
-  token_lens_.push_back(static_cast<int32_t>(b.size()));
+  token_lens_.Push(static_cast<int32_t>(b.size()));
   return true;
 }
 
@@ -192,8 +192,8 @@ void TokenMatcher::FillMask(DynamicBitset* mask) const {
 void TokenMatcher::Rollback(size_t n) {
   STEER_CHECK(n <= token_lens_.size());
   for (size_t k = 0; k < n; ++k) {
-    int32_t len = token_lens_.back();
-    token_lens_.pop_back();
+    int32_t len = token_lens_.Back();
+    token_lens_.Pop();
     if (len < 0) {
       finished_ = false;
     } else {

@@ -125,7 +125,7 @@ class TokenMatcher {
  private:
   std::shared_ptr<const CompiledGrammar> compiled_;
   Matcher bytes_;
-  std::vector<int32_t> token_lens_;  // bytes per accepted token; -1 for EOS
+  PersistentStack<int32_t> token_lens_;  // bytes per accepted token; -1 for EOS
   bool finished_ = false;
 };
 
