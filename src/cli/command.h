@@ -25,6 +25,7 @@ void AddTokenizeCommand(CLI::App& app, Context& ctx);
 void AddSandboxCommand(CLI::App& app, Context& ctx);
 void AddRunTestsCommand(CLI::App& app, Context& ctx);
 void AddClusterCommand(CLI::App& app, Context& ctx);
+void AddCheckCommand(CLI::App& app, Context& ctx);
 
 
 }  // namespace steer::cli

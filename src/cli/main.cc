@@ -26,6 +26,7 @@ int Main(int argc, char** argv) {
   AddSandboxCommand(app, ctx);
   AddRunTestsCommand(app, ctx);
   AddClusterCommand(app, ctx);
+  AddCheckCommand(app, ctx);
 
   try {
     app.parse(argc, argv);
