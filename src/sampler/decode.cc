@@ -54,8 +54,6 @@ class AncestralChooser {
   std::vector<int> order_;
 };
 
-bool Unmodified(const Options& o) { return o.temperature == 1 && o.top_k == 0 && o.top_p >= 1; }
-
 }  // namespace
 
 Result<SampleSet> RunAncestral(const Target& target, const Options& options) {
@@ -82,8 +80,11 @@ Result<SampleSet> RunAncestral(const Target& target, const Options& options) {
       out.summary.forced_ends += forced;
     }
     out.summary.tries += count;
+    // Accept with probability min(1, w): w is the constraints' weight, times
+    // p(end | x) for a run forced to end at max_tokens.
     for (auto& p : batch) {
-      if (p.finished && !p.dead) accepted->push_back(std::move(p));
+      if (!p.finished || p.dead) continue;
+      if (p.log_weight >= 0 || rng.Uniform() < std::exp(p.log_weight)) accepted->push_back(std::move(p));
     }
     return {};
   };
@@ -100,15 +101,11 @@ Result<SampleSet> RunAncestral(const Target& target, const Options& options) {
       }
     }
   }
-  // P(accept) = Σ_x p(x)·[constraints accept x] = Z for boolean constraints,
-  // when the base is sampled unmodified.
-  if (Unmodified(options) && out.summary.tries > 0) {
-    out.summary.log_z = accepted.empty() ? kLogZero
-                                         : std::log(static_cast<double>(accepted.size()) /
-                                                    static_cast<double>(out.summary.tries));
-  } else {
-    out.summary.log_z = std::nan("");
-  }
+  // P(accept) = Σ_x p(x)·[constraints accept x] = Z for boolean constraints
+  // when the base is sampled unmodified; otherwise just the acceptance rate.
+  out.summary.log_z = accepted.empty() ? kLogZero
+                                       : std::log(static_cast<double>(accepted.size()) /
+                                                  static_cast<double>(out.summary.tries));
   for (auto& p : accepted) {
     Sequence s;
     s.tokens = std::move(p.tokens);
@@ -123,7 +120,7 @@ Result<SampleSet> RunGreedy(const Target& target, const Options& options) {
   Stepper st(target);
   Rng rng(options.seed);
   SampleSet out;
-  out.summary.log_z = std::nan("");
+  out.summary.log_z = kLogZero;
   STEER_ASSIGN_OR_RETURN(Particle p, st.Start());
   const Chooser argmax = [](std::span<const double> row, std::span<const double>, Rng&) -> Choice {
     const TokenId t = ArgMax(row);
@@ -135,6 +132,7 @@ Result<SampleSet> RunGreedy(const Target& target, const Options& options) {
     out.summary.forced_ends += forced;
   }
   if (!p.dead) {
+    out.summary.log_z = p.log_weight;
     Sequence s;
     s.tokens = std::move(p.tokens);
     s.log_weight = p.log_weight;
@@ -153,7 +151,7 @@ Result<SampleSet> RunGreedy(const Target& target, const Options& options) {
 Result<SampleSet> RunBeam(const Target& target, const Options& options) {
   Stepper st(target);
   SampleSet out;
-  out.summary.log_z = std::nan("");
+  out.summary.log_z = kLogZero;
   const size_t k_all = st.num_potentials();
   const size_t width = static_cast<size_t>(st.vocab()) + 1;
   std::vector<Particle> beams, finished;
@@ -229,6 +227,7 @@ Result<SampleSet> RunBeam(const Target& target, const Options& options) {
   for (auto& f : finished) {
     if (static_cast<int>(out.samples.size()) == options.samples) break;
     if (f.log_weight == kLogZero) continue;
+    out.summary.log_z = potential::LogAddExp(out.summary.log_z, f.log_weight);
     Sequence s;
     s.tokens = std::move(f.tokens);
     s.log_weight = f.log_weight;

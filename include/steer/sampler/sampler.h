@@ -18,8 +18,11 @@
 //
 // Methods (Options::method):
 //   ancestral  `samples` runs from the base alone (temperature, top-k, top-p),
-//              then checked: only sequences the constraints accept are kept
-//              (a run stops as soon as its constraint prefix is zero).
+//              then checked: a finished run is kept with probability
+//              min(1, w), w = its constraint weight (1 or 0 for boolean
+//              constraints) times p(end | x) if it was forced to end at
+//              max_tokens (a run stops as soon as its constraint prefix is
+//              zero). Exact rejection whenever constraint weights are <= 1.
 //   greedy     one sequence, argmax of base·constraints at each step.
 //   beam       beam search with `beam_width` beams on log Φ; the best
 //              `samples` finished sequences.
@@ -105,9 +108,13 @@ struct Sequence {
 };
 
 struct Summary {
-  // Estimate of log Z = log Σ_x π̃(x) (exact: the true value). −inf when
-  // nothing satisfies the constraints. NaN only where no estimate exists
-  // (greedy, beam).
+  // log Z = log Σ_x γ(x), γ the unnormalized truncated target:
+  //   exact: the true value; is, smc, lcd: the unbiased (in Z) estimate
+  //   log((1/n) Σ_i w_i); ancestral, rejection: log(accepted / tries), an
+  //   unbiased estimate of Z for boolean constraints when the base is sampled
+  //   unmodified (temperature 1, no top-k/top-p), else just the acceptance
+  //   rate; greedy, beam: log Σ γ over the returned sequences, a lower bound.
+  // −inf when nothing satisfying the constraints was found; never NaN.
   double log_z = 0;
   std::vector<double> ess_history;  // smc, is: ESS of the unfinished particles per step
   int resamples = 0;                // smc
