@@ -12,6 +12,8 @@ using potential::kLogZero;
 Stepper::Stepper(const Target& target) : end_mode_(target.end_mode) {
   pots_.push_back(target.base.get());
   for (const auto& c : target.constraints) pots_.push_back(c.get());
+  num_maskable_ = pots_.size();
+  for (const auto& w : target.weights) pots_.push_back(w.get());
   vocab_ = target.base->vocab_size();
 }
 

@@ -1,6 +1,7 @@
 // Internal: particles over a Target and the batched step machinery shared by
-// the samplers. Potentials are indexed k = 0 (base), 1.. (constraints). A
-// proposal uses potentials [0, num_proposal); the rest weight the choice.
+// the samplers. Potentials are indexed k = 0 (base), then the constraints,
+// then the weights. A proposal uses potentials [0, num_proposal); the rest
+// weight the choice.
 #pragma once
 
 #include <functional>
@@ -38,6 +39,8 @@ class Stepper {
 
   int32_t vocab() const { return vocab_; }
   size_t num_potentials() const { return pots_.size(); }
+  // Base and constraints: the potentials a masked proposal multiplies.
+  size_t num_maskable() const { return num_maskable_; }
 
   // A particle at the empty context; weight Σ_k log prefix_k(ε).
   Result<Particle> Start();
@@ -69,6 +72,7 @@ class Stepper {
 
  private:
   std::vector<potential::Potential*> pots_;
+  size_t num_maskable_;
   int32_t vocab_;
   EndMode end_mode_;
   // Scratch, reused across steps (no allocation once warm).

@@ -18,7 +18,9 @@ Status Invalid(const std::string& message, const std::string& where) {
 Status Validate(const Target& target, const Options& o) {
   if (!target.base) return Invalid("the target has no base potential", "target");
   const int32_t v = target.base->vocab_size();
-  for (const auto& c : target.constraints) {
+  std::vector<std::shared_ptr<potential::Potential>> factors = target.constraints;
+  factors.insert(factors.end(), target.weights.begin(), target.weights.end());
+  for (const auto& c : factors) {
     if (!c) return Invalid("null constraint potential", "target");
     if (c->vocab_size() != v) {
       return Invalid("constraint " + c->name() + " has vocabulary " + std::to_string(c->vocab_size()) +

@@ -68,7 +68,9 @@ Result<SampleSet> RunWeighted(const Target& target, const Options& options, int 
     particles.push_back(std::move(first));
     for (int i = 1; i < n; ++i) particles.push_back(st.Fork(particles[0]));
   }
-  const size_t num_proposal = options.proposal == ProposalKind::kMasked ? st.num_potentials() : 1;
+  const size_t num_proposal = options.proposal == ProposalKind::kMasked || options.method == Method::kLcd
+                                  ? st.num_maskable()
+                                  : 1;
   const Chooser sample = [](std::span<const double> row, std::span<const double>, Rng& r) -> Choice {
     const double total = LogSumExp(row);
     if (total == kLogZero) return {0, kLogZero};

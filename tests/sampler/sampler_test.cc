@@ -288,6 +288,47 @@ TEST(Smc, IsNotBiasedOnCheckBalance) {
   }
 }
 
+// A factor given as Target::weights is never asked for a whole row by
+// SMC (it only sees chosen tokens), and the target is unchanged.
+TEST(Smc, WeightPotentialsAreOnlyAskedAboutChosenTokens) {
+  const Toy toy = testing::CheckBalance();
+  double z = 0;
+  const Dist post = toy.Posterior(8, EndMode::kFinishedDocument, &z);
+  struct RowCounter final : potential::Potential {
+    std::shared_ptr<potential::Potential> inner;
+    int64_t rows = 0;
+    int32_t vocab_size() const override { return inner->vocab_size(); }
+    std::string name() const override { return "counted"; }
+    Result<potential::StatePtr> Start() override { return inner->Start(); }
+    potential::StatePtr Fork(const potential::State& s) override { return inner->Fork(s); }
+    Status Extend(std::span<potential::State* const> s, std::span<const TokenId> t) override {
+      return inner->Extend(s, t);
+    }
+    double LogPrefix(const potential::State& s) const override { return inner->LogPrefix(s); }
+    Status LogComplete(std::span<const potential::State* const> s, std::span<double> out) override {
+      return inner->LogComplete(s, out);
+    }
+    Status LogWeightNext(std::span<const potential::State* const> s, std::span<double> out) override {
+      rows += static_cast<int64_t>(s.size());
+      return inner->LogWeightNext(s, out);
+    }
+  };
+  auto counter = std::make_shared<RowCounter>();
+  counter->inner = *potential::Coerce(std::make_shared<potential::MaxIdentLen>(10), toy.tokens);
+  Target t = toy.MakeTarget();
+  t.constraints.clear();
+  t.weights = {counter};
+  Options o;
+  o.method = Method::kSmc;
+  o.particles = 1000;
+  o.max_tokens = 8;
+  o.seed = 4;
+  auto got = sampler::Run(t, o);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(counter->rows, 0);
+  EXPECT_LT(TotalVariation(Estimate(*got), post), 3 * Bound(post, 1000));
+}
+
 // E[Ẑ] = Z over seeds, while E[log Ẑ] < log Z (Jensen). N = 4 particles
 // keeps Ẑ noisy enough for the gap to show. On Letters some runs die out
 // entirely (Ẑ = 0, e.g. forced ends without a 'c'); on check_balance the

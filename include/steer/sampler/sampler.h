@@ -1,7 +1,8 @@
 // Sequence samplers over potentials: the API behind `steer sample`.
 //
 // The target. A Target is a base potential (the LM, which proposes) times
-// constraint potentials (boolean or soft). Let Φ = base · Π constraints. Two
+// constraint and weight potentials (boolean or soft). Let Φ = base · Π c over
+// both lists ("constraints" below means both). Two
 // target distributions exist (docs/ARCHITECTURE.md, end of sequence):
 //   EndMode::kFinishedDocument (default): π(x) ∝ Φ.complete(x); the base's
 //     end marker is the LM's EOS, so x is a finished document.
@@ -38,8 +39,9 @@
 //   exact      enumeration of every sequence up to max_tokens (the ground
 //              truth); fails with kResourceExhausted past exact_max_nodes.
 // Proposals for is and smc (Options::proposal): kMasked (default) samples
-// the next token from base·constraints normalized and weights by the
-// normalizer; kDirect samples from the base and weights by the constraints.
+// the next token from base·constraints normalized (Target::weights left out)
+// and weights by the normalizer times the weights' factors; kDirect samples
+// from the base and weights by all the other factors.
 //
 // Finished particles in SMC. Resampling draws only among unfinished
 // particles, which share their total weight; finished particles keep their
@@ -70,6 +72,11 @@ Result<Method> ParseMethod(std::string_view name);
 struct Target {
   std::shared_ptr<potential::Potential> base;                      // the LM; required
   std::vector<std::shared_ptr<potential::Potential>> constraints;  // same vocabulary
+  // Potentials that multiply the target like constraints but never enter a
+  // masked proposal: they are only asked about the chosen tokens (Extend,
+  // LogPrefix, LogComplete). For expensive critics (an external process).
+  // greedy, beam and exact still ask them for whole rows.
+  std::vector<std::shared_ptr<potential::Potential>> weights;
   EndMode end_mode = EndMode::kFinishedDocument;
   // Optional: bytes of each token (size V), to fill Sequence::text and to
   // group `exact` results by text (over all tokenizations).
