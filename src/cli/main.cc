@@ -22,6 +22,9 @@ int Main(int argc, char** argv) {
   app.fallthrough(false);
 
   Context ctx;
+  AddLogitsCommand(app, ctx);
+  AddGenerateCommand(app, ctx);
+  AddBenchCommand(app, ctx);
 
   try {
     app.parse(argc, argv);
