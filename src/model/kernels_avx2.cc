@@ -53,7 +53,7 @@ void DequantizeRowAvx2(TensorType type, const void* src, float* dst, int64_t n) 
       int64_t i = 0;
       for (; i + 8 <= n; i += 8)
         _mm256_storeu_ps(dst + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(h + i))));
-      for (; i < n; ++i) dst[i] = Fp16ToFp32(h[i]);
+      for (; i < n; ++i) dst[i] = HalfToFloat(h[i]);
       return;
     }
     case TensorType::kBF16: {
@@ -68,7 +68,7 @@ void DequantizeRowAvx2(TensorType type, const void* src, float* dst, int64_t n) 
     }
     case TensorType::kQ8_0: {
       const auto* b = static_cast<const BlockQ8_0*>(src);
-      for (int64_t i = 0; i < n / kQK; ++i) ScaleBlock(b[i].qs, Fp16ToFp32(b[i].d), dst + i * kQK);
+      for (int64_t i = 0; i < n / kQK; ++i) ScaleBlock(b[i].qs, HalfToFloat(b[i].d), dst + i * kQK);
       return;
     }
     case TensorType::kQ4_0: {
@@ -76,7 +76,7 @@ void DequantizeRowAvx2(TensorType type, const void* src, float* dst, int64_t n) 
       alignas(32) int8_t q[kQK];
       for (int64_t i = 0; i < n / kQK; ++i) {
         StoreU256(q, Q4_0Quants(b + i));
-        ScaleBlock(q, Fp16ToFp32(b[i].d), dst + i * kQK);
+        ScaleBlock(q, HalfToFloat(b[i].d), dst + i * kQK);
       }
       return;
     }

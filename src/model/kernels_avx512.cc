@@ -52,7 +52,7 @@ void DequantizeRowAvx512(TensorType type, const void* src, float* dst, int64_t n
       int64_t i = 0;
       for (; i + 16 <= n; i += 16)
         _mm512_storeu_ps(dst + i, _mm512_cvtph_ps(LoadU256(h + i)));
-      for (; i < n; ++i) dst[i] = Fp16ToFp32(h[i]);
+      for (; i < n; ++i) dst[i] = HalfToFloat(h[i]);
       return;
     }
     case TensorType::kBF16: {
@@ -67,7 +67,7 @@ void DequantizeRowAvx512(TensorType type, const void* src, float* dst, int64_t n
     }
     case TensorType::kQ8_0: {
       const auto* b = static_cast<const BlockQ8_0*>(src);
-      for (int64_t i = 0; i < n / kQK; ++i) ScaleBlock(b[i].qs, Fp16ToFp32(b[i].d), dst + i * kQK);
+      for (int64_t i = 0; i < n / kQK; ++i) ScaleBlock(b[i].qs, HalfToFloat(b[i].d), dst + i * kQK);
       return;
     }
     case TensorType::kQ4_0: {
@@ -75,7 +75,7 @@ void DequantizeRowAvx512(TensorType type, const void* src, float* dst, int64_t n
       alignas(32) int8_t q[kQK];
       for (int64_t i = 0; i < n / kQK; ++i) {
         StoreU256(q, Q4_0Quants(b + i));
-        ScaleBlock(q, Fp16ToFp32(b[i].d), dst + i * kQK);
+        ScaleBlock(q, HalfToFloat(b[i].d), dst + i * kQK);
       }
       return;
     }
@@ -133,27 +133,68 @@ inline __m256i DotI8(__m256i w, __m256i x) {
   return _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_abs_epi8(w), _mm256_sign_epi8(x, w));
 }
 
+inline __m512i Join(__m256i lo, __m256i hi) {
+  return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+}
+inline __m512 Join(float lo, float hi) {
+  return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castps_pd(_mm512_set1_ps(lo)),
+                                             _mm256_castps_pd(_mm256_set1_ps(hi)), 1));
+}
+
+// Blocks are taken in pairs, one per 256-bit half of a zmm register: lanes
+// 0-7 hold block i, lanes 8-15 block i + 1. vpdpbusd multiplies unsigned by
+// signed bytes, so x is offset to x + 128 (x ^ 0x80) and the accumulator
+// starts at -128 * (sum of w per lane), leaving exactly sum w * x per lane.
+// An odd last block goes through the 256-bit sign trick. The order per dot
+// depends only on cols.
 template <int NR, int NB>
 inline void TileQ8A(TensorType type, const uint8_t* const* w, int64_t nb, const BlockQ8A* xq,
                     float* y, int64_t y_stride) {
-  __m256 acc[NR][NB];
+  __m512 acc[NR][NB];
   for (int r = 0; r < NR; ++r)
-    for (int b = 0; b < NB; ++b) acc[r][b] = _mm256_setzero_ps();
-  for (int64_t i = 0; i < nb; ++i) {
-    __m256i wq[NR];
-    float dw[NR];
-    for (int r = 0; r < NR; ++r) wq[r] = WeightQuants(type, w[r], i, &dw[r]);
+    for (int b = 0; b < NB; ++b) acc[r][b] = _mm512_setzero_ps();
+  const __m512i k128 = _mm512_set1_epi8(static_cast<char>(0x80));
+  int64_t i = 0;
+  for (; i + 2 <= nb; i += 2) {
+    __m512i wq[NR], init[NR];
+    __m512 dw[NR];
+    for (int r = 0; r < NR; ++r) {
+      float d0, d1;
+      const __m256i q0 = WeightQuants(type, w[r], i, &d0);
+      const __m256i q1 = WeightQuants(type, w[r], i + 1, &d1);
+      wq[r] = Join(q0, q1);
+      dw[r] = Join(d0, d1);
+      init[r] = _mm512_sub_epi32(_mm512_setzero_si512(),
+                                 _mm512_dpbusd_epi32(_mm512_setzero_si512(), k128, wq[r]));
+    }
     for (int b = 0; b < NB; ++b) {
-      const BlockQ8A& xb = xq[b * nb + i];
-      const __m256i xv = LoadU256(xb.qs);
+      const BlockQ8A& x0 = xq[b * nb + i];
+      const BlockQ8A& x1 = xq[b * nb + i + 1];
+      const __m512i xu = _mm512_xor_si512(Join(LoadU256(x0.qs), LoadU256(x1.qs)), k128);
+      const __m512 dx = Join(x0.d, x1.d);
       for (int r = 0; r < NR; ++r) {
-        const __m256 s = _mm256_set1_ps(dw[r] * xb.d);
-        acc[r][b] = _mm256_fmadd_ps(s, _mm256_cvtepi32_ps(DotI8(wq[r], xv)), acc[r][b]);
+        const __m512 sum = _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(init[r], xu, wq[r]));
+        acc[r][b] = _mm512_fmadd_ps(_mm512_mul_ps(dw[r], dx), sum, acc[r][b]);
+      }
+    }
+  }
+  __m256 tail[NR][NB];
+  for (int r = 0; r < NR; ++r)
+    for (int b = 0; b < NB; ++b) tail[r][b] = _mm256_setzero_ps();
+  if (i < nb) {
+    for (int r = 0; r < NR; ++r) {
+      float dw;
+      const __m256i wq = WeightQuants(type, w[r], i, &dw);
+      for (int b = 0; b < NB; ++b) {
+        const BlockQ8A& xb = xq[b * nb + i];
+        tail[r][b] = _mm256_mul_ps(_mm256_set1_ps(dw * xb.d),
+                                   _mm256_cvtepi32_ps(DotI8(wq, LoadU256(xb.qs))));
       }
     }
   }
   for (int r = 0; r < NR; ++r)
-    for (int b = 0; b < NB; ++b) y[b * y_stride + r] = HSum256(acc[r][b]);
+    for (int b = 0; b < NB; ++b)
+      y[b * y_stride + r] = _mm512_reduce_add_ps(acc[r][b]) + HSum256(tail[r][b]);
 }
 
 void DotTileQ8AAvx512(TensorType type, const uint8_t* const* w, int nr, int64_t cols,

@@ -22,6 +22,9 @@ struct DecodedK {
   int group;        // values per group: 32 (Q4_K, Q5_K) or 16 (Q6_K)
 };
 
+// Exact half -> float with F16C (same result as Fp16ToFp32).
+inline float HalfToFloat(uint16_t h) { return _cvtsh_ss(h); }
+
 inline __m256i LoadU256(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
 inline void StoreU256(void* p, __m256i v) { _mm256_storeu_si256(static_cast<__m256i*>(p), v); }
 
@@ -36,7 +39,7 @@ inline void KScales(const uint8_t* scales, float d, float dmin, DecodedK* out) {
 }
 
 inline void DecodeQ4_K(const BlockQ4_K* b, DecodedK* out) {
-  KScales(b->scales, Fp16ToFp32(b->d), Fp16ToFp32(b->dmin), out);
+  KScales(b->scales, HalfToFloat(b->d), HalfToFloat(b->dmin), out);
   const __m256i low = _mm256_set1_epi8(0x0F);
   for (int j = 0; j < 4; ++j) {
     const __m256i v = LoadU256(b->qs + 32 * j);
@@ -46,7 +49,7 @@ inline void DecodeQ4_K(const BlockQ4_K* b, DecodedK* out) {
 }
 
 inline void DecodeQ5_K(const BlockQ5_K* b, DecodedK* out) {
-  KScales(b->scales, Fp16ToFp32(b->d), Fp16ToFp32(b->dmin), out);
+  KScales(b->scales, HalfToFloat(b->d), HalfToFloat(b->dmin), out);
   const __m256i low = _mm256_set1_epi8(0x0F);
   const __m256i one = _mm256_set1_epi8(1);
   const __m256i qh = LoadU256(b->qh);
@@ -64,7 +67,7 @@ inline void DecodeQ5_K(const BlockQ5_K* b, DecodedK* out) {
 }
 
 inline void DecodeQ6_K(const BlockQ6_K* b, DecodedK* out) {
-  const float d = Fp16ToFp32(b->d);
+  const float d = HalfToFloat(b->d);
   for (int g = 0; g < 16; ++g) {
     out->scale[g] = d * b->scales[g];
     out->min[g] = 0.0f;
@@ -105,11 +108,11 @@ inline __m256i Q4_0Quants(const BlockQ4_0* b) {
 inline __m256i WeightQuants(gguf::TensorType type, const uint8_t* row, int64_t i, float* d) {
   if (type == gguf::TensorType::kQ8_0) {
     const auto* b = reinterpret_cast<const BlockQ8_0*>(row) + i;
-    *d = Fp16ToFp32(b->d);
+    *d = HalfToFloat(b->d);
     return LoadU256(b->qs);
   }
   const auto* b = reinterpret_cast<const BlockQ4_0*>(row) + i;
-  *d = Fp16ToFp32(b->d);
+  *d = HalfToFloat(b->d);
   return Q4_0Quants(b);
 }
 
