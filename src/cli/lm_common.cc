@@ -11,6 +11,8 @@ void AddModelOptions(CLI::App* cmd, ModelArgs& args) {
       ->check(CLI::Range(0, 1 << 24));
   cmd->add_option("--kv-budget-mb", args.kv_budget_mb, "KV cache memory limit in MiB (default: none)")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--q8-activations", args.q8_activations,
+                "Round activations to 8 bits for Q8_0/Q4_0 weights, as llama.cpp does (faster, inexact)");
 }
 
 Result<std::unique_ptr<engine::Engine>> OpenEngine(const ModelArgs& args) {
@@ -18,6 +20,7 @@ Result<std::unique_ptr<engine::Engine>> OpenEngine(const ModelArgs& args) {
   options.threads = args.threads;
   options.n_ctx = args.n_ctx;
   options.kv_budget_bytes = static_cast<int64_t>(args.kv_budget_mb * 1024 * 1024);
+  options.q8_activations = args.q8_activations;
   return engine::Engine::Open(args.model, options);
 }
 

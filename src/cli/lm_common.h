@@ -20,9 +20,10 @@ struct ModelArgs {
   int threads = 0;  // 0: all cores
   int n_ctx = 0;    // 0: the model's
   double kv_budget_mb = 0;
+  bool q8_activations = false;
 };
 
-// Adds -m/--model, --threads, --ctx-size and --kv-budget-mb.
+// Adds -m/--model, --threads, --ctx-size, --kv-budget-mb and --q8-activations.
 void AddModelOptions(CLI::App* cmd, ModelArgs& args);
 Result<std::unique_ptr<engine::Engine>> OpenEngine(const ModelArgs& args);
 

@@ -25,10 +25,6 @@ void Parallel(ThreadPool* pool, size_t n, const std::function<void(size_t, size_
   }
 }
 
-void MatMulInto(const Matrix& m, const float* x, int64_t batch, float* y, ThreadPool* pool) {
-  MatMul(m.type, m.data, m.rows, m.cols, x, batch, y, pool);
-}
-
 void AddBias(float* y, const float* bias, int64_t batch, int64_t n) {
   if (bias == nullptr) return;
   for (int64_t b = 0; b < batch; ++b) {
@@ -39,8 +35,16 @@ void AddBias(float* y, const float* bias, int64_t batch, int64_t n) {
 
 }  // namespace
 
-Forward::Forward(const Model& model, ThreadPool* pool)
-    : model_(model), hp_(model.hparams()), pool_(pool) {}
+Forward::Forward(const Model& model, ThreadPool* pool, const ForwardOptions& options)
+    : model_(model), hp_(model.hparams()), pool_(pool), options_(options) {}
+
+void Forward::Mul(const Matrix& m, const float* x, int64_t batch, float* y) {
+  if (options_.q8_activations && HasQ8ActivationKernel(m.type)) {
+    MatMulQ8(m.type, m.data, m.rows, m.cols, x, batch, y, pool_);
+  } else {
+    MatMul(m.type, m.data, m.rows, m.cols, x, batch, y, pool_);
+  }
+}
 
 void Forward::Run(std::span<const ForwardRow> rows, KvStore& kv, float* logits) {
   const Weights& w = model_.weights();
@@ -74,9 +78,9 @@ void Forward::Run(std::span<const ForwardRow> rows, KvStore& kv, float* logits) 
     for (int64_t b = 0; b < B; ++b) {
       RmsNorm(x_.data() + b * E, L.attn_norm, E, hp_.rms_eps, xn_.data() + b * E);
     }
-    MatMulInto(L.wq, xn_.data(), B, q_.data(), pool_);
-    MatMulInto(L.wk, xn_.data(), B, k_.data(), pool_);
-    MatMulInto(L.wv, xn_.data(), B, v_.data(), pool_);
+    Mul(L.wq, xn_.data(), B, q_.data());
+    Mul(L.wk, xn_.data(), B, k_.data());
+    Mul(L.wv, xn_.data(), B, v_.data());
     AddBias(q_.data(), L.bq, B, Q);
     AddBias(k_.data(), L.bk, B, KV);
     AddBias(v_.data(), L.bv, B, KV);
@@ -91,16 +95,16 @@ void Forward::Run(std::span<const ForwardRow> rows, KvStore& kv, float* logits) 
       std::memcpy(kv.Values(block, l) + slot * KV, v_.data() + b * KV, KV * sizeof(float));
     }
     Attention(rows, kv, l);
-    MatMulInto(L.wo, att_.data(), B, xn_.data(), pool_);
+    Mul(L.wo, att_.data(), B, xn_.data());
     for (int64_t i = 0; i < B * E; ++i) x_[i] += xn_[i];
 
     for (int64_t b = 0; b < B; ++b) {
       RmsNorm(x_.data() + b * E, L.ffn_norm, E, hp_.rms_eps, xn_.data() + b * E);
     }
-    MatMulInto(L.gate, xn_.data(), B, gate_.data(), pool_);
-    MatMulInto(L.up, xn_.data(), B, up_.data(), pool_);
+    Mul(L.gate, xn_.data(), B, gate_.data());
+    Mul(L.up, xn_.data(), B, up_.data());
     SwiGlu(gate_.data(), up_.data(), B * F);
-    MatMulInto(L.down, gate_.data(), B, xn_.data(), pool_);
+    Mul(L.down, gate_.data(), B, xn_.data());
     for (int64_t i = 0; i < B * E; ++i) x_[i] += xn_[i];
   }
 
@@ -109,7 +113,7 @@ void Forward::Run(std::span<const ForwardRow> rows, KvStore& kv, float* logits) 
   for (int64_t i = 0; i < n_out; ++i) {
     RmsNorm(x_.data() + logit_rows_[i] * E, w.output_norm, E, hp_.rms_eps, xn_.data() + i * E);
   }
-  MatMulInto(w.output, xn_.data(), n_out, logits, pool_);
+  Mul(w.output, xn_.data(), n_out, logits);
 }
 
 void Forward::Attention(std::span<const ForwardRow> rows, KvStore& kv, int32_t layer) {

@@ -17,6 +17,8 @@
 //  - The same models against the native (llama.cpp-rounded activation)
 //    goldens: the README's bars, F16 0.02, BF16 0.15, Q8_0/Q4_0/K-quants 0.5.
 //  - llama-2-tiny-random (F16; no deqf32 file): 0.02.
+//  - Q8_0/Q4_0 with 8-bit activations (q8_activations, llama.cpp's own
+//    rounding) against the native goldens: 0.5, the README's bar.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -38,6 +40,7 @@ struct Spec {
   std::string golden;  // file under golden/
   std::string model;   // file under models/
   double tol;
+  bool q8_activations = false;  // EngineOptions::q8_activations
 };
 
 std::ostream& operator<<(std::ostream& os, const Spec& s) { return os << s.golden; }
@@ -92,6 +95,7 @@ TEST_P(GoldenTest, LogitsAndTeacherForcedGreedy) {
   EngineOptions options;
   options.threads = 2;
   options.n_ctx = 512;
+  options.q8_activations = spec.q8_activations;
   auto engine_or = Engine::Open(model_path, options);
   ASSERT_TRUE(engine_or.ok()) << engine_or.error().ToString();
   Engine& engine = **engine_or;
@@ -146,7 +150,8 @@ TEST_P(GoldenTest, LogitsAndTeacherForcedGreedy) {
   }
   EXPECT_EQ(engine.kv_cache().blocks_in_use(), 0);
   RecordProperty("max_abs_diff", std::to_string(max_diff_));
-  std::printf("[ golden ] %s: max |dlogit| = %.3g (tolerance %.3g)\n", spec.golden.c_str(), max_diff_, tol);
+  std::printf("[ golden ] %s%s: max |dlogit| = %.3g (tolerance %.3g)\n", spec.golden.c_str(),
+              spec.q8_activations ? " (8-bit activations)" : "", max_diff_, tol);
 }
 
 const Spec kF32[] = {
@@ -185,6 +190,13 @@ const Spec kNative[] = {
     {"tiny-qwen2-Q8_0.json", "tiny-qwen2-Q8_0.gguf", 0.5},
 };
 INSTANTIATE_TEST_SUITE_P(NativeActivationRounding, GoldenTest, ::testing::ValuesIn(kNative));
+
+const Spec kQ8Activations[] = {
+    {"tiny-llama-Q8_0.json", "tiny-llama-Q8_0.gguf", 0.5, true},
+    {"tiny-llama-Q4_0.json", "tiny-llama-Q4_0.gguf", 0.5, true},
+    {"tiny-qwen2-Q8_0.json", "tiny-qwen2-Q8_0.gguf", 0.5, true},
+};
+INSTANTIATE_TEST_SUITE_P(Q8Activations, GoldenTest, ::testing::ValuesIn(kQ8Activations));
 
 }  // namespace
 }  // namespace steer::engine

@@ -45,13 +45,20 @@ struct ForwardRow {
   bool want_logits = false;
 };
 
+struct ForwardOptions {
+  // Round activations to 8 bits (blocks of 32) before Q8_0/Q4_0 weight
+  // matmuls and multiply in integers (kernels' MatMulQ8), as llama.cpp does:
+  // faster, but no longer the exact F32-activation function.
+  bool q8_activations = false;
+};
+
 // Runs the forward pass. Holds grow-only scratch buffers: after the first
 // calls at the largest batch and context, Run allocates nothing.
 // Not thread-safe; use one Forward per engine.
 class Forward {
  public:
   // `model` must outlive this. `pool` may be null (single-threaded).
-  Forward(const Model& model, ThreadPool* pool);
+  Forward(const Model& model, ThreadPool* pool, const ForwardOptions& options = {});
 
   // Preconditions (checked): tokens in [0, n_vocab), pos >= 0.
   // Writes one row of n_vocab logits per row with want_logits, in row order,
@@ -60,10 +67,12 @@ class Forward {
 
  private:
   void Attention(std::span<const ForwardRow> rows, KvStore& kv, int32_t layer);
+  void Mul(const Matrix& m, const float* x, int64_t batch, float* y);
 
   const Model& model_;
   const HParams& hp_;
   ThreadPool* pool_;
+  ForwardOptions options_;
   // Scratch, grown on demand. Shapes for a call with B rows:
   std::vector<float> x_;       // [B][n_embd] residual stream
   std::vector<float> xn_;      // [B][max(n_embd, q_dim)] normed input, then attention output
