@@ -50,37 +50,37 @@ std::span<const float> Engine::Logits(int32_t i) const {
 Status Engine::Decode(const Batch& batch) {
   num_logits_ = 0;
   const std::span<const BatchRow> rows = batch.rows();
-  const std::string where = "decode";
+  const char* where = "decode";
   // Validate every row and compute each sequence's length after the batch.
   touched_.clear();
   for (size_t i = 0; i < rows.size(); ++i) {
     const BatchRow& r = rows[i];
-    const std::string loc = where + ": row " + std::to_string(i);
+    auto loc = [&] { return std::string(where) + ": row " + std::to_string(i); };
     if (!kv_.IsLive(r.seq)) {
       for (SeqId s : touched_) new_length_[s] = -1;
-      return MakeError(ErrorCode::kInvalidArgument, "sequence " + std::to_string(r.seq) + " does not exist", loc);
+      return MakeError(ErrorCode::kInvalidArgument, "sequence " + std::to_string(r.seq) + " does not exist", loc());
     }
     if (static_cast<size_t>(r.seq) >= new_length_.size()) new_length_.resize(r.seq + 1, -1);
     if (new_length_[r.seq] < 0) {
       new_length_[r.seq] = kv_.Length(r.seq);
       touched_.push_back(r.seq);
     }
-    Status st;
+    Status st;  // ok: no allocation
     if (r.token < 0 || r.token >= n_vocab()) {
       st = MakeError(ErrorCode::kInvalidArgument,
                      "token " + std::to_string(r.token) + " is outside the vocabulary [0, " +
                          std::to_string(n_vocab()) + ")",
-                     loc);
+                     loc());
     } else if (r.pos != new_length_[r.seq]) {
       st = MakeError(ErrorCode::kInvalidArgument,
                      "position " + std::to_string(r.pos) + " is not the next position " +
                          std::to_string(new_length_[r.seq]) + " of sequence " + std::to_string(r.seq),
-                     loc);
+                     loc());
     } else if (r.pos >= n_ctx_) {
       st = MakeError(ErrorCode::kResourceExhausted,
                      "context overflow: position " + std::to_string(r.pos) + " of sequence " +
                          std::to_string(r.seq) + " exceeds the context size " + std::to_string(n_ctx_),
-                     loc);
+                     loc());
     }
     if (!st.ok()) {
       for (SeqId s : touched_) new_length_[s] = -1;

@@ -117,43 +117,61 @@ void Forward::Run(std::span<const ForwardRow> rows, KvStore& kv, float* logits) 
 }
 
 void Forward::Attention(std::span<const ForwardRow> rows, KvStore& kv, int32_t layer) {
-  const int64_t B = static_cast<int64_t>(rows.size());
-  const int32_t H = hp_.n_head, D = hp_.head_dim, bs = kv.block_size();
-  const int32_t group = hp_.n_head / hp_.n_head_kv;
-  const int64_t Q = hp_.q_dim(), KV = hp_.kv_dim();
-  const float scale = 1.0f / std::sqrt(static_cast<float>(D));
+  // Everything the workers need, captured as one reference so that the
+  // std::function in ParallelFor stays in its small buffer (no allocation).
+  struct Job {
+    Forward* self;
+    std::span<const ForwardRow> rows;
+    KvStore* kv;
+    int32_t layer, H, D, bs, group;
+    int64_t Q, KV;
+    float scale;
+    size_t stride;
+  } job;
+  job.self = this;
+  job.rows = rows;
+  job.kv = &kv;
+  job.layer = layer;
+  job.H = hp_.n_head;
+  job.D = hp_.head_dim;
+  job.bs = kv.block_size();
+  job.group = hp_.n_head / hp_.n_head_kv;
+  job.Q = hp_.q_dim();
+  job.KV = hp_.kv_dim();
+  job.scale = 1.0f / std::sqrt(static_cast<float>(hp_.head_dim));
   Pos max_pos = 0;
   for (const ForwardRow& r : rows) max_pos = std::max(max_pos, r.pos);
-  const size_t stride = static_cast<size_t>(max_pos) + 1;
+  job.stride = static_cast<size_t>(max_pos) + 1;
   const int threads = pool_ != nullptr ? pool_->num_threads() : 1;
-  Grow(scores_, stride * threads);
+  Grow(scores_, job.stride * threads);
 
-  Parallel(pool_, static_cast<size_t>(B * H), [&](size_t begin, size_t end, int t) {
-    float* s = scores_.data() + stride * t;
+  Parallel(pool_, rows.size() * static_cast<size_t>(job.H), [&job](size_t begin, size_t end, int t) {
+    const Job& j = job;
+    float* s = j.self->scores_.data() + j.stride * t;
     for (size_t item = begin; item < end; ++item) {
-      const int64_t b = static_cast<int64_t>(item) / H;
-      const int32_t h = static_cast<int32_t>(item % H);
-      const int64_t kv_off = static_cast<int64_t>(h / group) * D;
-      const ForwardRow& r = rows[b];
-      const float* q = q_.data() + b * Q + static_cast<int64_t>(h) * D;
+      const int64_t b = static_cast<int64_t>(item) / j.H;
+      const int32_t h = static_cast<int32_t>(item % j.H);
+      const int64_t kv_off = static_cast<int64_t>(h / j.group) * j.D;
+      const ForwardRow& r = j.rows[b];
+      const float* q = j.self->q_.data() + b * j.Q + static_cast<int64_t>(h) * j.D;
       const int32_t n = r.pos + 1;
-      for (int32_t start = 0; start < n; start += bs) {
-        const float* keys = kv.Keys(r.block_table[start / bs], layer) + kv_off;
-        const int32_t len = std::min(bs, n - start);
-        for (int32_t j = 0; j < len; ++j) {
-          s[start + j] = DotRow(gguf::TensorType::kF32, keys + j * KV, q, D) * scale;
+      for (int32_t start = 0; start < n; start += j.bs) {
+        const float* keys = j.kv->Keys(r.block_table[start / j.bs], j.layer) + kv_off;
+        const int32_t len = std::min(j.bs, n - start);
+        for (int32_t i = 0; i < len; ++i) {
+          s[start + i] = DotRow(gguf::TensorType::kF32, keys + i * j.KV, q, j.D) * j.scale;
         }
       }
       Softmax(s, n);
-      float* out = att_.data() + b * Q + static_cast<int64_t>(h) * D;
-      std::fill(out, out + D, 0.0f);
-      for (int32_t start = 0; start < n; start += bs) {
-        const float* values = kv.Values(r.block_table[start / bs], layer) + kv_off;
-        const int32_t len = std::min(bs, n - start);
-        for (int32_t j = 0; j < len; ++j) {
-          const float p = s[start + j];
-          const float* v = values + j * KV;
-          for (int32_t d = 0; d < D; ++d) out[d] += p * v[d];
+      float* out = j.self->att_.data() + b * j.Q + static_cast<int64_t>(h) * j.D;
+      std::fill(out, out + j.D, 0.0f);
+      for (int32_t start = 0; start < n; start += j.bs) {
+        const float* values = j.kv->Values(r.block_table[start / j.bs], j.layer) + kv_off;
+        const int32_t len = std::min(j.bs, n - start);
+        for (int32_t i = 0; i < len; ++i) {
+          const float p = s[start + i];
+          const float* v = values + i * j.KV;
+          for (int32_t d = 0; d < j.D; ++d) out[d] += p * v[d];
         }
       }
     }
