@@ -92,9 +92,9 @@ double Median(std::vector<double> v) {
 
 int RunBench(BenchOptions o) {
   if (o.model.n_ctx == 0) o.model.n_ctx = o.prompt_tokens + o.gen_tokens;
-  auto engine_or = OpenEngine(o.model);
-  if (!engine_or.ok()) return ReportError("bench", engine_or.error());
-  engine::Engine& e = **engine_or;
+  auto session = OpenSession(o.model);
+  if (!session.ok()) return ReportError("bench", session.error());
+  engine::Engine& e = *session->engine;
   // One untimed warm-up run grows every scratch buffer to its final size.
   BenchOptions warm = o;
   warm.gen_tokens = std::min(o.gen_tokens, 2);

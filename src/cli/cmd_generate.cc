@@ -5,6 +5,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <numeric>
+#include <optional>
 
 #include "command.h"
 #include "lm_common.h"
@@ -61,10 +62,10 @@ TokenId SampleToken(std::span<const float> logits, const GenerateOptions& o, Rng
 }
 
 int RunGenerate(const GenerateOptions& o) {
-  auto engine_or = OpenEngine(o.model);
-  if (!engine_or.ok()) return ReportError("generate", engine_or.error());
-  engine::Engine& engine = **engine_or;
-  auto prompt = PromptTokens(engine, o.prompt);
+  auto session = OpenSession(o.model);
+  if (!session.ok()) return ReportError("generate", session.error());
+  engine::Engine& engine = *session->engine;
+  auto prompt = PromptTokens(*session, o.prompt);
   if (!prompt.ok()) return ReportError("generate", prompt.error());
   const auto eos_or = engine.model().file().GetIntOr("tokenizer.ggml.eos_token_id", -1);
   const TokenId eos = eos_or.ok() ? static_cast<TokenId>(*eos_or) : kNoToken;
@@ -76,15 +77,25 @@ int RunGenerate(const GenerateOptions& o) {
   std::vector<int32_t> order;
   std::vector<double> probs;
   std::vector<TokenId> out;
+  // The continuation's text: a stream decoder primed with the prompt, so the
+  // first generated token keeps its leading space.
+  std::optional<tokenizer::StreamDecoder> text;
+  std::string text_out;
+  if (session->tokenizer != nullptr) {
+    text.emplace(*session->tokenizer);
+    for (TokenId t : *prompt) text->Push(t);
+  }
   for (int step = 0; step < o.n; ++step) {
     Status st = engine.Decode(batch);
     if (!st.ok()) return ReportError("generate", st.error());
     const TokenId t = SampleToken(engine.Logits(0), o, rng, order, probs);
     if (t == eos && !o.ignore_eos) break;
     out.push_back(t);
-    if (!o.json) {
-      auto piece = TokensText(engine, std::span<const TokenId>(&out.back(), 1));
-      std::printf(piece.ok() ? "%s" : " %s", piece.ok() ? piece->c_str() : std::to_string(t).c_str());
+    const std::string piece = text ? text->Push(t) : " " + std::to_string(t);
+    if (o.json) {
+      text_out += piece;
+    } else {
+      std::fwrite(piece.data(), 1, piece.size(), stdout);
       std::fflush(stdout);
     }
     batch.Clear();
@@ -93,10 +104,10 @@ int RunGenerate(const GenerateOptions& o) {
   if (o.json) {
     nlohmann::json j;
     j["tokens"] = out;
-    auto text = TokensText(engine, out);
-    if (text.ok()) j["text"] = *text;
+    if (text) j["text"] = text_out + text->Finish();
     std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else {
+    if (text) std::printf("%s", text->Finish().c_str());
     std::printf("\n");
   }
   return 0;
@@ -115,7 +126,8 @@ void AddGenerateCommand(CLI::App& app, Context& ctx) {
   cmd->add_option("--top-p", o->top_p, "Keep the smallest set with probability >= P")->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--seed", o->seed, "Random seed");
   cmd->add_flag("--ignore-eos", o->ignore_eos, "Do not stop at the end-of-sequence token");
-  cmd->add_flag("--json", o->json, "Print {\"tokens\":[...],\"text\":\"...\"}");
+  cmd->add_flag("--json", o->json,
+                "Print {\"tokens\":[...],\"text\":\"...\"} (the continuation only; no text without a tokenizer)");
   cmd->callback([o, &ctx]() { ctx.exit_code = RunGenerate(*o); });
 }
 

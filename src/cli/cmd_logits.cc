@@ -17,10 +17,10 @@ struct LogitsOptions {
 };
 
 int RunLogits(const LogitsOptions& o) {
-  auto engine_or = OpenEngine(o.model);
-  if (!engine_or.ok()) return ReportError("logits", engine_or.error());
-  engine::Engine& engine = **engine_or;
-  auto tokens = PromptTokens(engine, o.prompt);
+  auto session = OpenSession(o.model);
+  if (!session.ok()) return ReportError("logits", session.error());
+  engine::Engine& engine = *session->engine;
+  auto tokens = PromptTokens(*session, o.prompt);
   if (!tokens.ok()) return ReportError("logits", tokens.error());
   const SeqId seq = engine.NewSequence();
   engine::Batch batch;

@@ -15,13 +15,35 @@ void AddModelOptions(CLI::App* cmd, ModelArgs& args) {
                 "Round activations to 8 bits for Q8_0/Q4_0 weights, as llama.cpp does (faster, inexact)");
 }
 
-Result<std::unique_ptr<engine::Engine>> OpenEngine(const ModelArgs& args) {
+Result<const tokenizer::Tokenizer*> LmSession::Tokenizer() const {
+  if (tokenizer == nullptr) {
+    return tokenizer_error ? *tokenizer_error : MakeError(ErrorCode::kInternal, "no tokenizer");
+  }
+  return tokenizer.get();
+}
+
+Result<LmSession> OpenSession(const ModelArgs& args) {
   engine::EngineOptions options;
   options.threads = args.threads;
   options.n_ctx = args.n_ctx;
   options.kv_budget_bytes = static_cast<int64_t>(args.kv_budget_mb * 1024 * 1024);
   options.q8_activations = args.q8_activations;
-  return engine::Engine::Open(args.model, options);
+  LmSession s;
+  STEER_ASSIGN_OR_RETURN(s.engine, engine::Engine::Open(args.model, options));
+  auto tok = tokenizer::Tokenizer::FromGguf(s.engine->model().file());
+  if (tok.ok()) {
+    s.tokenizer = std::move(tok).value();
+    if (s.tokenizer->vocab_size() != s.engine->n_vocab()) {
+      s.tokenizer_error = MakeError(ErrorCode::kInvalidInput,
+                                    "the tokenizer has " + std::to_string(s.tokenizer->vocab_size()) +
+                                        " tokens but the model " + std::to_string(s.engine->n_vocab()),
+                                    args.model);
+      s.tokenizer.reset();
+    }
+  } else {
+    s.tokenizer_error = tok.error().Within(args.model + " tokenizer");
+  }
+  return s;
 }
 
 void AddPromptOptions(CLI::App* cmd, PromptArgs& args) {
@@ -29,40 +51,36 @@ void AddPromptOptions(CLI::App* cmd, PromptArgs& args) {
   auto* t = cmd->add_option("--tokens", args.tokens, "Prompt as token ids, e.g. \"1 306 4317\"");
   p->excludes(t);
   t->excludes(p);
+  p->each([&args](const std::string&) { args.prompt_given = true; });
 }
 
-Result<std::vector<TokenId>> PromptTokens(const engine::Engine& engine, const PromptArgs& args) {
+Result<std::vector<TokenId>> PromptTokens(const LmSession& session, const PromptArgs& args) {
   std::vector<TokenId> ids;
+  const int32_t n_vocab = session.engine->n_vocab();
   if (!args.tokens.empty()) {
     std::istringstream in(args.tokens);
     std::string word;
     while (in >> word) {
       char* end = nullptr;
       const long v = std::strtol(word.c_str(), &end, 10);
-      if (end == word.c_str() || *end != '\0' || v < 0 || v >= engine.n_vocab()) {
+      if (end == word.c_str() || *end != '\0' || v < 0 || v >= n_vocab) {
         return MakeError(ErrorCode::kInvalidArgument,
-                         "'" + word + "' is not a token id in [0, " + std::to_string(engine.n_vocab()) + ")",
-                         "--tokens");
+                         "'" + word + "' is not a token id in [0, " + std::to_string(n_vocab) + ")", "--tokens");
       }
       ids.push_back(static_cast<TokenId>(v));
     }
-  } else if (!args.prompt.empty()) {
-    // The tokenizer module is not merged into this branch yet. When it is:
-    //   STEER_ASSIGN_OR_RETURN(auto tok, tokenizer::Tokenizer::FromGguf(engine.model().file()));
-    //   STEER_ASSIGN_OR_RETURN(ids, tok->Encode(args.prompt));
-    return MakeError(ErrorCode::kUnsupported,
-                     "text prompts need the tokenizer, which this build lacks; pass --tokens \"ID ID ...\"",
-                     "--prompt");
+  } else if (args.prompt_given) {
+    STEER_ASSIGN_OR_RETURN(const tokenizer::Tokenizer* tok, session.Tokenizer());
+    auto encoded = tok->Encode(args.prompt);
+    if (!encoded.ok()) return encoded.error().Within("--prompt");
+    ids = std::move(encoded).value();
   }
   if (ids.empty()) {
-    return MakeError(ErrorCode::kInvalidArgument, "the prompt is empty: give -p TEXT or --tokens IDS");
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "the prompt has no tokens: give -p TEXT (a model whose vocabulary adds no BOS needs "
+                     "non-empty text) or --tokens IDS");
   }
   return ids;
-}
-
-Result<std::string> TokensText(const engine::Engine& engine, std::span<const TokenId> tokens) {
-  // Needs the tokenizer (see PromptTokens): return tok->Decode(tokens);
-  return MakeError(ErrorCode::kUnsupported, "detokenizing needs the tokenizer, which this build lacks");
 }
 
 }  // namespace steer::cli

@@ -16,7 +16,6 @@ namespace {
 
 static_assert(std::endian::native == std::endian::little, "GGUF reader assumes little-endian");
 
-constexpr size_t kHeaderBytes = 24;       // magic, version, tensor count, metadata count
 constexpr uint64_t kMinKvBytes = 8 + 4 + 1;  // key length, type, 1-byte value
 // name length, n_dims, one dim, type, offset
 constexpr uint64_t kMinTensorInfoBytes = 8 + 4 + 8 + 4 + 8;

@@ -59,11 +59,8 @@ void PutValue(const Value& v, std::string* out) {
 
 Writer::Writer(uint64_t alignment) : alignment_(alignment) {
   STEER_CHECK(std::has_single_bit(alignment) && alignment <= UINT32_MAX);
-  if (alignment != 32) Set("general.alignment", Value::U32(static_cast<uint32_t>(alignment)));
 }
 
-// Keys are written as given: a hand-set general.alignment that disagrees with
-// the constructor's (tests use this to make invalid files) is not corrected.
 void Writer::Set(std::string key, Value value) {
   for (auto& [k, v] : metadata_) {
     if (k == key) {
@@ -88,15 +85,20 @@ void Writer::AddTensor(std::string name, TensorType type, std::vector<int64_t> d
 }
 
 std::string Writer::Serialize() const {
+  // A non-default alignment is recorded first unless the key was Set.
+  bool add_alignment = alignment_ != 32;
+  for (const auto& kv : metadata_) add_alignment = add_alignment && kv.first != "general.alignment";
   std::string out = "GGUF";
   Put<uint32_t>(3, &out);
   Put<uint64_t>(tensors_.size(), &out);
-  Put<uint64_t>(metadata_.size(), &out);
-  for (const auto& [key, value] : metadata_) {
+  Put<uint64_t>(metadata_.size() + (add_alignment ? 1 : 0), &out);
+  auto put_kv = [&out](const std::string& key, const Value& value) {
     PutString(key, &out);
     Put<uint32_t>(static_cast<uint32_t>(value.type()), &out);
     PutValue(value, &out);
-  }
+  };
+  if (add_alignment) put_kv("general.alignment", Value::U32(static_cast<uint32_t>(alignment_)));
+  for (const auto& [key, value] : metadata_) put_kv(key, value);
   uint64_t offset = 0;
   for (const PendingTensor& t : tensors_) {
     PutString(t.name, &out);

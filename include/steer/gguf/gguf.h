@@ -85,7 +85,9 @@ struct TensorInfo {
 };
 
 // Limits that keep a hostile file from making the reader allocate or loop
-// without bound. Defaults are far above any real model.
+// without bound. Defaults are far above any real model. Exceeding a limit is
+// kResourceExhausted; a count that cannot fit in the bytes left in the file
+// is kInvalidInput (checked first, before anything is allocated).
 struct ReadLimits {
   uint64_t max_tensors = 1u << 20;
   uint64_t max_metadata = 1u << 20;
@@ -152,7 +154,11 @@ class File {
   std::shared_ptr<void> storage_;   // owns the map or the copied bytes
 };
 
-// Builds a GGUF v3 file in memory. Tensors are written in the order added.
+// Builds a GGUF v3 file in memory. Tensors are written in the order added,
+// each padded to `alignment`; an alignment other than 32 is recorded as a
+// leading general.alignment key unless that key was Set. Keys are written as
+// given, so a general.alignment Set by hand that disagrees with `alignment`
+// makes an invalid file (tests use this). Misuse (a data size that does not match the shape) is a CHECK.
 class Writer {
  public:
   explicit Writer(uint64_t alignment = 32);
