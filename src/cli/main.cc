@@ -22,6 +22,10 @@ int Main(int argc, char** argv) {
   app.fallthrough(false);
 
   Context ctx;
+  AddTokenizeCommand(app, ctx);
+  AddLogitsCommand(app, ctx);
+  AddGenerateCommand(app, ctx);
+  AddBenchCommand(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -19,6 +19,8 @@ namespace steer::model {
 
 enum class Isa { kPortable, kAvx2, kAvx512 };
 const char* IsaName(Isa isa);
+// True if this CPU can run the kernels of `isa` (kPortable always).
+bool CpuSupports(Isa isa);
 // The best ISA this CPU supports (cached after the first call).
 Isa DetectIsa();
 // True if this build has kernels for `type`.
@@ -39,5 +41,19 @@ float DotRow(gguf::TensorType type, const void* w, const float* x, int64_t n,
 void MatMul(gguf::TensorType type, const void* w, int64_t rows, int64_t cols,
             const float* x, int64_t batch, float* y, ThreadPool* pool,
             Isa isa = DetectIsa());
+
+// True if MatMulQ8 has an integer kernel for `type` (Q8_0 and Q4_0).
+bool HasQ8ActivationKernel(gguf::TensorType type);
+
+// As MatMul, but for Q8_0 / Q4_0 weights each batch row of x is first
+// rounded to 8 bits in blocks of 32 (scale d = max|x_blk| / 127, F32), as
+// llama.cpp does, and the dot products run in integers from the packed
+// blocks: faster, but not exact. Per output, with w the dequantized row,
+//   |y - dot(w, x)| <= sum over blocks k of (d_k / 2) * sum_{i in k} |w_i|
+// plus F32 summation error (~1e-6 relative to sum |w_i x_i|). Other types
+// fall through to MatMul (exact F32 activations).
+void MatMulQ8(gguf::TensorType type, const void* w, int64_t rows, int64_t cols,
+              const float* x, int64_t batch, float* y, ThreadPool* pool,
+              Isa isa = DetectIsa());
 
 }  // namespace steer::model

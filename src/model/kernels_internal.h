@@ -1,0 +1,125 @@
+// Internals of the weight kernels shared by the per-ISA translation units:
+// ggml block layouts, scalar conversions, and the table of entry points
+// each ISA provides. kernels.cc dispatches over these tables.
+//
+// Every kernel file is compiled with -ffp-contract=off: dequantization must
+// round exactly like ggml's (a multiply, then a subtract), so the compiler
+// may not fuse them into an FMA.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+#include "steer/gguf/types.h"
+
+namespace steer::model::internal {
+
+// ggml block layouts (sizes are checked against gguf::GetTensorTypeInfo in
+// kernels.cc). Scales are raw IEEE half bits.
+constexpr int kQK = 32;    // values per Q8_0 / Q4_0 block
+constexpr int kQKK = 256;  // values per K-quant super-block
+
+struct BlockQ8_0 {
+  uint16_t d;
+  int8_t qs[kQK];  // value i = qs[i] * d
+};
+struct BlockQ4_0 {
+  uint16_t d;
+  uint8_t qs[kQK / 2];  // value i (< 16) = ((qs[i] & 15) - 8) * d; i + 16 uses qs[i] >> 4
+};
+struct BlockQ4_K {
+  uint16_t d, dmin;
+  uint8_t scales[12];   // 8 sub-blocks of 32: 6-bit scale and 6-bit min each
+  uint8_t qs[kQKK / 2]; // per 64 values: 32 bytes, low nibbles first, then high
+};
+struct BlockQ5_K {
+  uint16_t d, dmin;
+  uint8_t scales[12];
+  uint8_t qh[kQKK / 8];  // bit 2j / 2j+1 of qh[l]: fifth bit of value 64j+l / 64j+32+l
+  uint8_t qs[kQKK / 2];
+};
+struct BlockQ6_K {
+  uint8_t ql[kQKK / 2];  // low 4 bits
+  uint8_t qh[kQKK / 4];  // high 2 bits
+  int8_t scales[kQKK / 16];  // one per 16 values
+  uint16_t d;
+};
+static_assert(sizeof(BlockQ8_0) == 34 && sizeof(BlockQ4_0) == 18);
+static_assert(sizeof(BlockQ4_K) == 144 && sizeof(BlockQ5_K) == 176 &&
+              sizeof(BlockQ6_K) == 210);
+
+// Exact IEEE half -> single conversion (subnormals, inf and NaN included).
+inline float Fp16ToFp32(uint16_t h) {
+  uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
+  uint32_t exp = (h >> 10) & 0x1fu;
+  uint32_t mant = h & 0x3ffu;
+  uint32_t bits;
+  if (exp == 0) {
+    if (mant == 0) {
+      bits = sign;
+    } else {  // subnormal: normalize the mantissa
+      uint32_t e = 113;
+      while ((mant & 0x400u) == 0) {
+        mant <<= 1;
+        --e;
+      }
+      bits = sign | (e << 23) | ((mant & 0x3ffu) << 13);
+    }
+  } else if (exp == 31) {
+    bits = sign | 0x7f800000u | (mant << 13);
+  } else {
+    bits = sign | ((exp + 112) << 23) | (mant << 13);
+  }
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+inline float Bf16ToFp32(uint16_t h) {
+  uint32_t bits = static_cast<uint32_t>(h) << 16;
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+// The 6-bit scale and min of sub-block j (< 8) of a Q4_K / Q5_K block.
+inline void ScaleMinK4(int j, const uint8_t* q, uint8_t* sc, uint8_t* m) {
+  if (j < 4) {
+    *sc = q[j] & 63;
+    *m = q[j + 4] & 63;
+  } else {
+    *sc = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
+    *m = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
+  }
+}
+
+// Activations quantized to 8 bits in blocks of 32 (llama.cpp's Q8_0 but with
+// an F32 scale): x[i] ~= qs[i] * d, d = max|x| / 127, qs = round(x / d).
+struct BlockQ8A {
+  float d;
+  int8_t qs[kQK];
+};
+
+// Entry points of one ISA. All functions accept every supported type.
+struct KernelTable {
+  // dst[0..n) = the dequantized row at src; n is a multiple of the block size.
+  void (*dequantize_row)(gguf::TensorType type, const void* src, float* dst, int64_t n);
+  // y[b * y_stride + r] = dot(w[r][0..cols), x[b * cols ..]) for r < nr,
+  // b < batch. Each dot is accumulated in an order that depends only on
+  // cols, never on nr, batch or the position in the tile, so a matrix
+  // product gives bit-identical results however it is tiled.
+  void (*dot_tile)(const float* const* w, int nr, int64_t cols, const float* x,
+                   int64_t batch, float* y, int64_t y_stride);
+  // Quantizes n values (a multiple of 32) of x into n / 32 blocks.
+  void (*quantize_q8a)(const float* x, int64_t n, BlockQ8A* out);
+  // As dot_tile, for Q8_0 / Q4_0 weight rows w[r] (raw blocks) against
+  // quantized activations xq[b * (cols / 32) ..]. Same order guarantee.
+  void (*dot_tile_q8a)(gguf::TensorType type, const uint8_t* const* w, int nr, int64_t cols,
+                       const BlockQ8A* xq, int64_t batch, float* y, int64_t y_stride);
+};
+
+const KernelTable& PortableKernels();
+const KernelTable& Avx2Kernels();
+const KernelTable& Avx512Kernels();
+
+}  // namespace steer::model::internal

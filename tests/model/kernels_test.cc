@@ -1,0 +1,410 @@
+// Weight kernels: golden dequantization against ggml, agreement of every
+// ISA with the portable oracle, and the batching / threading properties.
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
+#include <iterator>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "shared_data.h"
+#include "steer/gguf/types.h"
+#include "steer/model/kernels.h"
+#include "steer/util/rng.h"
+#include "steer/util/strings.h"
+#include "steer/util/thread_pool.h"
+
+namespace steer::model {
+namespace {
+
+using gguf::TensorType;
+
+constexpr TensorType kTypes[] = {TensorType::kF32,  TensorType::kF16,  TensorType::kBF16,
+                                 TensorType::kQ8_0, TensorType::kQ4_0, TensorType::kQ4_K,
+                                 TensorType::kQ5_K, TensorType::kQ6_K};
+
+std::vector<Isa> CpuIsas() {
+  std::vector<Isa> isas;
+  for (Isa isa : {Isa::kPortable, Isa::kAvx2, Isa::kAvx512})
+    if (CpuSupports(isa)) isas.push_back(isa);
+  return isas;
+}
+
+uint32_t Bits(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  return u;
+}
+
+// ---------------------------------------------------------------- golden
+
+TensorType TypeByName(const std::string& name) {
+  for (TensorType t : kTypes)
+    if (name == gguf::TensorTypeName(t)) return t;
+  ADD_FAILURE() << "unknown type name " << name;
+  return TensorType::kF32;
+}
+
+// The float rows of the JSON array of arrays that starts at text[pos] ('[').
+// Parsed from the text with strtof because a JSON parser reads "-0" as the
+// integer 0 and loses the sign, and the comparison is bit for bit.
+std::vector<std::vector<float>> ParseFloatRows(const std::string& text, size_t pos) {
+  std::vector<std::vector<float>> rows;
+  EXPECT_EQ(text[pos], '[');
+  ++pos;
+  for (;;) {
+    while (pos < text.size() && std::isspace(static_cast<unsigned char>(text[pos]))) ++pos;
+    if (pos >= text.size() || text[pos] == ']') break;
+    if (text[pos] == ',') {
+      ++pos;
+      continue;
+    }
+    EXPECT_EQ(text[pos], '[');
+    ++pos;
+    rows.emplace_back();
+    for (;;) {
+      while (pos < text.size() && (std::isspace(static_cast<unsigned char>(text[pos])) || text[pos] == ','))
+        ++pos;
+      if (pos >= text.size() || text[pos] == ']') break;
+      char* end = nullptr;
+      rows.back().push_back(std::strtof(text.c_str() + pos, &end));
+      if (end == text.c_str() + pos) {
+        ADD_FAILURE() << "bad number at byte " << pos;
+        return rows;
+      }
+      pos = end - text.c_str();
+    }
+    ++pos;
+  }
+  return rows;
+}
+
+// Position of the '[' that opens key `key`'s array, searching from `from`.
+size_t ArrayAfterKey(const std::string& text, const std::string& key, size_t from) {
+  size_t k = text.find("\"" + key + "\"", from);
+  if (k == std::string::npos) return k;
+  return text.find('[', k);
+}
+
+// Every dequant_rows entry of every golden file: DequantizeRow must give
+// ggml's floats bit for bit, on every ISA this CPU has.
+TEST(KernelsGolden, DequantRowsMatchGgmlExactly) {
+  STEER_REQUIRE_SHARED(dir, "golden");
+  std::set<std::string> types_seen;
+  int rows_checked = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    const std::string path = entry.path().string();
+    if (entry.path().extension() != ".json") continue;
+    std::ifstream in(path);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    nlohmann::json doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    ASSERT_FALSE(doc.is_discarded()) << path;
+    if (!doc.contains("dequant_rows")) continue;
+    const size_t section = text.find("\"dequant_rows\"");
+    ASSERT_NE(section, std::string::npos);
+    for (const auto& [name, t] : doc["dequant_rows"].items()) {
+      const TensorType type = TypeByName(name);
+      const int64_t n = t["ne"][0].get<int64_t>();
+      const size_t row_bytes = t["bytes_per_row"].get<size_t>();
+      ASSERT_EQ(row_bytes, gguf::RowBytes(type, n)) << path << " " << name;
+      const size_t entry_pos = text.find("\"" + name + "\"", section);
+      ASSERT_NE(entry_pos, std::string::npos);
+      const std::vector<std::vector<float>> want_rows =
+          ParseFloatRows(text, ArrayAfterKey(text, "dequant_rows", entry_pos));
+      ASSERT_EQ(want_rows.size(), t["raw_hex_rows"].size()) << path << " " << name;
+      for (size_t r = 0; r < want_rows.size(); ++r) {
+        std::optional<std::string> raw = HexDecode(t["raw_hex_rows"][r].get<std::string>());
+        ASSERT_TRUE(raw.has_value()) << path << " " << name << " row " << r;
+        ASSERT_EQ(raw->size(), row_bytes);
+        const std::vector<float>& want = want_rows[r];
+        ASSERT_EQ(static_cast<int64_t>(want.size()), n);
+        // The text parse agrees with the JSON parser up to the sign of zero.
+        for (int64_t i = 0; i < n; ++i) ASSERT_EQ(want[i], t["dequant_rows"][r][i].get<float>());
+        for (Isa isa : CpuIsas()) {
+          std::vector<float> got(n);
+          DequantizeRow(type, raw->data(), got.data(), n, isa);
+          for (int64_t i = 0; i < n; ++i)
+            ASSERT_EQ(Bits(got[i]), Bits(want[i]))
+                << path << " " << name << " row " << r << " value " << i << " isa "
+                << IsaName(isa) << ": got " << got[i] << " want " << want[i];
+        }
+        ++rows_checked;
+      }
+      types_seen.insert(name);
+    }
+  }
+  // The public files cover all seven non-F32 types.
+  for (const char* name : {"F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"})
+    EXPECT_TRUE(types_seen.count(name)) << "no golden dequant_rows for " << name;
+  EXPECT_GE(rows_checked, 14);
+}
+
+// ---------------------------------------------------------------- random data
+
+// Random half bits with a biased exponent in [lo, hi] (never inf/NaN).
+uint16_t RandomHalf(Rng& rng, int lo, int hi) {
+  const uint32_t exp = lo + rng.Next() % (hi - lo + 1);
+  return static_cast<uint16_t>((rng.Next() & 1) << 15 | exp << 10 | (rng.Next() & 0x3ff));
+}
+
+// A random row of n values of `type`: random quants, scales of realistic size
+// (F16 exponents 5..14, i.e. ~1e-3..1; scales are positive as ggml writes them).
+std::vector<uint8_t> RandomRow(TensorType type, int64_t n, Rng& rng) {
+  std::vector<uint8_t> row(gguf::RowBytes(type, n));
+  for (auto& b : row) b = static_cast<uint8_t>(rng.Next());
+  auto put16 = [&](size_t off, uint16_t v) { std::memcpy(row.data() + off, &v, 2); };
+  const auto& info = gguf::GetTensorTypeInfo(type);
+  switch (type) {
+    case TensorType::kF32:
+      for (int64_t i = 0; i < n; ++i) {
+        const float f = static_cast<float>(rng.Normal());
+        std::memcpy(row.data() + 4 * i, &f, 4);
+      }
+      break;
+    case TensorType::kF16:
+      for (int64_t i = 0; i < n; ++i) put16(2 * i, RandomHalf(rng, 0, 16));  // incl. subnormals
+      break;
+    case TensorType::kBF16:
+      for (int64_t i = 0; i < n; ++i) {
+        const float f = static_cast<float>(rng.Normal());
+        uint32_t u;
+        std::memcpy(&u, &f, 4);
+        put16(2 * i, static_cast<uint16_t>(u >> 16));
+      }
+      break;
+    case TensorType::kQ8_0:
+    case TensorType::kQ4_0:
+      for (size_t b = 0; b < row.size(); b += info.type_size) put16(b, RandomHalf(rng, 5, 14) & 0x7fff);
+      break;
+    case TensorType::kQ4_K:
+    case TensorType::kQ5_K:
+      for (size_t b = 0; b < row.size(); b += info.type_size) {
+        put16(b, RandomHalf(rng, 5, 12) & 0x7fff);
+        put16(b + 2, RandomHalf(rng, 5, 12) & 0x7fff);
+      }
+      break;
+    case TensorType::kQ6_K:
+      for (size_t b = 0; b < row.size(); b += info.type_size) put16(b + 208, RandomHalf(rng, 5, 12) & 0x7fff);
+      break;
+    default:
+      ADD_FAILURE();
+  }
+  return row;
+}
+
+std::vector<float> RandomVector(int64_t n, Rng& rng) {
+  std::vector<float> x(n);
+  for (auto& v : x) v = static_cast<float>(rng.Normal());
+  return x;
+}
+
+// A rows x cols matrix of `type` plus its portable dequantization.
+struct Matrix {
+  std::vector<uint8_t> raw;
+  std::vector<float> deq;  // rows * cols
+};
+
+Matrix RandomMatrix(TensorType type, int64_t rows, int64_t cols, Rng& rng) {
+  Matrix m;
+  m.deq.resize(rows * cols);
+  for (int64_t r = 0; r < rows; ++r) {
+    std::vector<uint8_t> row = RandomRow(type, cols, rng);
+    DequantizeRow(type, row.data(), m.deq.data() + r * cols, cols, Isa::kPortable);
+    m.raw.insert(m.raw.end(), row.begin(), row.end());
+  }
+  return m;
+}
+
+int64_t ColsFor(TensorType type) {
+  // Plain types get a tail that is not a multiple of any vector width; Q8_0
+  // and Q4_0 an odd block count (the AVX-512 8-bit path takes blocks in
+  // pairs); K-quants two super-blocks.
+  const uint32_t bs = gguf::GetTensorTypeInfo(type).block_size;
+  return bs == 1 ? 517 : bs == 32 ? 17 * 32 : 2 * 256;
+}
+
+// ---------------------------------------------------------------- oracle agreement
+
+// Dequantization is exact, so every ISA's must be bit-identical to the oracle's
+// (random scales include F16 subnormals for the F16 type).
+TEST(KernelsOracle, DequantizeBitIdenticalAcrossIsas) {
+  Rng rng(11);
+  for (TensorType type : kTypes) {
+    const int64_t n = ColsFor(type);
+    for (int trial = 0; trial < 20; ++trial) {
+      std::vector<uint8_t> row = RandomRow(type, n, rng);
+      std::vector<float> want(n), got(n);
+      DequantizeRow(type, row.data(), want.data(), n, Isa::kPortable);
+      for (Isa isa : CpuIsas()) {
+        DequantizeRow(type, row.data(), got.data(), n, isa);
+        for (int64_t i = 0; i < n; ++i)
+          ASSERT_EQ(Bits(got[i]), Bits(want[i]))
+              << gguf::TensorTypeName(type) << " " << IsaName(isa) << " value " << i;
+      }
+    }
+  }
+}
+
+// F32 activations: y = fl(sum_i w_i x_i) with the dequantized w_i exact, so
+// |y - exact| <= gamma * sum |w_i x_i| where gamma = n u / (1 - n u) for any
+// summation order of n terms (u = 2^-24; each FMA or mul+add adds <= 2u per
+// term, covered by using 2n). Checked for MatMul (tiles of 4 rows, batch 5)
+// and DotRow on every ISA.
+TEST(KernelsOracle, F32ActivationsWithinSummationBound) {
+  Rng rng(12);
+  const int64_t rows = 7, batch = 5;
+  for (TensorType type : kTypes) {
+    const int64_t cols = ColsFor(type);
+    Matrix m = RandomMatrix(type, rows, cols, rng);
+    std::vector<float> x = RandomVector(batch * cols, rng);
+    const double u = std::ldexp(1.0, -24);
+    const double gamma = 2.0 * cols * u / (1.0 - 2.0 * cols * u);
+    for (Isa isa : CpuIsas()) {
+      std::vector<float> y(batch * rows);
+      MatMul(type, m.raw.data(), rows, cols, x.data(), batch, y.data(), nullptr, isa);
+      for (int64_t b = 0; b < batch; ++b) {
+        for (int64_t r = 0; r < rows; ++r) {
+          double exact = 0, abs_sum = 0;
+          for (int64_t i = 0; i < cols; ++i) {
+            const double p = static_cast<double>(m.deq[r * cols + i]) * x[b * cols + i];
+            exact += p;
+            abs_sum += std::fabs(p);
+          }
+          EXPECT_LE(std::fabs(y[b * rows + r] - exact), gamma * abs_sum)
+              << gguf::TensorTypeName(type) << " " << IsaName(isa) << " r " << r << " b " << b;
+        }
+      }
+      const float d = DotRow(type, m.raw.data(), x.data(), cols, isa);
+      EXPECT_EQ(Bits(d), Bits(y[0])) << gguf::TensorTypeName(type) << " " << IsaName(isa);
+    }
+  }
+}
+
+// 8-bit activations. Each x_i is replaced by q_i d_k with |x_i - q_i d_k| <=
+// (d_k / 2)(1 + 1e-4) (d_k = max|x| over its block of 32 / 127; the 1e-4
+// covers rounding of x * (1 / d_k)), so against the exact dot of the
+// dequantized weights, |y - exact| <= sum_k (d_k / 2)(1 + 1e-4) sum_{i in k}
+// |w_i| + gamma * (sum |w_i x_i| + that bound). The products themselves are
+// exact integers, so ISAs differ from the portable oracle only by summation
+// order: |y_isa - y_portable| <= 2 gamma * (sum |w_i x_i| + bound).
+TEST(KernelsOracle, Q8ActivationsWithinQuantizationBound) {
+  Rng rng(13);
+  const int64_t rows = 6, batch = 5, cols = 17 * 32;
+  const double u = std::ldexp(1.0, -24);
+  const double gamma = 2.0 * cols * u / (1.0 - 2.0 * cols * u);
+  for (TensorType type : {TensorType::kQ8_0, TensorType::kQ4_0}) {
+    ASSERT_TRUE(HasQ8ActivationKernel(type));
+    Matrix m = RandomMatrix(type, rows, cols, rng);
+    std::vector<float> x = RandomVector(batch * cols, rng);
+    std::vector<float> want(batch * rows);
+    MatMulQ8(type, m.raw.data(), rows, cols, x.data(), batch, want.data(), nullptr, Isa::kPortable);
+    for (Isa isa : CpuIsas()) {
+      std::vector<float> y(batch * rows);
+      MatMulQ8(type, m.raw.data(), rows, cols, x.data(), batch, y.data(), nullptr, isa);
+      for (int64_t b = 0; b < batch; ++b) {
+        for (int64_t r = 0; r < rows; ++r) {
+          double exact = 0, abs_sum = 0, qbound = 0;
+          for (int64_t k = 0; k < cols / 32; ++k) {
+            double amax = 0, wsum = 0;
+            for (int64_t i = 32 * k; i < 32 * k + 32; ++i) {
+              const double w = m.deq[r * cols + i], xi = x[b * cols + i];
+              exact += w * xi;
+              abs_sum += std::fabs(w * xi);
+              amax = std::max(amax, std::fabs(xi));
+              wsum += std::fabs(w);
+            }
+            qbound += amax / 127.0 / 2.0 * (1 + 1e-4) * wsum;
+          }
+          const double got = y[b * rows + r];
+          const std::string where = std::string(gguf::TensorTypeName(type)) + " " + IsaName(isa) +
+                                    " r " + std::to_string(r) + " b " + std::to_string(b);
+          EXPECT_LE(std::fabs(got - exact), qbound + gamma * (abs_sum + qbound)) << where;
+          EXPECT_LE(std::fabs(got - want[b * rows + r]), 2 * gamma * (abs_sum + qbound)) << where;
+          // The bound is not vacuous: it is far below the size of the result.
+          EXPECT_LT(qbound, 0.05 * abs_sum) << where;
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- properties
+
+// MatMul over a batch equals one DotRow per (row, batch row) bit for bit, on
+// every ISA, for row counts that leave partial tiles.
+TEST(KernelsProperty, BatchEqualsSeparateDotRows) {
+  Rng rng(14);
+  const int64_t rows = 10, batch = 7;
+  for (TensorType type : kTypes) {
+    const int64_t cols = ColsFor(type);
+    Matrix m = RandomMatrix(type, rows, cols, rng);
+    std::vector<float> x = RandomVector(batch * cols, rng);
+    const size_t row_bytes = gguf::RowBytes(type, cols);
+    for (Isa isa : CpuIsas()) {
+      std::vector<float> y(batch * rows);
+      MatMul(type, m.raw.data(), rows, cols, x.data(), batch, y.data(), nullptr, isa);
+      std::vector<float> yq(batch * rows);
+      MatMulQ8(type, m.raw.data(), rows, cols, x.data(), batch, yq.data(), nullptr, isa);
+      for (int64_t b = 0; b < batch; ++b) {
+        for (int64_t r = 0; r < rows; ++r) {
+          const float d = DotRow(type, m.raw.data() + r * row_bytes, x.data() + b * cols, cols, isa);
+          EXPECT_EQ(Bits(y[b * rows + r]), Bits(d))
+              << gguf::TensorTypeName(type) << " " << IsaName(isa) << " r " << r << " b " << b;
+          float one;
+          MatMulQ8(type, m.raw.data() + r * row_bytes, 1, cols, x.data() + b * cols, 1, &one,
+                   nullptr, isa);
+          EXPECT_EQ(Bits(yq[b * rows + r]), Bits(one))
+              << "Q8 " << gguf::TensorTypeName(type) << " " << IsaName(isa) << " r " << r;
+        }
+      }
+    }
+  }
+}
+
+// Splitting rows over threads changes nothing.
+TEST(KernelsProperty, ThreadCountDoesNotChangeResults) {
+  Rng rng(15);
+  ThreadPool one(1), two(2), three(3);
+  const int64_t rows = 37, batch = 4;
+  for (TensorType type : kTypes) {
+    const int64_t cols = ColsFor(type);
+    Matrix m = RandomMatrix(type, rows, cols, rng);
+    std::vector<float> x = RandomVector(batch * cols, rng);
+    for (Isa isa : CpuIsas()) {
+      for (bool q8 : {false, true}) {
+        auto run = [&](ThreadPool* pool) {
+          std::vector<float> y(batch * rows);
+          (q8 ? MatMulQ8 : MatMul)(type, m.raw.data(), rows, cols, x.data(), batch, y.data(), pool, isa);
+          return y;
+        };
+        const std::vector<float> y1 = run(&one), y2 = run(&two), y3 = run(&three), y0 = run(nullptr);
+        for (size_t i = 0; i < y1.size(); ++i) {
+          ASSERT_EQ(Bits(y1[i]), Bits(y2[i])) << gguf::TensorTypeName(type) << " " << IsaName(isa);
+          ASSERT_EQ(Bits(y1[i]), Bits(y3[i])) << gguf::TensorTypeName(type) << " " << IsaName(isa);
+          ASSERT_EQ(Bits(y1[i]), Bits(y0[i])) << gguf::TensorTypeName(type) << " " << IsaName(isa);
+        }
+      }
+    }
+  }
+}
+
+TEST(KernelsApi, SupportedTypesAndIsa) {
+  for (TensorType t : kTypes) EXPECT_TRUE(IsSupportedWeightType(t)) << gguf::TensorTypeName(t);
+  for (TensorType t : {TensorType::kQ4_1, TensorType::kQ5_0, TensorType::kQ2_K, TensorType::kQ3_K,
+                       TensorType::kQ8_K, TensorType::kI8, TensorType::kF64})
+    EXPECT_FALSE(IsSupportedWeightType(t)) << gguf::TensorTypeName(t);
+  EXPECT_TRUE(CpuSupports(Isa::kPortable));
+  EXPECT_TRUE(CpuSupports(DetectIsa()));
+  EXPECT_STREQ(IsaName(Isa::kAvx512), "avx512");
+}
+
+}  // namespace
+}  // namespace steer::model
