@@ -61,9 +61,8 @@ Result<SampleSet> RunAncestral(const Target& target, const Options& options) {
   Rng rng(options.seed);
   SampleSet out;
   AncestralChooser chooser_state(options);
-  const Chooser choose = [&](std::span<const double> row, std::span<const double> base, Rng& r) {
-    return chooser_state(row, base, r);
-  };
+  const Chooser choose = [&](std::span<const double> row, std::span<const double> base, Rng& r,
+                             const Particle&) -> Result<Choice> { return chooser_state(row, base, r); };
   STEER_ASSIGN_OR_RETURN(Particle start, st.Start());
   // Runs a batch of independent sequences to the end; returns the accepted.
   auto run_batch = [&](int count, std::vector<Particle>* accepted) -> Status {
@@ -76,7 +75,7 @@ Result<SampleSet> RunAncestral(const Target& target, const Options& options) {
         if (p.active()) active.push_back(&p);
       }
       if (active.empty()) break;
-      STEER_ASSIGN_OR_RETURN(const int64_t forced, st.Step(active, options.max_tokens, 1, choose, rng));
+      STEER_ASSIGN_OR_RETURN(const int64_t forced, st.Step(active, options.max_tokens, 1, 1, choose, rng));
       out.summary.forced_ends += forced;
     }
     out.summary.tries += count;
@@ -122,13 +121,14 @@ Result<SampleSet> RunGreedy(const Target& target, const Options& options) {
   SampleSet out;
   out.summary.log_z = kLogZero;
   STEER_ASSIGN_OR_RETURN(Particle p, st.Start());
-  const Chooser argmax = [](std::span<const double> row, std::span<const double>, Rng&) -> Choice {
+  const Chooser argmax = [](std::span<const double> row, std::span<const double>, Rng&,
+                            const Particle&) -> Result<Choice> {
     const TokenId t = ArgMax(row);
-    return {t, row[t]};
+    return Choice{t, row[t]};
   };
   Particle* ps[1] = {&p};
   while (p.active()) {
-    STEER_ASSIGN_OR_RETURN(const int64_t forced, st.Step(ps, options.max_tokens, st.num_potentials(), argmax, rng));
+    STEER_ASSIGN_OR_RETURN(const int64_t forced, st.Step(ps, options.max_tokens, st.num_potentials(), st.num_potentials(), argmax, rng));
     out.summary.forced_ends += forced;
   }
   if (!p.dead) {

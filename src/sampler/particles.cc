@@ -127,8 +127,30 @@ Status Stepper::SummedRows(std::span<Particle* const> ps, size_t num_potentials,
   return {};
 }
 
+Result<bool> Stepper::Allows(const Particle& p, TokenId t) {
+  for (size_t k = 1; k < num_maskable_; ++k) {
+    double w;
+    if (t == vocab_) {
+      STEER_ASSIGN_OR_RETURN(w, pots_[k]->LogCompleteOne(*p.states[k]));
+    } else {
+      StatePtr probe = pots_[k]->Fork(*p.states[k]);
+      STEER_RETURN_IF_ERROR(pots_[k]->ExtendOne(*probe, t));
+      w = pots_[k]->LogPrefix(*probe);
+    }
+    if (w != 0 && w != kLogZero) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "adaptive rejection sampling needs boolean constraints, but " + pots_[k]->name() +
+                           " gave log weight " + std::to_string(w) + " (pass it as a weight instead)",
+                       "--proposal awrs");
+    }
+    if (w == kLogZero) return false;
+  }
+  return true;
+}
+
 Result<int64_t> Stepper::Step(std::span<Particle* const> ps, int max_tokens, size_t num_proposal,
-                              const Chooser& choose, Rng& rng) {
+                              size_t first_weighted, const Chooser& choose, Rng& rng) {
+  STEER_CHECK(first_weighted >= num_proposal);
   STEER_RETURN_IF_ERROR(StopIfComplete(ps));
   group_.clear();
   ended_.clear();
@@ -157,8 +179,8 @@ Result<int64_t> Stepper::Step(std::span<Particle* const> ps, int max_tokens, siz
   for (size_t i = 0; i < group_.size(); ++i) {
     std::span<const double> row(rows_.data() + i * width, width);
     std::span<const double> base_row(base_rows_.data() + i * width, width);
-    const Choice c = choose(row, base_row, rng);
     Particle* p = group_[i];
+    STEER_ASSIGN_OR_RETURN(const Choice c, choose(row, base_row, rng, *p));
     p->log_weight += c.log_increment;
     if (p->log_weight == kLogZero) {
       p->dead = true;
@@ -171,8 +193,8 @@ Result<int64_t> Stepper::Step(std::span<Particle* const> ps, int max_tokens, siz
       tokens_.push_back(c.token);
     }
   }
-  STEER_RETURN_IF_ERROR(ApplyEnd(ended_, num_proposal));
-  STEER_RETURN_IF_ERROR(ApplyTokens(extend, tokens_, num_proposal));
+  STEER_RETURN_IF_ERROR(ApplyEnd(ended_, first_weighted));
+  STEER_RETURN_IF_ERROR(ApplyTokens(extend, tokens_, first_weighted));
   return forced;
 }
 

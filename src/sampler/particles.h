@@ -31,7 +31,8 @@ struct Choice {
   TokenId token = 0;
   double log_increment = 0;
 };
-using Chooser = std::function<Choice(std::span<const double> row, std::span<const double> base_row, Rng& rng)>;
+using Chooser = std::function<Result<Choice>(std::span<const double> row, std::span<const double> base_row,
+                                             Rng& rng, const Particle& particle)>;
 
 class Stepper {
  public:
@@ -50,10 +51,15 @@ class Stepper {
   //  1. kStopWhenComplete: particles whose constraints are complete finish;
   //  2. particles holding max_tokens tokens are forced to end (or die);
   //  3. the rest choose a symbol from the sum of rows [0, num_proposal) and
-  //     extend; potentials [num_proposal, K) weight the choice.
+  //     extend; potentials [first_weighted, K) weight the choice
+  //     (first_weighted >= num_proposal; potentials in between are enforced
+  //     by the chooser itself, as AWRS does with boolean constraints).
   // Returns the number of forced ends.
   Result<int64_t> Step(std::span<Particle* const> ps, int max_tokens, size_t num_proposal,
-                       const Chooser& choose, Rng& rng);
+                       size_t first_weighted, const Chooser& choose, Rng& rng);
+  // Whether every constraint (potentials [1, num_maskable)) allows symbol t
+  // (t == V: the end) after p. Errors if a constraint is not boolean.
+  Result<bool> Allows(const Particle& p, TokenId t);
 
   // Stop-when-complete check alone (used by exact and beam).
   Status StopIfComplete(std::span<Particle* const> ps);

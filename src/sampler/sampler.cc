@@ -75,6 +75,23 @@ Result<Method> ParseMethod(std::string_view name) {
                    "--method");
 }
 
+const char* ProposalName(ProposalKind kind) {
+  switch (kind) {
+    case ProposalKind::kMasked: return "masked";
+    case ProposalKind::kDirect: return "direct";
+    case ProposalKind::kAwrs: return "awrs";
+  }
+  return "?";
+}
+
+Result<ProposalKind> ParseProposal(std::string_view name) {
+  for (ProposalKind k : {ProposalKind::kMasked, ProposalKind::kDirect, ProposalKind::kAwrs}) {
+    if (name == ProposalName(k)) return k;
+  }
+  return MakeError(ErrorCode::kInvalidArgument,
+                   "unknown proposal '" + std::string(name) + "' (expected masked, direct or awrs)", "--proposal");
+}
+
 Result<SampleSet> Run(const Target& target, const Options& options) {
   STEER_RETURN_IF_ERROR(Validate(target, options));
   const auto start = std::chrono::steady_clock::now();

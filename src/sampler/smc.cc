@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "awrs.h"
 #include "methods.h"
 #include "particles.h"
 #include "steer/util/check.h"
@@ -68,13 +69,21 @@ Result<SampleSet> RunWeighted(const Target& target, const Options& options, int 
     particles.push_back(std::move(first));
     for (int i = 1; i < n; ++i) particles.push_back(st.Fork(particles[0]));
   }
-  const size_t num_proposal = options.proposal == ProposalKind::kMasked || options.method == Method::kLcd
-                                  ? st.num_maskable()
-                                  : 1;
-  const Chooser sample = [](std::span<const double> row, std::span<const double>, Rng& r) -> Choice {
+  // Masked: rows of base·constraints; direct and AWRS: the base's row only.
+  // AWRS enforces the constraints itself, so only Target::weights weigh.
+  const bool masked = options.proposal == ProposalKind::kMasked || options.method == Method::kLcd;
+  const bool awrs = !masked && options.proposal == ProposalKind::kAwrs;
+  const size_t num_proposal = masked ? st.num_maskable() : 1;
+  const size_t first_weighted = awrs ? st.num_maskable() : num_proposal;
+  std::vector<double> awrs_scratch;
+  const Chooser sample = [&](std::span<const double> row, std::span<const double>, Rng& r,
+                             const Particle& p) -> Result<Choice> {
+    if (awrs) {
+      return AwrsChoose(row, [&](TokenId t) { return st.Allows(p, t); }, r, &awrs_scratch);
+    }
     const double total = LogSumExp(row);
-    if (total == kLogZero) return {0, kLogZero};
-    return {SampleLog(row, total, r), total};
+    if (total == kLogZero) return Choice{0, kLogZero};
+    return Choice{SampleLog(row, total, r), total};
   };
   std::vector<Particle*> active;
   std::vector<int> slots, ancestors;
@@ -85,7 +94,7 @@ Result<SampleSet> RunWeighted(const Target& target, const Options& options, int 
       if (p.active()) active.push_back(&p);
     }
     if (active.empty()) break;
-    STEER_ASSIGN_OR_RETURN(const int64_t forced, st.Step(active, options.max_tokens, num_proposal, sample, rng));
+    STEER_ASSIGN_OR_RETURN(const int64_t forced, st.Step(active, options.max_tokens, num_proposal, first_weighted, sample, rng));
     out.summary.forced_ends += forced;
     if (resample) {
       if (MaybeResample(st, particles, options, rng, &out.summary.ess_history, &slots, &lw, &ancestors)) {

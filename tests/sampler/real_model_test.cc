@@ -43,19 +43,27 @@ TEST(RealModel, SmcMatchesExactUnderAGrammar) {
     double bound = 0;
     for (const auto& [k, p] : want) bound += std::sqrt(p * (1 - p) / 1000) / 2;
 
-    o.method = Method::kSmc;
-    o.particles = 1000;
-    o.seed = 1;
-    auto smc = sampler::Run(t, o);
-    ASSERT_TRUE(smc.ok()) << smc.error().ToString();
-    TextDist got;
-    for (const auto& s : smc->samples) got[s.text] += std::exp(s.log_weight);
-    const double tv = Tv(got, want);
-    std::printf("%s: exact log Z %.4f, smc log Z %.4f, TV %.4f (bound %.4f), %.2f s\n",
-                mode == EndMode::kFinishedDocument ? "finished-document" : "stop-when-complete",
-                exact->summary.log_z, smc->summary.log_z, tv, bound, smc->summary.seconds);
-    EXPECT_LT(tv, 3 * bound);
-    EXPECT_NEAR(smc->summary.log_z, exact->summary.log_z, 0.1);
+    for (ProposalKind proposal : {ProposalKind::kMasked, ProposalKind::kAwrs}) {
+      o.method = Method::kSmc;
+      o.particles = 1000;
+      o.proposal = proposal;
+      o.seed = 1;
+      auto smc = sampler::Run(t, o);
+      ASSERT_TRUE(smc.ok()) << smc.error().ToString();
+      TextDist got;
+      for (const auto& s : smc->samples) got[s.text] += std::exp(s.log_weight);
+      const double tv = Tv(got, want);
+      std::printf("%s, %s: exact log Z %.4f, smc log Z %.4f, TV %.4f (bound %.4f), %.2f s\n",
+                  mode == EndMode::kFinishedDocument ? "finished-document" : "stop-when-complete",
+                  ProposalName(proposal), exact->summary.log_z, smc->summary.log_z, tv, bound,
+                  smc->summary.seconds);
+      EXPECT_LT(tv, 3 * bound);
+      // AWRS's Z estimate is unbiased but heavy-tailed when the allowed mass
+      // is tiny (here: the end after a name, p(EOS) ~ e^-20): it is then
+      // usually ~1/(rejections + 1) of the truth, rarely far above. Only the
+      // masked proposal's log Z is held to a tolerance.
+      if (proposal == ProposalKind::kMasked) EXPECT_NEAR(smc->summary.log_z, exact->summary.log_z, 0.1);
+    }
   }
 }
 

@@ -194,6 +194,32 @@ TEST(Smc, ConvergesToExactWithTruncationAtMaxTokens) {
   EXPECT_GT(forced, 0) << "the test must exercise the max-tokens forced end";
 }
 
+TEST(Awrs, SmcAndIsConvergeToExact) {
+  for (Method m : {Method::kSmc, Method::kImportance}) {
+    Convergence c = MeasureTv(Letters(), m, ProposalKind::kAwrs, EndMode::kFinishedDocument, 4, nullptr);
+    std::printf("%s awrs: TV %.4f %.4f %.4f (B(1000) %.4f)\n", MethodName(m), c.tv[0], c.tv[1], c.tv[2], c.bound);
+  }
+  Convergence c = MeasureTv(Letters(), Method::kSmc, ProposalKind::kAwrs, EndMode::kStopWhenComplete, 4, nullptr);
+  std::printf("smc awrs stop-when-complete: TV %.4f %.4f %.4f (B(1000) %.4f)\n", c.tv[0], c.tv[1], c.tv[2], c.bound);
+}
+
+TEST(Awrs, RejectsSoftConstraints) {
+  Target t = Letters().MakeTarget();
+  t.constraints.push_back(*potential::Power(
+      std::make_shared<potential::ToyLm>(4, [](std::span<const TokenId>, std::span<double> w) {
+        for (double& v : w) v = 1;
+      }),
+      1.0));
+  Options o;
+  o.method = Method::kSmc;
+  o.proposal = ProposalKind::kAwrs;
+  auto got = sampler::Run(t, o);
+  ASSERT_FALSE(got.ok());
+  EXPECT_NE(got.error().message.find("boolean"), std::string::npos) << got.error().ToString();
+  EXPECT_EQ(*ParseProposal("awrs"), ProposalKind::kAwrs);
+  EXPECT_FALSE(ParseProposal("bogus").ok());
+}
+
 TEST(Importance, ConvergesToExact) {
   Convergence c = MeasureTv(Letters(), Method::kImportance, ProposalKind::kMasked, EndMode::kFinishedDocument, 4,
                             nullptr);
@@ -344,6 +370,8 @@ TEST(Smc, ZEstimateIsUnbiasedInZNotLogZ) {
                         {Letters(), Method::kImportance, ProposalKind::kDirect, 4},
                         {Letters(), Method::kSmc, ProposalKind::kMasked, 4},
                         {testing::CheckBalance(), Method::kSmc, ProposalKind::kMasked, 8},
+                        {testing::CheckBalance(), Method::kImportance, ProposalKind::kAwrs, 8},
+                        {Letters(), Method::kSmc, ProposalKind::kAwrs, 4},
                         {testing::CheckBalance(), Method::kImportance, ProposalKind::kMasked, 8}};
   for (const Case& cs : cases) {
     const Toy& toy = cs.toy;
@@ -377,7 +405,8 @@ TEST(Smc, ZEstimateIsUnbiasedInZNotLogZ) {
     double sd_z = 0;
     const double mean_z = mean_sd(zs, &sd_z);
     EXPECT_NEAR(mean_z, z, 4 * sd_z / std::sqrt(runs)) << MethodName(method);
-    std::printf("%s: Z=%.5f mean Zhat=%.5f (se %.5f)", MethodName(method), z, mean_z, sd_z / std::sqrt(runs));
+    std::printf("%s %s: Z=%.5f mean Zhat=%.5f (se %.5f)", MethodName(method), ProposalName(proposal), z, mean_z,
+                sd_z / std::sqrt(runs));
     // With a direct proposal some runs have Ẑ = 0 (log −inf): then E[log Ẑ]
     // is −inf, the extreme case of the downward bias.
     std::vector<double> finite;

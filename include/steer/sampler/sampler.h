@@ -41,7 +41,10 @@
 // Proposals for is and smc (Options::proposal): kMasked (default) samples
 // the next token from base·constraints normalized (Target::weights left out)
 // and weights by the normalizer times the weights' factors; kDirect samples
-// from the base and weights by all the other factors.
+// from the base and weights by all the other factors; kAwrs (adaptive
+// weighted rejection sampling) samples like kMasked but checks the
+// constraints, which must be boolean, only on drawn tokens, never on the
+// whole vocabulary, and weights by an unbiased estimate of the normalizer.
 //
 // Finished particles in SMC. Resampling draws only among unfinished
 // particles, which share their total weight; finished particles keep their
@@ -64,10 +67,12 @@ namespace steer::sampler {
 
 enum class Method { kAncestral, kGreedy, kBeam, kRejection, kLcd, kImportance, kSmc, kExact };
 enum class EndMode { kFinishedDocument, kStopWhenComplete };
-enum class ProposalKind { kMasked, kDirect };
+enum class ProposalKind { kMasked, kDirect, kAwrs };
 
 const char* MethodName(Method method);  // the CLI spelling: "is" for kImportance
 Result<Method> ParseMethod(std::string_view name);
+const char* ProposalName(ProposalKind kind);  // "masked" | "direct" | "awrs"
+Result<ProposalKind> ParseProposal(std::string_view name);
 
 struct Target {
   std::shared_ptr<potential::Potential> base;                      // the LM; required
