@@ -156,4 +156,133 @@ Status MaxIdentLen::LogWeightNext(std::span<const State* const> states, std::spa
   return {};
 }
 
+// ---- MaxIdentLenTokens -------------------------------------------------------
+
+struct MaxIdentLenTokens::TokState final : State {
+  Scan scan;
+};
+
+MaxIdentLenTokens::MaxIdentLenTokens(int max_len, const std::vector<std::string>& token_bytes,
+                                     std::string_view initial_text)
+    : max_len_(max_len) {
+  STEER_CHECK(max_len >= 0);
+  tokens_.resize(token_bytes.size());
+  for (size_t t = 0; t < token_bytes.size(); ++t) {
+    const std::string& b = token_bytes[t];
+    Summary& s = tokens_[t];
+    if (b.empty()) continue;
+    s.empty = false;
+    size_t i = 0;
+    while (i < b.size() && IsWordByte(static_cast<uint8_t>(b[i]))) ++i;
+    s.lead = static_cast<int32_t>(i);
+    s.lead_digit = i > 0 && IsDigit(static_cast<uint8_t>(b[0]));
+    s.all_word = i == b.size();
+    if (s.all_word) continue;
+    // Runs strictly between the first and the last non-word byte.
+    size_t end_of_inner = b.size();
+    while (end_of_inner > 0 && IsWordByte(static_cast<uint8_t>(b[end_of_inner - 1]))) --end_of_inner;
+    // [end_of_inner, size) is the trailing run.
+    s.trail = static_cast<int32_t>(b.size() - end_of_inner);
+    s.trail_digit = s.trail > 0 && IsDigit(static_cast<uint8_t>(b[end_of_inner]));
+    for (size_t j = i; j < end_of_inner;) {
+      if (!IsWordByte(static_cast<uint8_t>(b[j]))) {
+        ++j;
+        continue;
+      }
+      size_t k = j;
+      while (k < end_of_inner && IsWordByte(static_cast<uint8_t>(b[k]))) ++k;
+      if (!IsDigit(static_cast<uint8_t>(b[j])) && static_cast<int>(k - j) > max_len_) s.inner_ok = false;
+      j = k;
+    }
+  }
+  // Scan the initial text byte by byte.
+  for (char c : initial_text) {
+    const int b = static_cast<uint8_t>(c);
+    if (!IsWordByte(b)) {
+      initial_.run = 0;
+      initial_.in_number = false;
+    } else if (initial_.in_number) {
+    } else if (initial_.run == 0 && IsDigit(b)) {
+      initial_.in_number = true;
+    } else if (++initial_.run > max_len_) {
+      initial_.viable = false;
+    }
+  }
+}
+
+std::string MaxIdentLenTokens::name() const { return "max-ident-len(" + std::to_string(max_len_) + ")"; }
+
+MaxIdentLenTokens::Scan MaxIdentLenTokens::Step(const Scan& s, TokenId t) const {
+  const Summary& k = tokens_[t];
+  Scan out = s;
+  if (!s.viable || k.empty) {
+    out.viable = false;
+    return out;
+  }
+  // The leading run continues the current one.
+  if (k.lead > 0) {
+    if (s.in_number) {
+      // stays a number
+    } else if (s.run == 0 && k.lead_digit) {
+      out.in_number = true;
+    } else {
+      out.run = s.run + k.lead;
+      if (out.run > max_len_) out.viable = false;
+    }
+  }
+  if (k.all_word) return out;
+  if (!k.inner_ok) out.viable = false;
+  // After the last non-word byte, the trailing run starts afresh.
+  out.in_number = k.trail > 0 && k.trail_digit;
+  out.run = out.in_number ? 0 : k.trail;
+  if (out.run > max_len_) out.viable = false;
+  return out;
+}
+
+Result<StatePtr> MaxIdentLenTokens::Start() {
+  auto s = std::make_unique<TokState>();
+  s->scan = initial_;
+  return StatePtr(std::move(s));
+}
+
+StatePtr MaxIdentLenTokens::Fork(const State& s) {
+  return std::make_unique<TokState>(static_cast<const TokState&>(s));
+}
+
+Status MaxIdentLenTokens::Extend(std::span<State* const> states, std::span<const TokenId> tokens) {
+  STEER_CHECK(states.size() == tokens.size());
+  for (size_t i = 0; i < states.size(); ++i) {
+    STEER_CHECK(tokens[i] >= 0 && tokens[i] < vocab_size());
+    auto& s = static_cast<TokState&>(*states[i]);
+    s.scan = Step(s.scan, tokens[i]);
+  }
+  return {};
+}
+
+double MaxIdentLenTokens::LogPrefix(const State& s) const {
+  return Bool(static_cast<const TokState&>(s).scan.viable);
+}
+
+Status MaxIdentLenTokens::LogComplete(std::span<const State* const> states, std::span<double> out) {
+  STEER_CHECK(out.size() == states.size());
+  for (size_t i = 0; i < states.size(); ++i) out[i] = LogPrefix(*states[i]);
+  return {};
+}
+
+Status MaxIdentLenTokens::LogWeightNext(std::span<const State* const> states, std::span<double> out) {
+  const size_t width = tokens_.size() + 1;
+  STEER_CHECK(out.size() == states.size() * width);
+  for (size_t i = 0; i < states.size(); ++i) {
+    const Scan& s = static_cast<const TokState&>(*states[i]).scan;
+    std::span<double> row = out.subspan(i * width, width);
+    if (!s.viable) {
+      std::fill(row.begin(), row.end(), kLogZero);
+      continue;
+    }
+    for (size_t t = 0; t < tokens_.size(); ++t) row[t] = Bool(Step(s, static_cast<TokenId>(t)).viable);
+    row[tokens_.size()] = 0.0;
+  }
+  return {};
+}
+
 }  // namespace steer::potential

@@ -130,6 +130,33 @@ class PowerPotential final : public Potential {
   double alpha_;
 };
 
+// ---- Primed -----------------------------------------------------------------
+
+class PrimedPotential final : public Potential {
+ public:
+  PrimedPotential(std::shared_ptr<Potential> base, std::vector<TokenId> context)
+      : base_(std::move(base)), context_(std::move(context)) {}
+
+  int32_t vocab_size() const override { return base_->vocab_size(); }
+  std::string name() const override { return "primed(" + base_->name() + ")"; }
+  Result<StatePtr> Start() override { return base_->StateOf(context_); }
+  StatePtr Fork(const State& s) override { return base_->Fork(s); }
+  Status Extend(std::span<State* const> states, std::span<const TokenId> tokens) override {
+    return base_->Extend(states, tokens);
+  }
+  double LogPrefix(const State& s) const override { return base_->LogPrefix(s); }
+  Status LogComplete(std::span<const State* const> states, std::span<double> out) override {
+    return base_->LogComplete(states, out);
+  }
+  Status LogWeightNext(std::span<const State* const> states, std::span<double> out) override {
+    return base_->LogWeightNext(states, out);
+  }
+
+ private:
+  std::shared_ptr<Potential> base_;
+  std::vector<TokenId> context_;
+};
+
 // ---- Coerce -----------------------------------------------------------------
 
 // A trie over token bytes. Node 0 is the root; children are sorted by byte.
@@ -309,6 +336,17 @@ Result<std::shared_ptr<Potential>> Power(std::shared_ptr<Potential> base, double
                      "exponent must be finite and > 0, got " + std::to_string(alpha), "power");
   }
   return std::shared_ptr<Potential>(std::make_shared<PowerPotential>(std::move(base), alpha));
+}
+
+Result<std::shared_ptr<Potential>> Primed(std::shared_ptr<Potential> base, std::vector<TokenId> context) {
+  if (!base) return MakeError(ErrorCode::kInvalidArgument, "priming a null potential");
+  for (TokenId t : context) {
+    if (t < 0 || t >= base->vocab_size()) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "context token " + std::to_string(t) + " is outside the vocabulary", base->name());
+    }
+  }
+  return std::shared_ptr<Potential>(std::make_shared<PrimedPotential>(std::move(base), std::move(context)));
 }
 
 Result<std::shared_ptr<Potential>> Coerce(std::shared_ptr<Potential> bytes,

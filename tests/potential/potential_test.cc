@@ -214,6 +214,48 @@ TEST(Power, PassesContractAndScales) {
   EXPECT_EQ(*(*pw)->LogPrefixOf(std::vector<TokenId>{1, 2}), kLogZero);
 }
 
+TEST(Primed, EqualsTheBaseAfterTheContext) {
+  auto ident = std::make_shared<MaxIdentLen>(10);
+  auto primed = Primed(ident, Bytes("(account_"));
+  ASSERT_TRUE(primed.ok());
+  std::vector<std::vector<TokenId>> contexts = {{}, Bytes("nu"), Bytes("num"), Bytes("1)")};
+  Status st = CheckContract(**primed, contexts);
+  EXPECT_TRUE(st.ok()) << st.error().ToString();
+  EXPECT_EQ(*(*primed)->LogPrefixOf(Bytes("nu")), 0.0);   // account_nu: 10
+  EXPECT_EQ(*(*primed)->LogPrefixOf(Bytes("num")), kLogZero);  // account_num: 11
+  EXPECT_FALSE(Primed(ident, {300}).ok());
+}
+
+// The O(V) token-level fast path equals the coerced byte scanner (oracle)
+// on random token sequences over a vocabulary of awkward tokens.
+TEST(MaxIdentLenTokens, AgreesWithCoercedByteScanner) {
+  const std::vector<std::string> vocab = {"a", "bc", "_x", "1", "12ab", "a b", " ", "(x", "x)", "ab.cd",
+                                          "a.bcdef.g", "9z.", "", "..", "xy1", ".1a", "q(r)s"};
+  Rng rng(3);
+  for (int n : {0, 2, 4}) {
+    for (const char* init : {"", "acc", "12", "x.", "abcde"}) {
+      MaxIdentLenTokens fast(n, vocab, init);
+      std::vector<TokenId> init_bytes = Bytes(init);
+      auto slow = *Coerce(*Primed(std::make_shared<MaxIdentLen>(n), init_bytes), vocab);
+      const int32_t v = static_cast<int32_t>(vocab.size());
+      std::vector<double> rf(v + 1), rs(v + 1);
+      for (int trial = 0; trial < 150; ++trial) {
+        std::vector<TokenId> ctx;
+        const int len = static_cast<int>(rng.UniformInt(4));
+        for (int i = 0; i < len; ++i) ctx.push_back(static_cast<TokenId>(rng.UniformInt(v)));
+        ASSERT_EQ(*fast.LogPrefixOf(ctx), *slow->LogPrefixOf(ctx)) << "n=" << n << " init=" << init;
+        ASSERT_EQ(*fast.LogCompleteOf(ctx), *slow->LogCompleteOf(ctx));
+        ASSERT_TRUE(fast.LogWeightNextOf(ctx, rf).ok());
+        ASSERT_TRUE(slow->LogWeightNextOf(ctx, rs).ok());
+        ASSERT_EQ(rf, rs) << "n=" << n << " init=" << init << " trial " << trial;
+      }
+      std::vector<std::vector<TokenId>> contexts = {{}, {0}, {4, 9}, {10}};
+      Status st = CheckContract(fast, contexts);
+      ASSERT_TRUE(st.ok()) << st.error().ToString();
+    }
+  }
+}
+
 TEST(Combinators, RejectBadArguments) {
   auto lm = ContextLm();
   EXPECT_FALSE(Product({}).ok());

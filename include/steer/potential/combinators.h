@@ -30,4 +30,10 @@ Result<std::shared_ptr<Potential>> Power(std::shared_ptr<Potential> base, double
 Result<std::shared_ptr<Potential>> Coerce(std::shared_ptr<Potential> bytes,
                                           std::vector<std::string> token_bytes);
 
+// φ'(x) = φ(context·x): the potential seen after a fixed context, e.g. a
+// byte-level max-ident-len primed with the prompt's bytes, so that an
+// identifier the prompt leaves open is counted. The context is replayed once
+// per Start.
+Result<std::shared_ptr<Potential>> Primed(std::shared_ptr<Potential> base, std::vector<TokenId> context);
+
 }  // namespace steer::potential
