@@ -2,11 +2,12 @@
 // that ends inside an identifier, max-ident-len and a small grammar, compare
 // lcd and SMC against exact enumeration.
 //
-//   build/bench/check_balance [MODEL.gguf] [--seeds S]
+//   build/bench/check_balance [MODEL.gguf] [--seeds S] [--prompt P] [--open-ident X]
+//       [--max-ident-len N] [--max-tokens T] [--grammar GBNF]
 //
 // Prints a markdown table: total-variation distance to `exact` (mean over S
 // seeds) and the most frequent completions under each method. The target is
-// stop-when-complete (a completion ends at its ")"), max 4 tokens.
+// stop-when-complete (a completion ends when the grammar is complete).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -19,7 +20,6 @@
 #include "steer/grammar/compiled_grammar.h"
 #include "steer/grammar/gbnf.h"
 #include "steer/potential/byte_constraint.h"
-#include "steer/potential/combinators.h"
 #include "steer/potential/grammar.h"
 #include "steer/potential/lm.h"
 #include "steer/sampler/sampler.h"
@@ -63,17 +63,35 @@ int Fail(const Error& e) {
 int main(int argc, char** argv) {
   std::string model = std::string(STEER_SHARED_DIR_DEFAULT) + "/models/stories260K.gguf";
   int seeds = 10;
+  std::string prompt = "def check_balance(account_";
+  std::string open_ident = "account_";  // the identifier the prompt leaves open
+  int max_ident = 10;
+  int max_tokens = 4;
+  std::string gbnf = R"g(root ::= [a-z0-9_]* ")")g";
   for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--seeds") && i + 1 < argc) {
+    const std::string a = argv[i];
+    const bool has_value = i + 1 < argc;
+    if (a == "--seeds" && has_value) {
       seeds = std::atoi(argv[++i]);
+    } else if (a == "--prompt" && has_value) {
+      prompt = argv[++i];
+    } else if (a == "--open-ident" && has_value) {
+      open_ident = argv[++i];
+    } else if (a == "--max-ident-len" && has_value) {
+      max_ident = std::atoi(argv[++i]);
+    } else if (a == "--max-tokens" && has_value) {
+      max_tokens = std::atoi(argv[++i]);
+    } else if (a == "--grammar" && has_value) {
+      gbnf = argv[++i];
+    } else if (a.rfind("--", 0) == 0) {
+      std::fprintf(stderr,
+                   "usage: check_balance [MODEL] [--seeds S] [--prompt P] [--open-ident X] [--max-ident-len N]"
+                   " [--max-tokens T] [--grammar GBNF]\n");
+      return 2;
     } else {
-      model = argv[i];
+      model = a;
     }
   }
-  const std::string prompt = "def check_balance(account_";
-  const int max_ident = 10;
-  const char* gbnf = R"(root ::= [a-z0-9_]* ")")";
-
   engine::EngineOptions eo;
   eo.threads = 1;
   auto engine = engine::Engine::Open(model, eo);
@@ -103,28 +121,24 @@ int main(int argc, char** argv) {
   if (!g.ok()) return Fail(g.error());
   auto compiled = grammar::CompiledGrammar::Create(*g, vocab);
   if (!compiled.ok()) return Fail(compiled.error());
-  // max-ident-len primed with the identifier the prompt leaves open.
-  std::vector<TokenId> open_ident;
-  for (char c : std::string("account_")) open_ident.push_back(static_cast<uint8_t>(c));
-  auto ident = potential::Coerce(*potential::Primed(std::make_shared<potential::MaxIdentLen>(max_ident), open_ident),
-                                 token_bytes);
-  if (!ident.ok()) return Fail(ident.error());
+  // max-ident-len, counting the identifier the prompt leaves open.
+  auto ident = std::make_shared<potential::MaxIdentLenTokens>(max_ident, token_bytes, open_ident);
 
   sampler::Target target;
   target.base = *lm;
-  target.constraints = {std::make_shared<potential::GrammarPotential>(*compiled), *ident};
+  target.constraints = {std::make_shared<potential::GrammarPotential>(*compiled), ident};
   target.end_mode = sampler::EndMode::kStopWhenComplete;
   target.token_bytes = token_bytes;
 
   sampler::Options o;
-  o.max_tokens = 4;
+  o.max_tokens = max_tokens;
   o.method = sampler::Method::kExact;
   auto exact = sampler::Run(target, o);
   if (!exact.ok()) return Fail(exact.error());
   Dist want;
   for (const auto& s : exact->samples) want[s.text] = std::exp(s.log_weight);
-  std::printf("prompt `%s`, grammar `%s`, max-ident-len %d, stop-when-complete, max 4 tokens\n\n", prompt.c_str(),
-              gbnf, max_ident);
+  std::printf("prompt `%s`, grammar `%s`, max-ident-len %d, stop-when-complete, max %d tokens, %lld prefixes\n\n",
+              prompt.c_str(), gbnf.c_str(), max_ident, max_tokens, static_cast<long long>(exact->summary.nodes));
   std::printf("| method | N | TV to exact (mean of %d seeds) | log Z | most frequent completions |\n", seeds);
   std::printf("|---|---:|---:|---:|---|\n");
   std::printf("| exact | - | 0 | %.3f | %s |\n", exact->summary.log_z, Top(want, 3).c_str());
