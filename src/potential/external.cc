@@ -55,12 +55,15 @@ Result<std::shared_ptr<ExternalPotential>> ExternalPotential::Create(const std::
     return MakeError(ErrorCode::kIo, std::string("fork: ") + std::strerror(errno), command);
   }
   if (pid == 0) {
-    // Child: only async-signal-safe calls until exec.
+    // Child: only async-signal-safe calls until exec. Its own process group,
+    // so a kill reaches whatever the shell starts.
+    setpgid(0, 0);
     dup2(sv[1], STDIN_FILENO);
     dup2(sv[1], STDOUT_FILENO);
     execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
+  setpgid(pid, pid);  // also here, so the group exists before any kill
   close(sv[1]);
   fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK);
   p->fd_ = sv[0];
@@ -84,7 +87,7 @@ void ExternalPotential::Stop() {
       }
       usleep(5000);
     }
-    kill(pid_, SIGKILL);
+    kill(-pid_, SIGKILL);
     waitpid(pid_, &status, 0);
     pid_ = -1;
   }
@@ -106,7 +109,7 @@ Status ExternalPotential::Fail(Error error) {
       usleep(5000);
     }
     if (!exited) {
-      kill(pid_, SIGKILL);
+      kill(-pid_, SIGKILL);  // the whole group: the shell and what it started
       waitpid(pid_, &status, 0);
     }
     failed_->message += " (the checker " + ExitDescription(status) + ")";

@@ -379,7 +379,7 @@ TEST(Smc, ZEstimateIsUnbiasedInZNotLogZ) {
     const ProposalKind proposal = cs.proposal;
     double z = 0;
     toy.Posterior(cs.max_tokens, EndMode::kFinishedDocument, &z);
-    const int runs = 3000;
+    const int runs = 2000;
     std::vector<double> zs, logs;
     for (int seed = 0; seed < runs; ++seed) {
       Options o;

@@ -29,7 +29,8 @@
 // proposal when V is large.
 //
 // Failure. Each batch must be answered within `timeout_ms`; otherwise the
-// process is killed and the call returns kResourceExhausted. If the process
+// process group (the shell and everything it started) is killed and the
+// call returns kResourceExhausted. If the process
 // exits or closes its stdout, or answers with a malformed line, the call
 // returns an error naming the command, the exit status or the line. After
 // any failure the potential stays failed and returns the same error.
