@@ -3,7 +3,6 @@
 #include <optional>
 
 #include "steer/grammar/compiled_grammar.h"
-#include "steer/util/bitset.h"
 #include "steer/util/check.h"
 
 namespace steer::potential {
@@ -62,7 +61,7 @@ Status GrammarPotential::LogWeightNext(std::span<const State* const> states, std
   const int32_t v = vocab_size();
   const size_t width = static_cast<size_t>(v) + 1;
   STEER_CHECK(out.size() == states.size() * width);
-  DynamicBitset mask;
+  DynamicBitset& mask = mask_;
   for (size_t i = 0; i < states.size(); ++i) {
     const auto& s = static_cast<const GrammarState&>(*states[i]);
     std::span<double> row = out.subspan(i * width, width);

@@ -11,8 +11,10 @@ namespace steer::potential {
 struct LmPotential::LmState final : State {
   engine::Engine* engine = nullptr;
   SeqId seq = -1;
-  std::vector<float> logits;  // at the current position, V entries
-  double log_norm = 0;        // log Σ exp(logits)
+  // Logits at the current position (V entries), shared between forks until
+  // one of them extends (Extend replaces them, never writes through).
+  std::shared_ptr<const std::vector<float>> logits;
+  double log_norm = 0;  // log Σ exp(logits)
   double log_prefix = 0;
   ~LmState() override {
     if (seq >= 0) (void)engine->Release(seq);
@@ -70,8 +72,8 @@ Result<StatePtr> LmPotential::Start() {
       return st.error().Within("lm: prompt");
     }
     std::span<const float> logits = engine_->Logits(0);
-    root_logits_.assign(logits.begin(), logits.end());
-    root_log_norm_ = LogNorm(root_logits_);
+    root_logits_ = std::make_shared<const std::vector<float>>(logits.begin(), logits.end());
+    root_log_norm_ = LogNorm(*root_logits_);
     root_ = seq;
   }
   auto s = std::make_unique<LmState>();
@@ -118,10 +120,10 @@ Status LmPotential::Extend(std::span<State* const> states, std::span<const Token
   for (size_t j = 0; j < decoded.size(); ++j) {
     LmState& s = *decoded[j];
     const TokenId t = batch.rows()[j].token;
-    s.log_prefix += static_cast<double>(s.logits[t]) - s.log_norm;
+    s.log_prefix += static_cast<double>((*s.logits)[t]) - s.log_norm;
     std::span<const float> logits = engine_->Logits(static_cast<int32_t>(j));
-    std::copy(logits.begin(), logits.end(), s.logits.begin());
-    s.log_norm = LogNorm(s.logits);
+    s.logits = std::make_shared<const std::vector<float>>(logits.begin(), logits.end());
+    s.log_norm = LogNorm(logits);
   }
   return {};
 }
@@ -132,7 +134,7 @@ Status LmPotential::LogComplete(std::span<const State* const> states, std::span<
   STEER_CHECK(out.size() == states.size());
   for (size_t i = 0; i < states.size(); ++i) {
     const auto& s = static_cast<const LmState&>(*states[i]);
-    out[i] = s.log_prefix == kLogZero ? kLogZero : s.log_prefix + (s.logits[eos_] - s.log_norm);
+    out[i] = s.log_prefix == kLogZero ? kLogZero : s.log_prefix + ((*s.logits)[eos_] - s.log_norm);
   }
   return {};
 }
@@ -147,7 +149,8 @@ Status LmPotential::LogWeightNext(std::span<const State* const> states, std::spa
       std::fill(row.begin(), row.end(), kLogZero);
       continue;
     }
-    for (int32_t t = 0; t < vocab_; ++t) row[t] = static_cast<double>(s.logits[t]) - s.log_norm;
+    const std::vector<float>& logits = *s.logits;
+    for (int32_t t = 0; t < vocab_; ++t) row[t] = static_cast<double>(logits[t]) - s.log_norm;
     row[vocab_] = row[eos_];
     row[eos_] = kLogZero;
   }

@@ -62,7 +62,9 @@ TEST(RealModel, SmcMatchesExactUnderAGrammar) {
       // is tiny (here: the end after a name, p(EOS) ~ e^-20): it is then
       // usually ~1/(rejections + 1) of the truth, rarely far above. Only the
       // masked proposal's log Z is held to a tolerance.
-      if (proposal == ProposalKind::kMasked) EXPECT_NEAR(smc->summary.log_z, exact->summary.log_z, 0.1);
+      if (proposal == ProposalKind::kMasked) {
+        EXPECT_NEAR(smc->summary.log_z, exact->summary.log_z, 0.1);
+      }
     }
   }
 }

@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "steer/potential/potential.h"
+#include "steer/util/bitset.h"
 
 namespace steer::grammar {
 class CompiledGrammar;
@@ -34,6 +35,7 @@ class GrammarPotential final : public Potential {
  private:
   struct GrammarState;
   std::shared_ptr<const grammar::CompiledGrammar> compiled_;
+  DynamicBitset mask_;  // scratch for LogWeightNext
 };
 
 }  // namespace steer::potential

@@ -10,9 +10,9 @@
 //
 // States are engine sequences. The prompt is decoded once, into a root
 // sequence; Start forks it and Fork forks a state's sequence (copy-free: KV
-// blocks are shared and copied on write). Each state caches its current
-// logits (V floats) and their log-normalizer; Extend decodes one token per
-// state, all states in one batch. A state whose prefix is zero (it took EOS
+// blocks are shared and copied on write). Each state holds its current
+// logits (V floats, shared between forks until one extends) and their
+// log-normalizer; Extend decodes one token per state, all states in one batch. A state whose prefix is zero (it took EOS
 // as an ordinary token) releases nothing early and is never decoded again.
 //
 // Ownership: the potential shares the engine; states release their sequence
@@ -54,7 +54,7 @@ class LmPotential final : public Potential {
   TokenId eos_;
   int32_t vocab_;
   int32_t root_ = -1;              // the prompt's sequence, decoded at the first Start
-  std::vector<float> root_logits_;
+  std::shared_ptr<const std::vector<float>> root_logits_;
   double root_log_norm_ = 0;
 };
 
