@@ -9,11 +9,15 @@ namespace steer::sampler::internal {
 
 using potential::kLogZero;
 
-Stepper::Stepper(const Target& target) : end_mode_(target.end_mode) {
+Stepper::Stepper(const Target& target, bool with_twists) : end_mode_(target.end_mode) {
   pots_.push_back(target.base.get());
   for (const auto& c : target.constraints) pots_.push_back(c.get());
   num_maskable_ = pots_.size();
   for (const auto& w : target.weights) pots_.push_back(w.get());
+  num_target_ = pots_.size();
+  if (with_twists) {
+    for (const auto& t : target.twists) pots_.push_back(t.get());
+  }
   vocab_ = target.base->vocab_size();
 }
 
@@ -44,6 +48,13 @@ Status Stepper::ApplyEnd(std::span<Particle* const> ps, size_t first_weighted) {
   if (ps.empty()) return {};
   values_.resize(ps.size());
   for (size_t k = 0; k < pots_.size(); ++k) {
+    if (k >= num_target_) {  // a twist: divide it out
+      for (Particle* p : ps) {
+        const double prefix = pots_[k]->LogPrefix(*p->states[k]);
+        p->log_weight = prefix == kLogZero ? kLogZero : p->log_weight - prefix;
+      }
+      continue;
+    }
     cstates_.clear();
     for (Particle* p : ps) cstates_.push_back(p->states[k].get());
     STEER_RETURN_IF_ERROR(pots_[k]->LogComplete(cstates_, values_));
@@ -91,7 +102,7 @@ Status Stepper::StopIfComplete(std::span<Particle* const> ps) {
   // Σ over constraints of log complete.
   values_.assign(ps.size(), 0.0);
   part_.resize(ps.size());
-  for (size_t k = 1; k < pots_.size(); ++k) {
+  for (size_t k = 1; k < num_target_; ++k) {
     cstates_.clear();
     for (Particle* p : ps) cstates_.push_back(p->states[k].get());
     STEER_RETURN_IF_ERROR(pots_[k]->LogComplete(cstates_, part_));
@@ -100,6 +111,7 @@ Status Stepper::StopIfComplete(std::span<Particle* const> ps) {
   for (size_t i = 0; i < ps.size(); ++i) {
     Particle* p = ps[i];
     if (values_[i] == kLogZero || !p->active()) continue;
+    // Constraints: prefix → complete; twists: divided out.
     for (size_t k = 1; k < pots_.size(); ++k) p->log_weight -= pots_[k]->LogPrefix(*p->states[k]);
     p->log_weight += values_[i];
     p->finished = true;

@@ -1,7 +1,8 @@
 // Internal: particles over a Target and the batched step machinery shared by
 // the samplers. Potentials are indexed k = 0 (base), then the constraints,
-// then the weights. A proposal uses potentials [0, num_proposal); the rest
-// weight the choice.
+// then the weights, then (smc, is) the twists. A proposal uses potentials
+// [0, num_proposal); the rest weight the choice. A twist's prefix is in the
+// weight of an unfinished particle and is divided out when it finishes.
 #pragma once
 
 #include <functional>
@@ -36,7 +37,8 @@ using Chooser = std::function<Result<Choice>(std::span<const double> row, std::s
 
 class Stepper {
  public:
-  explicit Stepper(const Target& target);
+  // with_twists: include Target::twists (smc and is only).
+  explicit Stepper(const Target& target, bool with_twists = false);
 
   int32_t vocab() const { return vocab_; }
   size_t num_potentials() const { return pots_.size(); }
@@ -67,8 +69,8 @@ class Stepper {
   // base's rows go to base_rows.
   Status SummedRows(std::span<Particle* const> ps, size_t num_potentials, std::vector<double>* rows,
                     std::vector<double>* base_rows);
-  // Ends ps: weight += Σ_{k >= first_weighted} (complete_k − prefix_k);
-  // log_prob += complete_0 − prefix_0.
+  // Ends ps: weight += Σ_{first_weighted <= k < twists} (complete_k −
+  // prefix_k) − Σ_{twists} prefix_k; log_prob += complete_0 − prefix_0.
   Status ApplyEnd(std::span<Particle* const> ps, size_t first_weighted);
   // Extends ps[i] by tokens[i]; weight += Σ_{k >= first_weighted} Δ log prefix_k;
   // log_prob += Δ log prefix_0.
@@ -79,6 +81,7 @@ class Stepper {
  private:
   std::vector<potential::Potential*> pots_;
   size_t num_maskable_;
+  size_t num_target_;  // potentials [num_target_, K) are twists
   int32_t vocab_;
   EndMode end_mode_;
   // Scratch, reused across steps (no allocation once warm).

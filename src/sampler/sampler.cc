@@ -20,6 +20,7 @@ Status Validate(const Target& target, const Options& o) {
   const int32_t v = target.base->vocab_size();
   std::vector<std::shared_ptr<potential::Potential>> factors = target.constraints;
   factors.insert(factors.end(), target.weights.begin(), target.weights.end());
+  factors.insert(factors.end(), target.twists.begin(), target.twists.end());
   for (const auto& c : factors) {
     if (!c) return Invalid("null constraint potential", "target");
     if (c->vocab_size() != v) {

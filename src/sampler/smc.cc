@@ -60,7 +60,7 @@ bool MaybeResample(Stepper& st, std::vector<Particle>& particles, const Options&
 }  // namespace
 
 Result<SampleSet> RunWeighted(const Target& target, const Options& options, int n, bool resample) {
-  Stepper st(target);
+  Stepper st(target, /*with_twists=*/true);
   Rng rng(options.seed);
   SampleSet out;
   std::vector<Particle> particles;

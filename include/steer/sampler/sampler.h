@@ -82,6 +82,12 @@ struct Target {
   // LogPrefix, LogComplete). For expensive critics (an external process).
   // greedy, beam and exact still ask them for whole rows.
   std::vector<std::shared_ptr<potential::Potential>> weights;
+  // SMC/IS critics (twists) ψ: an unfinished particle's weight is multiplied
+  // by ψ.prefix(x), which steers resampling toward promising prefixes, and
+  // divided out when it finishes, so the target and the log-Z estimate are
+  // unchanged. ψ must be positive wherever the target is (a zero kills the
+  // particle). Asked only about chosen tokens; other methods ignore them.
+  std::vector<std::shared_ptr<potential::Potential>> twists;
   EndMode end_mode = EndMode::kFinishedDocument;
   // Optional: bytes of each token (size V), to fill Sequence::text and to
   // group `exact` results by text (over all tokenizations).
