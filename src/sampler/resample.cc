@@ -70,43 +70,45 @@ Result<ResampleScheme> ParseResampleScheme(std::string_view name) {
 
 void Resample(ResampleScheme scheme, std::span<const double> log_weights, int n, Rng& rng,
               std::vector<int>* ancestors) {
+  Resampler r;
+  r.Resample(scheme, log_weights, n, rng, ancestors);
+}
+
+void Resampler::Resample(ResampleScheme scheme, std::span<const double> log_weights, int n, Rng& rng,
+                         std::vector<int>* ancestors) {
   STEER_CHECK(n >= 0);
   ancestors->clear();
   ancestors->reserve(n);
-  std::vector<double> w, cdf;
-  Normalize(log_weights, &w, &cdf);
-  std::vector<double> points;
+  Normalize(log_weights, &w_, &cdf_);
   switch (scheme) {
     case ResampleScheme::kMultinomial:
-      Multinomial(cdf, n, rng, ancestors);
+      Multinomial(cdf_, n, rng, ancestors);
       break;
     case ResampleScheme::kStratified:
     case ResampleScheme::kSystematic: {
       const double shared = rng.Uniform();
-      points.resize(n);
+      points_.resize(n);
       for (int i = 0; i < n; ++i) {
         const double u = scheme == ResampleScheme::kSystematic ? shared : rng.Uniform();
-        points[i] = (i + u) / n;
+        points_[i] = (i + u) / n;
       }
-      SortedPointsToIndices(points, cdf, ancestors);
+      SortedPointsToIndices(points_, cdf_, ancestors);
       break;
     }
     case ResampleScheme::kResidual: {
       int taken = 0;
-      std::vector<double> residual(w.size());
-      for (size_t i = 0; i < w.size(); ++i) {
-        const double expect = n * w[i];
+      residual_.resize(w_.size());
+      for (size_t i = 0; i < w_.size(); ++i) {
+        const double expect = n * w_[i];
         const int copies = static_cast<int>(std::floor(expect));
         for (int c = 0; c < copies && taken < n; ++c, ++taken) ancestors->push_back(static_cast<int>(i));
-        residual[i] = std::max(0.0, expect - copies);
+        residual_[i] = std::max(0.0, expect - copies);
       }
       const int rest = n - taken;
       if (rest > 0) {
-        std::vector<double> log_res(residual.size());
-        for (size_t i = 0; i < residual.size(); ++i) log_res[i] = std::log(residual[i]);
-        std::vector<double> rw, rcdf;
-        Normalize(log_res, &rw, &rcdf);
-        Multinomial(rcdf, rest, rng, ancestors);
+        for (double& r : residual_) r = std::log(r);
+        Normalize(residual_, &rw_, &rcdf_);
+        Multinomial(rcdf_, rest, rng, ancestors);
       }
       break;
     }

@@ -21,9 +21,19 @@ namespace {
 // Resamples the unfinished particles among themselves (dead ones included,
 // with weight zero); finished particles are untouched. Returns whether it
 // resampled. Appends the ESS of the unfinished particles to history.
+// Scratch reused across steps, so resampling allocates only for forks.
+struct ResampleScratch {
+  Resampler resampler;
+  std::vector<int> slots, ancestors;
+  std::vector<double> lw;
+  std::vector<Particle> fresh;
+};
+
 bool MaybeResample(Stepper& st, std::vector<Particle>& particles, const Options& options, Rng& rng,
-                   std::vector<double>* history, std::vector<int>* slots, std::vector<double>* lw,
-                   std::vector<int>* ancestors) {
+                   std::vector<double>* history, ResampleScratch* scratch) {
+  std::vector<int>* slots = &scratch->slots;
+  std::vector<double>* lw = &scratch->lw;
+  std::vector<int>* ancestors = &scratch->ancestors;
   slots->clear();
   lw->clear();
   for (int i = 0; i < static_cast<int>(particles.size()); ++i) {
@@ -38,9 +48,9 @@ bool MaybeResample(Stepper& st, std::vector<Particle>& particles, const Options&
   if (total == kLogZero) return false;  // all unfinished are dead: nothing to move
   const int m = static_cast<int>(slots->size());
   if (!(ess < options.ess_threshold * m)) return false;
-  Resample(options.resample, *lw, m, rng, ancestors);
-  std::vector<Particle> fresh;
-  fresh.reserve(m);
+  scratch->resampler.Resample(options.resample, *lw, m, rng, ancestors);
+  std::vector<Particle>& fresh = scratch->fresh;
+  fresh.clear();
   for (int j = 0; j < m; ++j) {
     const int a = (*slots)[(*ancestors)[j]];
     if (j > 0 && (*ancestors)[j] == (*ancestors)[j - 1]) {
@@ -86,8 +96,8 @@ Result<SampleSet> RunWeighted(const Target& target, const Options& options, int 
     return Choice{SampleLog(row, total, r), total};
   };
   std::vector<Particle*> active;
-  std::vector<int> slots, ancestors;
-  std::vector<double> lw;
+  ResampleScratch scratch;
+  std::vector<double>& lw = scratch.lw;
   for (;;) {
     active.clear();
     for (auto& p : particles) {
@@ -97,7 +107,7 @@ Result<SampleSet> RunWeighted(const Target& target, const Options& options, int 
     STEER_ASSIGN_OR_RETURN(const int64_t forced, st.Step(active, options.max_tokens, num_proposal, first_weighted, sample, rng));
     out.summary.forced_ends += forced;
     if (resample) {
-      if (MaybeResample(st, particles, options, rng, &out.summary.ess_history, &slots, &lw, &ancestors)) {
+      if (MaybeResample(st, particles, options, rng, &out.summary.ess_history, &scratch)) {
         ++out.summary.resamples;
       }
     } else {

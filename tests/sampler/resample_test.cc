@@ -5,9 +5,25 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <new>
 #include <cmath>
 #include <limits>
 #include <vector>
+
+// Counts heap allocations (for the allocation-free check below); applies to
+// the whole test binary, which only makes it count.
+namespace {
+std::atomic<int64_t> g_allocations{0};
+}  // namespace
+void* operator new(size_t size) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(size ? size : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, size_t) noexcept { std::free(p); }
 
 namespace steer::sampler {
 namespace {
@@ -91,6 +107,23 @@ TEST(Resample, SingleParticleAndUnnormalizedInputs) {
     Resample(scheme, std::vector<double>{0.0}, 3, rng, &anc);
     EXPECT_EQ(anc, (std::vector<int>{0, 0, 0}));
   }
+}
+
+// SMC's hot path: a warmed-up Resampler allocates nothing.
+TEST(Resample, WarmResamplerAllocatesNothing) {
+  Resampler r;
+  Rng rng(2);
+  std::vector<int> anc;
+  const std::vector<double> lw = Logs(kWeights);
+  for (ResampleScheme scheme : kSchemes) r.Resample(scheme, lw, 64, rng, &anc);  // warm up
+  const int64_t before = g_allocations.load();
+  for (int i = 0; i < 100; ++i) {
+    for (ResampleScheme scheme : kSchemes) r.Resample(scheme, lw, 64, rng, &anc);
+  }
+  EXPECT_EQ(g_allocations.load() - before, 0);
+  // The counter works: the one-shot function builds fresh scratch.
+  Resample(ResampleScheme::kResidual, lw, 64, rng, &anc);
+  EXPECT_GT(g_allocations.load() - before, 0);
 }
 
 TEST(Resample, EffectiveSampleSize) {

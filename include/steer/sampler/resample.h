@@ -27,6 +27,17 @@ Result<ResampleScheme> ParseResampleScheme(std::string_view name);
 void Resample(ResampleScheme scheme, std::span<const double> log_weights, int n, Rng& rng,
               std::vector<int>* ancestors);
 
+// The same with reusable scratch: once its buffers and *ancestors have grown
+// to the sizes in use, a call allocates nothing (SMC's hot path).
+class Resampler {
+ public:
+  void Resample(ResampleScheme scheme, std::span<const double> log_weights, int n, Rng& rng,
+                std::vector<int>* ancestors);
+
+ private:
+  std::vector<double> w_, cdf_, points_, residual_, rw_, rcdf_;
+};
+
 // Effective sample size (Σw)² / Σw² of unnormalized log weights; 0 when all
 // weights are zero.
 double EffectiveSampleSize(std::span<const double> log_weights);
