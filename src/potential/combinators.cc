@@ -40,10 +40,10 @@ class ProductPotential final : public Potential {
   }
 
   Status Extend(std::span<State* const> states, std::span<const TokenId> tokens) override {
-    std::vector<State*> sub(states.size());
+    msub_.resize(states.size());
     for (size_t k = 0; k < factors_.size(); ++k) {
-      for (size_t i = 0; i < states.size(); ++i) sub[i] = Part(*states[i], k);
-      STEER_RETURN_IF_ERROR(factors_[k]->Extend(sub, tokens));
+      for (size_t i = 0; i < states.size(); ++i) msub_[i] = Part(*states[i], k);
+      STEER_RETURN_IF_ERROR(factors_[k]->Extend(msub_, tokens));
     }
     return {};
   }
@@ -58,27 +58,27 @@ class ProductPotential final : public Potential {
   Status LogComplete(std::span<const State* const> states, std::span<double> out) override {
     STEER_CHECK(out.size() == states.size());
     std::fill(out.begin(), out.end(), 0.0);
-    std::vector<const State*> sub(states.size());
-    std::vector<double> part(states.size());
+    csub_.resize(states.size());
+    scratch_.resize(states.size());
     for (size_t k = 0; k < factors_.size(); ++k) {
-      for (size_t i = 0; i < states.size(); ++i) sub[i] = Part(*states[i], k);
-      STEER_RETURN_IF_ERROR(factors_[k]->LogComplete(sub, part));
-      for (size_t i = 0; i < states.size(); ++i) out[i] += part[i];
+      for (size_t i = 0; i < states.size(); ++i) csub_[i] = Part(*states[i], k);
+      STEER_RETURN_IF_ERROR(factors_[k]->LogComplete(csub_, scratch_));
+      for (size_t i = 0; i < states.size(); ++i) out[i] += scratch_[i];
     }
     return {};
   }
 
   Status LogWeightNext(std::span<const State* const> states, std::span<double> out) override {
     STEER_CHECK(out.size() == states.size() * (static_cast<size_t>(vocab_size()) + 1));
-    std::vector<const State*> sub(states.size());
+    csub_.resize(states.size());
     for (size_t k = 0; k < factors_.size(); ++k) {
-      for (size_t i = 0; i < states.size(); ++i) sub[i] = Part(*states[i], k);
+      for (size_t i = 0; i < states.size(); ++i) csub_[i] = Part(*states[i], k);
       if (k == 0) {
-        STEER_RETURN_IF_ERROR(factors_[k]->LogWeightNext(sub, out));
+        STEER_RETURN_IF_ERROR(factors_[k]->LogWeightNext(csub_, out));
         continue;
       }
       scratch_.resize(out.size());
-      STEER_RETURN_IF_ERROR(factors_[k]->LogWeightNext(sub, scratch_));
+      STEER_RETURN_IF_ERROR(factors_[k]->LogWeightNext(csub_, scratch_));
       for (size_t j = 0; j < out.size(); ++j) out[j] += scratch_[j];
     }
     return {};
@@ -94,7 +94,10 @@ class ProductPotential final : public Potential {
   }
 
   std::vector<std::shared_ptr<Potential>> factors_;
+  // Scratch, reused across calls.
   std::vector<double> scratch_;
+  std::vector<State*> msub_;
+  std::vector<const State*> csub_;
 };
 
 // ---- Power ------------------------------------------------------------------
@@ -224,8 +227,8 @@ class CoercePotential final : public Potential {
       if (bytes.empty()) static_cast<CoerceState&>(*states[i]).dead = true;
       longest = std::max(longest, bytes.size());
     }
-    std::vector<State*> batch;
-    std::vector<TokenId> batch_bytes;
+    std::vector<State*>& batch = batch_;
+    std::vector<TokenId>& batch_bytes = batch_bytes_;
     for (size_t pos = 0; pos < longest; ++pos) {
       batch.clear();
       batch_bytes.clear();
@@ -310,6 +313,8 @@ class CoercePotential final : public Potential {
   std::vector<std::string> token_bytes_;
   TokenTrie trie_;
   std::vector<double> byte_row_;
+  std::vector<State*> batch_;  // Extend scratch
+  std::vector<TokenId> batch_bytes_;
 };
 
 }  // namespace

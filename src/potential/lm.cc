@@ -11,9 +11,9 @@ namespace steer::potential {
 struct LmPotential::LmState final : State {
   engine::Engine* engine = nullptr;
   SeqId seq = -1;
-  // Logits at the current position (V entries), shared between forks until
-  // one of them extends (Extend replaces them, never writes through).
-  std::shared_ptr<const std::vector<float>> logits;
+  // Logits at the current position (V entries), shared between forks; Extend
+  // overwrites them in place only when this state is the sole owner.
+  std::shared_ptr<std::vector<float>> logits;
   double log_norm = 0;  // log Σ exp(logits)
   double log_prefix = 0;
   ~LmState() override {
@@ -72,7 +72,7 @@ Result<StatePtr> LmPotential::Start() {
       return st.error().Within("lm: prompt");
     }
     std::span<const float> logits = engine_->Logits(0);
-    root_logits_ = std::make_shared<const std::vector<float>>(logits.begin(), logits.end());
+    root_logits_ = std::make_shared<std::vector<float>>(logits.begin(), logits.end());
     root_log_norm_ = LogNorm(*root_logits_);
     root_ = seq;
   }
@@ -122,7 +122,11 @@ Status LmPotential::Extend(std::span<State* const> states, std::span<const Token
     const TokenId t = batch.rows()[j].token;
     s.log_prefix += static_cast<double>((*s.logits)[t]) - s.log_norm;
     std::span<const float> logits = engine_->Logits(static_cast<int32_t>(j));
-    s.logits = std::make_shared<const std::vector<float>>(logits.begin(), logits.end());
+    if (s.logits.use_count() == 1) {
+      std::copy(logits.begin(), logits.end(), s.logits->begin());
+    } else {
+      s.logits = std::make_shared<std::vector<float>>(logits.begin(), logits.end());
+    }
     s.log_norm = LogNorm(logits);
   }
   return {};

@@ -11,7 +11,7 @@
 // States are engine sequences. The prompt is decoded once, into a root
 // sequence; Start forks it and Fork forks a state's sequence (copy-free: KV
 // blocks are shared and copied on write). Each state holds its current
-// logits (V floats, shared between forks until one extends) and their
+// logits (V floats, shared between forks, copied on write) and their
 // log-normalizer; Extend decodes one token per state, all states in one batch. A state whose prefix is zero (it took EOS
 // as an ordinary token) releases nothing early and is never decoded again.
 //
@@ -54,7 +54,7 @@ class LmPotential final : public Potential {
   TokenId eos_;
   int32_t vocab_;
   int32_t root_ = -1;              // the prompt's sequence, decoded at the first Start
-  std::shared_ptr<const std::vector<float>> root_logits_;
+  std::shared_ptr<std::vector<float>> root_logits_;  // shared with states, never written
   double root_log_norm_ = 0;
 };
 
