@@ -515,6 +515,37 @@ TEST(Ancestral, KeepsOnlyAcceptedAndHonoursTopK) {
   EXPECT_EQ(got->summary.log_z, kLogZero);
 }
 
+// Temperature and top-p reshape the base exactly as computed by hand on
+// check_balance; the acceptance rate (binomial noise) shows it.
+TEST(Ancestral, TemperatureAndTopPReshapeTheBase) {
+  const Toy toy = testing::CheckBalance();
+  Target t = toy.MakeTarget();
+  t.constraints = {*potential::Coerce(std::make_shared<potential::MaxIdentLen>(10), toy.tokens)};
+  auto rate = [&](double temperature, double top_p) {
+    Options o;
+    o.method = Method::kAncestral;
+    o.samples = 4000;
+    o.max_tokens = 8;
+    o.seed = 21;
+    o.temperature = temperature;
+    o.top_p = top_p;
+    auto got = sampler::Run(t, o);
+    EXPECT_TRUE(got.ok());
+    return got.ok() ? got->samples.size() / 4000.0 : -1.0;
+  };
+  auto pow_norm = [](double a, double b, double e) { return std::pow(a, e) / (std::pow(a, e) + std::pow(b, e)); };
+  // T = 2: each choice ∝ p^(1/2).
+  const double num = pow_norm(0.1, 0.9, 0.5), close = pow_norm(0.05, 0.95, 0.5), one = pow_norm(0.01, 0.99, 0.5);
+  const double want_t2 = num + (1 - num) * (close + (1 - close) * one);
+  EXPECT_NEAR(rate(2.0, 1.0), want_t2, 4 * std::sqrt(want_t2 * (1 - want_t2) / 4000));
+  // top-p 0.92 keeps {ount, _num} after "acc", only "_" then only "num": accept = 0.1.
+  EXPECT_NEAR(rate(1.0, 0.92), 0.1, 4 * std::sqrt(0.1 * 0.9 / 4000));
+  // top-p 0.5 keeps only the likeliest token everywhere: account_num) is always rejected.
+  EXPECT_EQ(rate(1.0, 0.5), 0.0);
+  // Temperature 0 is argmax: the same.
+  EXPECT_EQ(rate(0.0, 1.0), 0.0);
+}
+
 TEST(GreedyAndBeam, FindWhatTheyShould) {
   const Toy toy = testing::CheckBalance();
   Target t = toy.MakeTarget();

@@ -103,7 +103,9 @@ struct Options {
   int samples = 1;           // ancestral, lcd, rejection, is, beam
   int max_tokens = 64;
   uint64_t seed = 0;
-  double temperature = 1.0;  // ancestral, rejection; 0 means argmax
+  // ancestral, rejection: the base's row is divided by the temperature, then
+  // cut to the top-k tokens, then to the smallest set of mass >= top-p.
+  double temperature = 1.0;  // 0 means argmax
   int top_k = 0;             // ancestral, rejection; 0 = off
   double top_p = 1.0;        // ancestral, rejection; 1 = off
   int max_tries = 100;       // rejection, per sample
