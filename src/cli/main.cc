@@ -27,6 +27,9 @@ int Main(int argc, char** argv) {
   AddRunTestsCommand(app, ctx);
   AddClusterCommand(app, ctx);
   AddCheckCommand(app, ctx);
+  AddLogitsCommand(app, ctx);
+  AddGenerateCommand(app, ctx);
+  AddBenchCommand(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,150 @@
+// steer bench: engine speed. Each run decodes a random P-token prompt in one
+// batch (pp), generates G tokens for one sequence forked from it (tg), then
+// generates G tokens for each of B sequences forked from it, B rows per
+// Decode (batch). Prints the median of the runs; kv_bytes is the K/V memory
+// in use at the end of the batched phase (the shared prompt plus B tails).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "command.h"
+#include "lm_common.h"
+#include "steer/util/rng.h"
+
+namespace steer::cli {
+namespace {
+
+struct BenchOptions {
+  ModelArgs model;
+  int batch = 1;
+  int prompt_tokens = 128;
+  int gen_tokens = 64;
+  int runs = 3;
+  bool json = false;
+};
+
+struct RunResult {
+  double pp_tok_s = 0, tg_tok_s = 0, batch_tok_s = 0;
+  int64_t kv_bytes = 0;
+};
+
+double Seconds(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+TokenId Argmax(std::span<const float> l) {
+  return static_cast<TokenId>(std::max_element(l.begin(), l.end()) - l.begin());
+}
+
+Result<RunResult> BenchOnce(engine::Engine& e, const BenchOptions& o, uint64_t seed) {
+  RunResult r;
+  Rng rng(seed);
+  engine::Batch batch;
+  const SeqId root = e.NewSequence();
+  for (int i = 0; i < o.prompt_tokens; ++i) {
+    batch.Add(static_cast<TokenId>(rng.UniformInt(e.n_vocab())), i, root, i + 1 == o.prompt_tokens);
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  STEER_RETURN_IF_ERROR(e.Decode(batch));
+  r.pp_tok_s = o.prompt_tokens / Seconds(t0);
+  const TokenId first = Argmax(e.Logits(0));
+
+  STEER_ASSIGN_OR_RETURN(SeqId single, e.Fork(root));
+  TokenId t = first;
+  t0 = std::chrono::steady_clock::now();
+  for (int g = 0; g < o.gen_tokens; ++g) {
+    batch.Clear();
+    batch.Add(t, e.Length(single), single, true);
+    STEER_RETURN_IF_ERROR(e.Decode(batch));
+    t = Argmax(e.Logits(0));
+  }
+  r.tg_tok_s = o.gen_tokens / Seconds(t0);
+  STEER_RETURN_IF_ERROR(e.Release(single));
+
+  std::vector<SeqId> seqs;
+  std::vector<TokenId> next(o.batch);
+  for (int b = 0; b < o.batch; ++b) {
+    STEER_ASSIGN_OR_RETURN(SeqId s, e.Fork(root));
+    seqs.push_back(s);
+    next[b] = static_cast<TokenId>(rng.UniformInt(e.n_vocab()));  // the forks diverge at once
+  }
+  t0 = std::chrono::steady_clock::now();
+  for (int g = 0; g < o.gen_tokens; ++g) {
+    batch.Clear();
+    for (int b = 0; b < o.batch; ++b) batch.Add(next[b], e.Length(seqs[b]), seqs[b], true);
+    STEER_RETURN_IF_ERROR(e.Decode(batch));
+    for (int b = 0; b < o.batch; ++b) next[b] = Argmax(e.Logits(b));
+  }
+  r.batch_tok_s = static_cast<double>(o.batch) * o.gen_tokens / Seconds(t0);
+  r.kv_bytes = e.kv_cache().bytes_in_use();
+  for (SeqId s : seqs) STEER_RETURN_IF_ERROR(e.Release(s));
+  STEER_RETURN_IF_ERROR(e.Release(root));
+  return r;
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+int RunBench(BenchOptions o) {
+  if (o.model.n_ctx == 0) o.model.n_ctx = o.prompt_tokens + o.gen_tokens;
+  auto session = OpenSession(o.model);
+  if (!session.ok()) return ReportError("bench", session.error());
+  engine::Engine& e = *session->engine;
+  // One untimed warm-up run grows every scratch buffer to its final size.
+  BenchOptions warm = o;
+  warm.gen_tokens = std::min(o.gen_tokens, 2);
+  auto w = BenchOnce(e, warm, 0);
+  if (!w.ok()) return ReportError("bench", w.error());
+  std::vector<double> pp, tg, bt;
+  int64_t kv_bytes = 0;
+  for (int i = 0; i < o.runs; ++i) {
+    auto r = BenchOnce(e, o, i + 1);
+    if (!r.ok()) return ReportError("bench", r.error());
+    pp.push_back(r->pp_tok_s);
+    tg.push_back(r->tg_tok_s);
+    bt.push_back(r->batch_tok_s);
+    kv_bytes = r->kv_bytes;
+  }
+  const auto& hp = e.hparams();
+  const double per_position = 2.0 * hp.n_layer * hp.kv_dim() * sizeof(float);
+  const double ideal = per_position * (o.prompt_tokens + static_cast<double>(o.batch) * o.gen_tokens);
+  std::fprintf(stderr,
+               "bench: %s, %d threads, %d runs; kv_bytes %lld = %.3fx of prompt + %d tails (%.0f bytes)\n",
+               o.model.model.c_str(), e.num_threads(), o.runs, static_cast<long long>(kv_bytes), kv_bytes / ideal,
+               o.batch, ideal);
+  if (o.json) {
+    nlohmann::json j;
+    j["pp_tok_s"] = Median(pp);
+    j["tg_tok_s"] = Median(tg);
+    j["batch"] = o.batch;
+    j["batch_tok_s"] = Median(bt);
+    j["kv_bytes"] = kv_bytes;
+    std::printf("%s\n", j.dump().c_str());
+  } else {
+    std::printf("pp%d %.1f tok/s | tg%d %.1f tok/s | batch %d: %.1f tok/s | kv %lld bytes\n", o.prompt_tokens,
+                Median(pp), o.gen_tokens, Median(tg), o.batch, Median(bt), static_cast<long long>(kv_bytes));
+  }
+  return 0;
+}
+
+}  // namespace
+
+void AddBenchCommand(CLI::App& app, Context& ctx) {
+  auto o = std::make_shared<BenchOptions>();
+  auto* cmd = app.add_subcommand("bench", "Measure prompt, generation and batched-generation speed");
+  AddModelOptions(cmd, o->model);
+  cmd->add_option("--batch", o->batch, "Sequences forked from the prompt for the batched phase")
+      ->check(CLI::Range(1, 4096));
+  cmd->add_option("--prompt-tokens", o->prompt_tokens, "Prompt length")->check(CLI::Range(1, 1 << 20));
+  cmd->add_option("--gen-tokens", o->gen_tokens, "Tokens generated per sequence")->check(CLI::Range(1, 1 << 20));
+  cmd->add_option("--runs", o->runs, "Timed runs (the median is printed)")->check(CLI::Range(1, 1000));
+  cmd->add_flag("--json", o->json, "Print one JSON line");
+  cmd->callback([o, &ctx]() { ctx.exit_code = RunBench(*o); });
+}
+
+}  // namespace steer::cli

@@ -1,0 +1,181 @@
+#include "steer/model/forward.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "steer/model/kernels.h"
+#include "steer/model/ops.h"
+#include "steer/util/check.h"
+#include "steer/util/thread_pool.h"
+
+namespace steer::model {
+
+namespace {
+
+void Grow(std::vector<float>& v, size_t n) {
+  if (v.size() < n) v.resize(n);
+}
+
+void Parallel(ThreadPool* pool, size_t n, const std::function<void(size_t, size_t, int)>& fn) {
+  if (pool == nullptr || n < 2) {
+    fn(0, n, 0);
+  } else {
+    pool->ParallelFor(n, fn);
+  }
+}
+
+void AddBias(float* y, const float* bias, int64_t batch, int64_t n) {
+  if (bias == nullptr) return;
+  for (int64_t b = 0; b < batch; ++b) {
+    float* row = y + b * n;
+    for (int64_t i = 0; i < n; ++i) row[i] += bias[i];
+  }
+}
+
+}  // namespace
+
+Forward::Forward(const Model& model, ThreadPool* pool, const ForwardOptions& options)
+    : model_(model), hp_(model.hparams()), pool_(pool), options_(options) {}
+
+void Forward::Mul(const Matrix& m, const float* x, int64_t batch, float* y) {
+  if (options_.q8_activations && HasQ8ActivationKernel(m.type)) {
+    MatMulQ8(m.type, m.data, m.rows, m.cols, x, batch, y, pool_);
+  } else {
+    MatMul(m.type, m.data, m.rows, m.cols, x, batch, y, pool_);
+  }
+}
+
+void Forward::Run(std::span<const ForwardRow> rows, KvStore& kv, float* logits) {
+  const Weights& w = model_.weights();
+  const int64_t B = static_cast<int64_t>(rows.size());
+  const int64_t E = hp_.n_embd, Q = hp_.q_dim(), KV = hp_.kv_dim(), F = hp_.n_ff;
+  const int32_t R = hp_.rope_dim;
+  const int32_t bs = kv.block_size();
+  if (B == 0) return;
+  Grow(x_, B * E);
+  Grow(xn_, B * std::max(E, Q));
+  Grow(q_, B * Q);
+  Grow(k_, B * KV);
+  Grow(v_, B * KV);
+  Grow(att_, B * Q);
+  Grow(gate_, B * F);
+  Grow(up_, B * F);
+  Grow(rope_, B * R);
+  logit_rows_.clear();
+
+  for (int64_t b = 0; b < B; ++b) {
+    const ForwardRow& r = rows[b];
+    STEER_CHECK(r.token >= 0 && r.token < hp_.n_vocab);
+    STEER_CHECK(r.pos >= 0 && r.block_table != nullptr);
+    DequantizeRow(w.token_embd.type, w.token_embd.Row(r.token), x_.data() + b * E, E);
+    RopeAngles(r.pos, R, hp_.rope_base, w.rope_freqs, rope_.data() + b * R);
+    if (r.want_logits) logit_rows_.push_back(static_cast<int32_t>(b));
+  }
+
+  for (int32_t l = 0; l < hp_.n_layer; ++l) {
+    const LayerWeights& L = w.layers[l];
+    for (int64_t b = 0; b < B; ++b) {
+      RmsNorm(x_.data() + b * E, L.attn_norm, E, hp_.rms_eps, xn_.data() + b * E);
+    }
+    Mul(L.wq, xn_.data(), B, q_.data());
+    Mul(L.wk, xn_.data(), B, k_.data());
+    Mul(L.wv, xn_.data(), B, v_.data());
+    AddBias(q_.data(), L.bq, B, Q);
+    AddBias(k_.data(), L.bk, B, KV);
+    AddBias(v_.data(), L.bv, B, KV);
+    for (int64_t b = 0; b < B; ++b) {
+      const float* cs = rope_.data() + b * R;
+      ApplyRope(q_.data() + b * Q, hp_.n_head, hp_.head_dim, R, hp_.rope_style, cs);
+      ApplyRope(k_.data() + b * KV, hp_.n_head_kv, hp_.head_dim, R, hp_.rope_style, cs);
+      const ForwardRow& r = rows[b];
+      const int32_t block = r.block_table[r.pos / bs];
+      const int64_t slot = r.pos % bs;
+      std::memcpy(kv.Keys(block, l) + slot * KV, k_.data() + b * KV, KV * sizeof(float));
+      std::memcpy(kv.Values(block, l) + slot * KV, v_.data() + b * KV, KV * sizeof(float));
+    }
+    Attention(rows, kv, l);
+    Mul(L.wo, att_.data(), B, xn_.data());
+    for (int64_t i = 0; i < B * E; ++i) x_[i] += xn_[i];
+
+    for (int64_t b = 0; b < B; ++b) {
+      RmsNorm(x_.data() + b * E, L.ffn_norm, E, hp_.rms_eps, xn_.data() + b * E);
+    }
+    Mul(L.gate, xn_.data(), B, gate_.data());
+    Mul(L.up, xn_.data(), B, up_.data());
+    SwiGlu(gate_.data(), up_.data(), B * F);
+    Mul(L.down, gate_.data(), B, xn_.data());
+    for (int64_t i = 0; i < B * E; ++i) x_[i] += xn_[i];
+  }
+
+  const int64_t n_out = static_cast<int64_t>(logit_rows_.size());
+  if (n_out == 0) return;
+  for (int64_t i = 0; i < n_out; ++i) {
+    RmsNorm(x_.data() + logit_rows_[i] * E, w.output_norm, E, hp_.rms_eps, xn_.data() + i * E);
+  }
+  Mul(w.output, xn_.data(), n_out, logits);
+}
+
+void Forward::Attention(std::span<const ForwardRow> rows, KvStore& kv, int32_t layer) {
+  // Everything the workers need, captured as one reference so that the
+  // std::function in ParallelFor stays in its small buffer (no allocation).
+  struct Job {
+    Forward* self;
+    std::span<const ForwardRow> rows;
+    KvStore* kv;
+    int32_t layer, H, D, bs, group;
+    int64_t Q, KV;
+    float scale;
+    size_t stride;
+  } job;
+  job.self = this;
+  job.rows = rows;
+  job.kv = &kv;
+  job.layer = layer;
+  job.H = hp_.n_head;
+  job.D = hp_.head_dim;
+  job.bs = kv.block_size();
+  job.group = hp_.n_head / hp_.n_head_kv;
+  job.Q = hp_.q_dim();
+  job.KV = hp_.kv_dim();
+  job.scale = 1.0f / std::sqrt(static_cast<float>(hp_.head_dim));
+  Pos max_pos = 0;
+  for (const ForwardRow& r : rows) max_pos = std::max(max_pos, r.pos);
+  job.stride = static_cast<size_t>(max_pos) + 1;
+  const int threads = pool_ != nullptr ? pool_->num_threads() : 1;
+  Grow(scores_, job.stride * threads);
+
+  Parallel(pool_, rows.size() * static_cast<size_t>(job.H), [&job](size_t begin, size_t end, int t) {
+    const Job& j = job;
+    float* s = j.self->scores_.data() + j.stride * t;
+    for (size_t item = begin; item < end; ++item) {
+      const int64_t b = static_cast<int64_t>(item) / j.H;
+      const int32_t h = static_cast<int32_t>(item % j.H);
+      const int64_t kv_off = static_cast<int64_t>(h / j.group) * j.D;
+      const ForwardRow& r = j.rows[b];
+      const float* q = j.self->q_.data() + b * j.Q + static_cast<int64_t>(h) * j.D;
+      const int32_t n = r.pos + 1;
+      for (int32_t start = 0; start < n; start += j.bs) {
+        const float* keys = j.kv->Keys(r.block_table[start / j.bs], j.layer) + kv_off;
+        const int32_t len = std::min(j.bs, n - start);
+        for (int32_t i = 0; i < len; ++i) {
+          s[start + i] = DotRow(gguf::TensorType::kF32, keys + i * j.KV, q, j.D) * j.scale;
+        }
+      }
+      Softmax(s, n);
+      float* out = j.self->att_.data() + b * j.Q + static_cast<int64_t>(h) * j.D;
+      std::fill(out, out + j.D, 0.0f);
+      for (int32_t start = 0; start < n; start += j.bs) {
+        const float* values = j.kv->Values(r.block_table[start / j.bs], j.layer) + kv_off;
+        const int32_t len = std::min(j.bs, n - start);
+        for (int32_t i = 0; i < len; ++i) {
+          const float p = s[start + i];
+          const float* v = values + i * j.KV;
+          for (int32_t d = 0; d < j.D; ++d) out[d] += p * v[d];
+        }
+      }
+    }
+  });
+}
+
+}  // namespace steer::model

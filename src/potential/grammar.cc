@@ -1,0 +1,80 @@
+#include "steer/potential/grammar.h"
+
+#include <optional>
+
+#include "steer/grammar/compiled_grammar.h"
+#include "steer/util/check.h"
+
+namespace steer::potential {
+
+struct GrammarPotential::GrammarState final : State {
+  explicit GrammarState(grammar::TokenMatcher m) : matcher(std::move(m)) {}
+  grammar::TokenMatcher matcher;
+  bool viable = true;  // false is absorbing
+};
+
+GrammarPotential::GrammarPotential(std::shared_ptr<const grammar::CompiledGrammar> compiled)
+    : compiled_(std::move(compiled)) {
+  STEER_CHECK(compiled_ != nullptr);
+}
+
+GrammarPotential::~GrammarPotential() = default;
+
+int32_t GrammarPotential::vocab_size() const { return compiled_->vocab_size(); }
+
+Result<StatePtr> GrammarPotential::Start() {
+  auto s = std::make_unique<GrammarState>(grammar::TokenMatcher(compiled_));
+  // The empty prefix is viable iff the language is not empty.
+  s->viable = s->matcher.IsComplete() || s->matcher.bytes().CanContinue();
+  return StatePtr(std::move(s));
+}
+
+StatePtr GrammarPotential::Fork(const State& s) {
+  return std::make_unique<GrammarState>(static_cast<const GrammarState&>(s));
+}
+
+Status GrammarPotential::Extend(std::span<State* const> states, std::span<const TokenId> tokens) {
+  STEER_CHECK(states.size() == tokens.size());
+  for (size_t i = 0; i < states.size(); ++i) {
+    auto& s = static_cast<GrammarState&>(*states[i]);
+    STEER_CHECK(tokens[i] >= 0 && tokens[i] < vocab_size());
+    if (!s.viable) continue;
+    s.viable = tokens[i] != compiled_->eos() && s.matcher.AcceptToken(tokens[i]);
+  }
+  return {};
+}
+
+double GrammarPotential::LogPrefix(const State& s) const {
+  return static_cast<const GrammarState&>(s).viable ? 0.0 : kLogZero;
+}
+
+Status GrammarPotential::LogComplete(std::span<const State* const> states, std::span<double> out) {
+  STEER_CHECK(out.size() == states.size());
+  for (size_t i = 0; i < states.size(); ++i) {
+    const auto& s = static_cast<const GrammarState&>(*states[i]);
+    out[i] = s.viable && s.matcher.IsComplete() ? 0.0 : kLogZero;
+  }
+  return {};
+}
+
+Status GrammarPotential::LogWeightNext(std::span<const State* const> states, std::span<double> out) {
+  const int32_t v = vocab_size();
+  const size_t width = static_cast<size_t>(v) + 1;
+  STEER_CHECK(out.size() == states.size() * width);
+  DynamicBitset& mask = mask_;
+  for (size_t i = 0; i < states.size(); ++i) {
+    const auto& s = static_cast<const GrammarState&>(*states[i]);
+    std::span<double> row = out.subspan(i * width, width);
+    if (!s.viable) {
+      std::fill(row.begin(), row.end(), kLogZero);
+      continue;
+    }
+    s.matcher.FillMask(&mask);
+    for (int32_t t = 0; t < v; ++t) row[t] = mask.Test(t) ? 0.0 : kLogZero;
+    if (compiled_->eos() >= 0) row[compiled_->eos()] = kLogZero;
+    row[v] = s.matcher.IsComplete() ? 0.0 : kLogZero;
+  }
+  return {};
+}
+
+}  // namespace steer::potential

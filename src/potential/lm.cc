@@ -1,0 +1,164 @@
+#include "steer/potential/lm.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "steer/engine/engine.h"
+#include "steer/util/check.h"
+
+namespace steer::potential {
+
+struct LmPotential::LmState final : State {
+  engine::Engine* engine = nullptr;
+  SeqId seq = -1;
+  // Logits at the current position (V entries), shared between forks; Extend
+  // overwrites them in place only when this state is the sole owner.
+  std::shared_ptr<std::vector<float>> logits;
+  double log_norm = 0;  // log Σ exp(logits)
+  double log_prefix = 0;
+  ~LmState() override {
+    if (seq >= 0) (void)engine->Release(seq);
+  }
+};
+
+namespace {
+double LogNorm(std::span<const float> logits) {
+  float m = -std::numeric_limits<float>::infinity();
+  for (float v : logits) m = std::max(m, v);
+  double s = 0;
+  for (float v : logits) s += std::exp(static_cast<double>(v) - m);
+  return m + std::log(s);
+}
+}  // namespace
+
+LmPotential::LmPotential(std::shared_ptr<engine::Engine> engine, std::vector<TokenId> prompt, TokenId eos)
+    : engine_(std::move(engine)), prompt_(std::move(prompt)), eos_(eos), vocab_(engine_->n_vocab()) {}
+
+LmPotential::~LmPotential() {
+  if (root_ >= 0) (void)engine_->Release(root_);
+}
+
+Result<std::shared_ptr<LmPotential>> LmPotential::Create(std::shared_ptr<engine::Engine> engine,
+                                                         std::vector<TokenId> prompt, TokenId eos) {
+  if (!engine) return MakeError(ErrorCode::kInvalidArgument, "LM potential without an engine");
+  if (prompt.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "the prompt must have at least one token (e.g. BOS)", "lm");
+  }
+  const int32_t v = engine->n_vocab();
+  if (eos < 0 || eos >= v) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "EOS token " + std::to_string(eos) + " is outside the vocabulary of size " + std::to_string(v),
+                     "lm");
+  }
+  for (TokenId t : prompt) {
+    if (t < 0 || t >= v) {
+      return MakeError(ErrorCode::kInvalidArgument, "prompt token " + std::to_string(t) + " is outside the vocabulary",
+                       "lm");
+    }
+  }
+  return std::shared_ptr<LmPotential>(new LmPotential(std::move(engine), std::move(prompt), eos));
+}
+
+Result<StatePtr> LmPotential::Start() {
+  if (root_ < 0) {
+    const SeqId seq = engine_->NewSequence();
+    engine::Batch batch;
+    for (size_t i = 0; i < prompt_.size(); ++i) {
+      batch.Add(prompt_[i], static_cast<Pos>(i), seq, i + 1 == prompt_.size());
+    }
+    Status st = engine_->Decode(batch);
+    if (!st.ok()) {
+      (void)engine_->Release(seq);
+      return st.error().Within("lm: prompt");
+    }
+    std::span<const float> logits = engine_->Logits(0);
+    root_logits_ = std::make_shared<std::vector<float>>(logits.begin(), logits.end());
+    root_log_norm_ = LogNorm(*root_logits_);
+    root_ = seq;
+  }
+  auto s = std::make_unique<LmState>();
+  s->engine = engine_.get();
+  Result<SeqId> fork = engine_->Fork(root_);
+  STEER_CHECK(fork.ok());  // fails only for a sequence that is not live
+  s->seq = *fork;
+  s->logits = root_logits_;
+  s->log_norm = root_log_norm_;
+  return StatePtr(std::move(s));
+}
+
+StatePtr LmPotential::Fork(const State& state) {
+  const auto& s = static_cast<const LmState&>(state);
+  auto out = std::make_unique<LmState>();
+  out->engine = engine_.get();
+  Result<SeqId> fork = engine_->Fork(s.seq);
+  STEER_CHECK(fork.ok());
+  out->seq = *fork;
+  out->logits = s.logits;
+  out->log_norm = s.log_norm;
+  out->log_prefix = s.log_prefix;
+  return out;
+}
+
+Status LmPotential::Extend(std::span<State* const> states, std::span<const TokenId> tokens) {
+  STEER_CHECK(states.size() == tokens.size());
+  engine::Batch batch;
+  std::vector<LmState*> decoded;
+  for (size_t i = 0; i < states.size(); ++i) {
+    auto& s = static_cast<LmState&>(*states[i]);
+    const TokenId t = tokens[i];
+    STEER_CHECK(t >= 0 && t < vocab_);
+    if (s.log_prefix == kLogZero) continue;
+    if (t == eos_) {  // EOS is the end marker, not an ordinary token
+      s.log_prefix = kLogZero;
+      continue;
+    }
+    batch.Add(t, engine_->Length(s.seq), s.seq, true);
+    decoded.push_back(&s);
+  }
+  if (batch.empty()) return {};
+  STEER_RETURN_IF_ERROR(engine_->Decode(batch));
+  for (size_t j = 0; j < decoded.size(); ++j) {
+    LmState& s = *decoded[j];
+    const TokenId t = batch.rows()[j].token;
+    s.log_prefix += static_cast<double>((*s.logits)[t]) - s.log_norm;
+    std::span<const float> logits = engine_->Logits(static_cast<int32_t>(j));
+    if (s.logits.use_count() == 1) {
+      std::copy(logits.begin(), logits.end(), s.logits->begin());
+    } else {
+      s.logits = std::make_shared<std::vector<float>>(logits.begin(), logits.end());
+    }
+    s.log_norm = LogNorm(logits);
+  }
+  return {};
+}
+
+double LmPotential::LogPrefix(const State& s) const { return static_cast<const LmState&>(s).log_prefix; }
+
+Status LmPotential::LogComplete(std::span<const State* const> states, std::span<double> out) {
+  STEER_CHECK(out.size() == states.size());
+  for (size_t i = 0; i < states.size(); ++i) {
+    const auto& s = static_cast<const LmState&>(*states[i]);
+    out[i] = s.log_prefix == kLogZero ? kLogZero : s.log_prefix + ((*s.logits)[eos_] - s.log_norm);
+  }
+  return {};
+}
+
+Status LmPotential::LogWeightNext(std::span<const State* const> states, std::span<double> out) {
+  const size_t width = static_cast<size_t>(vocab_) + 1;
+  STEER_CHECK(out.size() == states.size() * width);
+  for (size_t i = 0; i < states.size(); ++i) {
+    const auto& s = static_cast<const LmState&>(*states[i]);
+    std::span<double> row = out.subspan(i * width, width);
+    if (s.log_prefix == kLogZero) {
+      std::fill(row.begin(), row.end(), kLogZero);
+      continue;
+    }
+    const std::vector<float>& logits = *s.logits;
+    for (int32_t t = 0; t < vocab_; ++t) row[t] = static_cast<double>(logits[t]) - s.log_norm;
+    row[vocab_] = row[eos_];
+    row[eos_] = kLogZero;
+  }
+  return {};
+}
+
+}  // namespace steer::potential

@@ -1,0 +1,31 @@
+// Internal: adaptive weighted rejection sampling (AWRS) of one symbol, after
+// Lipkin et al. 2025, "Fast Controlled Generation from Language Models with
+// Adaptive Weighted Rejection Sampling".
+//
+// Target: q(t) ∝ p(t)·c(t), p = normalize(exp(base_row)) over V+1 symbols,
+// c boolean and only evaluated on drawn symbols (accept). Round 1 draws from
+// p without replacement until accept holds; the first accepted symbol is the
+// sample (exactly q-distributed, since removing rejected symbols and
+// renormalizing keeps the allowed ones in proportion). Round 2 continues
+// without replacement from what round 1 left, again until acceptance.
+// With Z_p = Σ exp(base_row), R1 = p-mass rejected in round 1 and r = the
+// number of rejections in both rounds, the log weight
+//   log Z_p + log(1 − R1) − log(r + 1)
+// is an unbiased estimate of log-normalizer Z_p·Σ_t p(t)c(t) given the
+// sample (proper weighting), without evaluating c on the whole vocabulary.
+// Cost: O(V) per draw, O(V·(r + 2)) per call; c runs r + 2 times.
+#pragma once
+
+#include <functional>
+#include <span>
+#include <vector>
+
+#include "particles.h"
+
+namespace steer::sampler::internal {
+
+// Returns {V, −inf} when no symbol is allowed. scratch is reused.
+Result<Choice> AwrsChoose(std::span<const double> base_row, const std::function<Result<bool>(TokenId)>& accept,
+                          Rng& rng, std::vector<double>* scratch);
+
+}  // namespace steer::sampler::internal

@@ -1,0 +1,227 @@
+#include "particles.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "steer/util/check.h"
+
+namespace steer::sampler::internal {
+
+using potential::kLogZero;
+
+Stepper::Stepper(const Target& target, bool with_twists) : end_mode_(target.end_mode) {
+  pots_.push_back(target.base.get());
+  for (const auto& c : target.constraints) pots_.push_back(c.get());
+  num_maskable_ = pots_.size();
+  for (const auto& w : target.weights) pots_.push_back(w.get());
+  num_target_ = pots_.size();
+  if (with_twists) {
+    for (const auto& t : target.twists) pots_.push_back(t.get());
+  }
+  vocab_ = target.base->vocab_size();
+}
+
+Result<Particle> Stepper::Start() {
+  Particle p;
+  for (auto* pot : pots_) {
+    STEER_ASSIGN_OR_RETURN(StatePtr s, pot->Start());
+    p.log_weight += pot->LogPrefix(*s);
+    p.states.push_back(std::move(s));
+  }
+  p.log_prob = pots_[0]->LogPrefix(*p.states[0]);
+  if (p.log_weight == kLogZero) p.dead = true;
+  return p;
+}
+
+Particle Stepper::Fork(const Particle& p) {
+  Particle q;
+  for (size_t k = 0; k < pots_.size(); ++k) q.states.push_back(pots_[k]->Fork(*p.states[k]));
+  q.tokens = p.tokens;
+  q.log_weight = p.log_weight;
+  q.log_prob = p.log_prob;
+  q.finished = p.finished;
+  q.dead = p.dead;
+  return q;
+}
+
+Status Stepper::ApplyEnd(std::span<Particle* const> ps, size_t first_weighted) {
+  if (ps.empty()) return {};
+  values_.resize(ps.size());
+  for (size_t k = 0; k < pots_.size(); ++k) {
+    if (k >= num_target_) {  // a twist: divide it out
+      for (Particle* p : ps) {
+        const double prefix = pots_[k]->LogPrefix(*p->states[k]);
+        p->log_weight = prefix == kLogZero ? kLogZero : p->log_weight - prefix;
+      }
+      continue;
+    }
+    cstates_.clear();
+    for (Particle* p : ps) cstates_.push_back(p->states[k].get());
+    STEER_RETURN_IF_ERROR(pots_[k]->LogComplete(cstates_, values_));
+    for (size_t i = 0; i < ps.size(); ++i) {
+      const double prefix = pots_[k]->LogPrefix(*ps[i]->states[k]);
+      const double delta = prefix == kLogZero ? kLogZero : values_[i] - prefix;
+      if (k == 0) ps[i]->log_prob += delta;
+      if (k >= first_weighted) ps[i]->log_weight += delta;
+    }
+  }
+  for (Particle* p : ps) {
+    p->finished = true;
+    if (p->log_weight == kLogZero) p->dead = true;
+  }
+  return {};
+}
+
+Status Stepper::ApplyTokens(std::span<Particle* const> ps, std::span<const TokenId> tokens,
+                            size_t first_weighted) {
+  if (ps.empty()) return {};
+  before_.resize(ps.size());
+  for (size_t k = 0; k < pots_.size(); ++k) {
+    mstates_.clear();
+    for (size_t i = 0; i < ps.size(); ++i) {
+      mstates_.push_back(ps[i]->states[k].get());
+      before_[i] = pots_[k]->LogPrefix(*ps[i]->states[k]);
+    }
+    STEER_RETURN_IF_ERROR(pots_[k]->Extend(mstates_, tokens));
+    for (size_t i = 0; i < ps.size(); ++i) {
+      const double after = pots_[k]->LogPrefix(*ps[i]->states[k]);
+      const double delta = after == kLogZero ? kLogZero : after - before_[i];
+      if (k == 0) ps[i]->log_prob += delta;
+      if (k >= first_weighted) ps[i]->log_weight += delta;
+    }
+  }
+  for (size_t i = 0; i < ps.size(); ++i) {
+    ps[i]->tokens.push_back(tokens[i]);
+    if (ps[i]->log_weight == kLogZero) ps[i]->dead = true;
+  }
+  return {};
+}
+
+Status Stepper::StopIfComplete(std::span<Particle* const> ps) {
+  if (end_mode_ != EndMode::kStopWhenComplete || ps.empty()) return {};
+  // Σ over constraints of log complete.
+  values_.assign(ps.size(), 0.0);
+  part_.resize(ps.size());
+  for (size_t k = 1; k < num_target_; ++k) {
+    cstates_.clear();
+    for (Particle* p : ps) cstates_.push_back(p->states[k].get());
+    STEER_RETURN_IF_ERROR(pots_[k]->LogComplete(cstates_, part_));
+    for (size_t i = 0; i < ps.size(); ++i) values_[i] += part_[i];
+  }
+  for (size_t i = 0; i < ps.size(); ++i) {
+    Particle* p = ps[i];
+    if (values_[i] == kLogZero || !p->active()) continue;
+    // Constraints: prefix → complete; twists: divided out.
+    for (size_t k = 1; k < pots_.size(); ++k) p->log_weight -= pots_[k]->LogPrefix(*p->states[k]);
+    p->log_weight += values_[i];
+    p->finished = true;
+  }
+  return {};
+}
+
+Status Stepper::SummedRows(std::span<Particle* const> ps, size_t num_potentials, std::vector<double>* rows,
+                           std::vector<double>* base_rows) {
+  const size_t width = static_cast<size_t>(vocab_) + 1;
+  rows->resize(ps.size() * width);
+  base_rows->resize(ps.size() * width);
+  for (size_t k = 0; k < num_potentials; ++k) {
+    cstates_.clear();
+    for (Particle* p : ps) cstates_.push_back(p->states[k].get());
+    if (k == 0) {
+      STEER_RETURN_IF_ERROR(pots_[0]->LogWeightNext(cstates_, *base_rows));
+      std::copy(base_rows->begin(), base_rows->end(), rows->begin());
+      continue;
+    }
+    part_.resize(rows->size());
+    STEER_RETURN_IF_ERROR(pots_[k]->LogWeightNext(cstates_, part_));
+    for (size_t j = 0; j < rows->size(); ++j) (*rows)[j] += part_[j];
+  }
+  return {};
+}
+
+Result<bool> Stepper::Allows(const Particle& p, TokenId t) {
+  for (size_t k = 1; k < num_maskable_; ++k) {
+    double w;
+    if (t == vocab_) {
+      STEER_ASSIGN_OR_RETURN(w, pots_[k]->LogCompleteOne(*p.states[k]));
+    } else {
+      StatePtr probe = pots_[k]->Fork(*p.states[k]);
+      STEER_RETURN_IF_ERROR(pots_[k]->ExtendOne(*probe, t));
+      w = pots_[k]->LogPrefix(*probe);
+    }
+    if (w != 0 && w != kLogZero) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "adaptive rejection sampling needs boolean constraints, but " + pots_[k]->name() +
+                           " gave log weight " + std::to_string(w) + " (pass it as a weight instead)",
+                       "--proposal awrs");
+    }
+    if (w == kLogZero) return false;
+  }
+  return true;
+}
+
+Result<int64_t> Stepper::Step(std::span<Particle* const> ps, int max_tokens, size_t num_proposal,
+                              size_t first_weighted, const Chooser& choose, Rng& rng) {
+  STEER_CHECK(first_weighted >= num_proposal);
+  STEER_RETURN_IF_ERROR(StopIfComplete(ps));
+  group_.clear();
+  ended_.clear();
+  for (Particle* p : ps) {
+    if (!p->active()) continue;
+    (static_cast<int>(p->tokens.size()) >= max_tokens ? ended_ : group_).push_back(p);
+  }
+  const int64_t forced = static_cast<int64_t>(ended_.size());
+  if (end_mode_ == EndMode::kStopWhenComplete) {
+    for (Particle* p : ended_) {
+      p->dead = true;
+      p->log_weight = kLogZero;
+    }
+  } else {
+    STEER_RETURN_IF_ERROR(ApplyEnd(ended_, 0));
+  }
+  if (group_.empty()) return forced;
+
+  const size_t width = static_cast<size_t>(vocab_) + 1;
+  STEER_RETURN_IF_ERROR(SummedRows(group_, num_proposal, &rows_, &base_rows_));
+  // Choose, then split into enders and extenders (ended_ and group_ reused).
+  std::vector<Particle*>& extend = extend_;
+  extend.clear();
+  tokens_.clear();
+  ended_.clear();
+  for (size_t i = 0; i < group_.size(); ++i) {
+    std::span<const double> row(rows_.data() + i * width, width);
+    std::span<const double> base_row(base_rows_.data() + i * width, width);
+    Particle* p = group_[i];
+    STEER_ASSIGN_OR_RETURN(const Choice c, choose(row, base_row, rng, *p));
+    p->log_weight += c.log_increment;
+    if (p->log_weight == kLogZero) {
+      p->dead = true;
+      continue;
+    }
+    if (c.token == vocab_) {
+      ended_.push_back(p);
+    } else {
+      extend.push_back(p);
+      tokens_.push_back(c.token);
+    }
+  }
+  STEER_RETURN_IF_ERROR(ApplyEnd(ended_, first_weighted));
+  STEER_RETURN_IF_ERROR(ApplyTokens(extend, tokens_, first_weighted));
+  return forced;
+}
+
+TokenId SampleLog(std::span<const double> row, double log_total, Rng& rng) {
+  STEER_CHECK(log_total != kLogZero);
+  const double u = rng.Uniform();
+  double acc = 0;
+  TokenId last = 0;
+  for (size_t t = 0; t < row.size(); ++t) {
+    if (row[t] == kLogZero) continue;
+    acc += std::exp(row[t] - log_total);
+    last = static_cast<TokenId>(t);
+    if (u < acc) return last;
+  }
+  return last;  // rounding: u beyond the accumulated total
+}
+
+}  // namespace steer::sampler::internal

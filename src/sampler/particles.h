@@ -1,0 +1,99 @@
+// Internal: particles over a Target and the batched step machinery shared by
+// the samplers. Potentials are indexed k = 0 (base), then the constraints,
+// then the weights, then (smc, is) the twists. A proposal uses potentials
+// [0, num_proposal); the rest weight the choice. A twist's prefix is in the
+// weight of an unfinished particle and is divided out when it finishes.
+#pragma once
+
+#include <functional>
+#include <span>
+#include <vector>
+
+#include "steer/sampler/sampler.h"
+#include "steer/util/rng.h"
+
+namespace steer::sampler::internal {
+
+using potential::StatePtr;
+
+struct Particle {
+  std::vector<StatePtr> states;  // one per potential
+  std::vector<TokenId> tokens;
+  double log_weight = 0;  // importance weight (or score), log
+  double log_prob = 0;    // base log prefix, or base log complete once finished
+  bool finished = false;
+  bool dead = false;      // weight zero; never extended again
+  bool active() const { return !finished && !dead; }
+};
+
+// Picks the next symbol (0..V, V = end) from the summed proposal row and
+// returns the log weight increment; −inf kills the particle.
+struct Choice {
+  TokenId token = 0;
+  double log_increment = 0;
+};
+using Chooser = std::function<Result<Choice>(std::span<const double> row, std::span<const double> base_row,
+                                             Rng& rng, const Particle& particle)>;
+
+class Stepper {
+ public:
+  // with_twists: include Target::twists (smc and is only).
+  explicit Stepper(const Target& target, bool with_twists = false);
+
+  int32_t vocab() const { return vocab_; }
+  size_t num_potentials() const { return pots_.size(); }
+  // Base and constraints: the potentials a masked proposal multiplies.
+  size_t num_maskable() const { return num_maskable_; }
+
+  // A particle at the empty context; weight Σ_k log prefix_k(ε).
+  Result<Particle> Start();
+  Particle Fork(const Particle& p);
+
+  // One step of the common loop for the given particles (all active):
+  //  1. kStopWhenComplete: particles whose constraints are complete finish;
+  //  2. particles holding max_tokens tokens are forced to end (or die);
+  //  3. the rest choose a symbol from the sum of rows [0, num_proposal) and
+  //     extend; potentials [first_weighted, K) weight the choice
+  //     (first_weighted >= num_proposal; potentials in between are enforced
+  //     by the chooser itself, as AWRS does with boolean constraints).
+  // Returns the number of forced ends.
+  Result<int64_t> Step(std::span<Particle* const> ps, int max_tokens, size_t num_proposal,
+                       size_t first_weighted, const Chooser& choose, Rng& rng);
+  // Whether every constraint (potentials [1, num_maskable)) allows symbol t
+  // (t == V: the end) after p. Errors if a constraint is not boolean.
+  Result<bool> Allows(const Particle& p, TokenId t);
+
+  // Stop-when-complete check alone (used by exact and beam).
+  Status StopIfComplete(std::span<Particle* const> ps);
+  // Rows of every potential for ps, summed into rows (ps.size() × (V+1)); the
+  // base's rows go to base_rows.
+  Status SummedRows(std::span<Particle* const> ps, size_t num_potentials, std::vector<double>* rows,
+                    std::vector<double>* base_rows);
+  // Ends ps: weight += Σ_{first_weighted <= k < twists} (complete_k −
+  // prefix_k) − Σ_{twists} prefix_k; log_prob += complete_0 − prefix_0.
+  Status ApplyEnd(std::span<Particle* const> ps, size_t first_weighted);
+  // Extends ps[i] by tokens[i]; weight += Σ_{k >= first_weighted} Δ log prefix_k;
+  // log_prob += Δ log prefix_0.
+  Status ApplyTokens(std::span<Particle* const> ps, std::span<const TokenId> tokens, size_t first_weighted);
+
+  EndMode end_mode() const { return end_mode_; }
+
+ private:
+  std::vector<potential::Potential*> pots_;
+  size_t num_maskable_;
+  size_t num_target_;  // potentials [num_target_, K) are twists
+  int32_t vocab_;
+  EndMode end_mode_;
+  // Scratch, reused across steps (no allocation once warm).
+  std::vector<const potential::State*> cstates_;
+  std::vector<potential::State*> mstates_;
+  std::vector<double> values_, before_, rows_, part_, base_rows_;
+  std::vector<Particle*> group_, ended_, extend_;
+  std::vector<TokenId> tokens_;
+};
+
+// Samples an index from the unnormalized log weights in row; row must have
+// a finite entry.
+TokenId SampleLog(std::span<const double> row, double log_total, Rng& rng);
+
+}  // namespace steer::sampler::internal
