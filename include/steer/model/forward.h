@@ -83,7 +83,7 @@ class Forward {
   std::vector<float> gate_;    // [B][n_ff]
   std::vector<float> up_;      // [B][n_ff]
   std::vector<float> rope_;    // [B][rope_dim] cos/sin per row
-  std::vector<float> scores_;  // [threads][max pos + 1]
+  std::vector<float> scores_;  // [threads][16 rows][group][max pos + 1]
   std::vector<int32_t> logit_rows_;  // indices of rows wanting logits
 };
 
