@@ -99,6 +99,13 @@ void Args(benchmark::internal::Benchmark* b) {
     // The portable oracle, for scale.
     b->Args({ti, static_cast<int64_t>(Isa::kPortable), 1, 1, 0, 512, 512});
   }
+  // The 58M model's output matrix (32000 x 512): weights far beyond the
+  // caches, so batch 1 shows memory bandwidth.
+  for (TensorType t : {TensorType::kF32, TensorType::kF16, TensorType::kQ8_0})
+    for (int64_t threads : {1, 2})
+      for (int64_t q8 : {0, 1})
+        if (q8 == 0 || steer::model::HasQ8ActivationKernel(t))
+          b->Args({static_cast<int64_t>(t), static_cast<int64_t>(Isa::kAvx512), 1, threads, q8, 32000, 512});
 }
 
 BENCHMARK(BM_MatMul)->Apply(Args)->UseRealTime();

@@ -1,16 +1,26 @@
 // Public kernel API: ISA detection, dispatch, and the row-tiled matrix
 // products built on each ISA's KernelTable.
 //
-// MatMul (F32 activations): rows are processed in tiles of kTileRows. A tile
-// is dequantized once into a per-thread scratch buffer (kTileRows * cols
-// floats; 8 KiB at cols = 512, so it stays in L1/L2) and then dotted with
-// every batch row, so each weight byte is read from memory once per call
-// whatever the batch size. F32 weights are used in place.
+// MatMul (F32 activations): rows are processed in tiles of TileRows(cols)
+// rows (4..16, so that a tile's F32 copy is ~32 KiB and stays in L1). A
+// tile is dequantized once into a per-thread scratch buffer and then dotted
+// with every batch row, so each weight byte is read from memory once per
+// call whatever the batch size, and each batch row is streamed once per
+// tile. F32 weights are used in place; at batch <= 2, F16, BF16 and Q8_0
+// rows are converted in registers instead (same results).
 //
-// MatMulQ8 (8-bit activations, Q8_0 / Q4_0 weights): the batch is quantized
-// once per call, then weight blocks are dotted in integers straight from
-// their packed form, with no dequantized copy.
+// MatMulQ8 (8-bit activations, quantized weights): the batch is quantized
+// once per call (into the ISA's own layout), then each tile's weight blocks
+// are dotted with it in integers; the AVX-512 path first transposes a
+// tile's blocks across VNNI lanes (kernels_avx512.cc), reused for the whole
+// batch. No dequantized F32 copy is made.
+//
+// Both paths give the same result for a (row, batch row) whatever the batch
+// size, the tiling and the thread count: each dot's summation order depends
+// only on cols.
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <vector>
 
 #include "model/kernels_internal.h"
@@ -24,7 +34,18 @@ namespace {
 using gguf::TensorType;
 using internal::KernelTable;
 
-constexpr int kTileRows = 4;
+using internal::kMaxTileRows;
+
+// Up to this batch size, types the ISA converts in registers skip the
+// scratch copy (each batch row then converts the weights again).
+constexpr int64_t kMaxRawBatch = 2;
+
+// Rows per tile: a multiple of 4 in [4, kMaxTileRows] whose F32 copy fits
+// in ~32 KiB.
+int64_t TileRows(int64_t cols) {
+  const int64_t fit = 32768 / (4 * std::max<int64_t>(cols, 1)) / 4 * 4;
+  return std::clamp<int64_t>(fit, 4, kMaxTileRows);
+}
 
 const KernelTable& Kernels(Isa isa) {
   STEER_CHECK_MSG(CpuSupports(isa), "kernel ISA not supported by this CPU");
@@ -79,9 +100,17 @@ bool CpuSupports(Isa isa) {
 }
 
 Isa DetectIsa() {
-  static const Isa best = CpuSupports(Isa::kAvx512) ? Isa::kAvx512
-                          : CpuSupports(Isa::kAvx2) ? Isa::kAvx2
-                                                    : Isa::kPortable;
+  static const Isa best = [] {
+    // STEER_ISA=portable|avx2|avx512 caps the choice (for comparisons); an
+    // unknown or unsupported value is ignored.
+    if (const char* env = std::getenv("STEER_ISA")) {
+      for (Isa isa : {Isa::kPortable, Isa::kAvx2, Isa::kAvx512})
+        if (std::strcmp(env, IsaName(isa)) == 0 && CpuSupports(isa)) return isa;
+    }
+    return CpuSupports(Isa::kAvx512) ? Isa::kAvx512
+           : CpuSupports(Isa::kAvx2) ? Isa::kAvx2
+                                     : Isa::kPortable;
+  }();
   return best;
 }
 
@@ -102,7 +131,16 @@ bool IsSupportedWeightType(TensorType type) {
 }
 
 bool HasQ8ActivationKernel(TensorType type) {
-  return type == TensorType::kQ8_0 || type == TensorType::kQ4_0;
+  switch (type) {
+    case TensorType::kQ8_0:
+    case TensorType::kQ4_0:
+    case TensorType::kQ4_K:
+    case TensorType::kQ5_K:
+    case TensorType::kQ6_K:
+      return true;
+    default:
+      return false;
+  }
 }
 
 void DequantizeRow(TensorType type, const void* src, float* dst, int64_t n, Isa isa) {
@@ -124,16 +162,22 @@ void MatMul(TensorType type, const void* w, int64_t rows, int64_t cols, const fl
   const KernelTable& k = Kernels(isa);
   const auto* wbytes = static_cast<const uint8_t*>(w);
   const size_t row_bytes = gguf::RowBytes(type, cols);
-  const int64_t tiles = (rows + kTileRows - 1) / kTileRows;
+  const int64_t tile_rows = TileRows(cols);
+  const int64_t tiles = (rows + tile_rows - 1) / tile_rows;
   ForTiles(tiles, pool, [&](int64_t t0, int64_t t1) {
-    // Grows to kTileRows * cols once per thread; never shrinks.
+    // Grows to tile_rows * cols once per thread; never shrinks.
     thread_local std::vector<float> scratch;
-    if (type != TensorType::kF32 && scratch.size() < static_cast<size_t>(kTileRows * cols))
-      scratch.resize(static_cast<size_t>(kTileRows * cols));
+    if (type != TensorType::kF32 && scratch.size() < static_cast<size_t>(tile_rows * cols))
+      scratch.resize(static_cast<size_t>(tile_rows * cols));
     for (int64_t t = t0; t < t1; ++t) {
-      const int64_t r0 = t * kTileRows;
-      const int nr = static_cast<int>(std::min<int64_t>(kTileRows, rows - r0));
-      const float* wr[kTileRows];
+      const int64_t r0 = t * tile_rows;
+      const int nr = static_cast<int>(std::min<int64_t>(tile_rows, rows - r0));
+      if (batch <= kMaxRawBatch && k.dot_tile_raw != nullptr) {
+        const uint8_t* raw[kMaxTileRows];
+        for (int i = 0; i < nr; ++i) raw[i] = wbytes + static_cast<size_t>(r0 + i) * row_bytes;
+        if (k.dot_tile_raw(type, raw, nr, cols, x, batch, y + r0, rows)) continue;
+      }
+      const float* wr[kMaxTileRows];
       for (int i = 0; i < nr; ++i) {
         const uint8_t* src = wbytes + static_cast<size_t>(r0 + i) * row_bytes;
         if (type == TensorType::kF32) {
@@ -159,20 +203,27 @@ void MatMulQ8(TensorType type, const void* w, int64_t rows, int64_t cols, const 
   STEER_CHECK(rows >= 0 && batch >= 0);
   if (rows == 0 || batch == 0) return;
   const KernelTable& k = Kernels(isa);
-  const int64_t nb = cols / internal::kQK;
-  // The calling thread's quantized copy of x; grows once, never shrinks.
-  thread_local std::vector<internal::BlockQ8A> xq;
-  if (xq.size() < static_cast<size_t>(batch * nb)) xq.resize(static_cast<size_t>(batch * nb));
-  for (int64_t b = 0; b < batch; ++b) k.quantize_q8a(x + b * cols, cols, xq.data() + b * nb);
-  const internal::BlockQ8A* xqp = xq.data();
+  // The calling thread's quantized copy of x, 64-byte aligned; grows once,
+  // never shrinks.
+  struct alignas(64) CacheLine {
+    uint8_t bytes[64];
+  };
+  thread_local std::vector<CacheLine> xq;
+  const int64_t xq_row = k.q8a_row_bytes(cols);
+  if (static_cast<int64_t>(xq.size() * sizeof(CacheLine)) < batch * xq_row)
+    xq.resize(static_cast<size_t>(batch * xq_row) / sizeof(CacheLine));
+  auto* xq_bytes = reinterpret_cast<uint8_t*>(xq.data());
+  for (int64_t b = 0; b < batch; ++b) k.quantize_q8a(x + b * cols, cols, xq_bytes + b * xq_row);
+  const void* xqp = xq_bytes;
   const auto* wbytes = static_cast<const uint8_t*>(w);
   const size_t row_bytes = gguf::RowBytes(type, cols);
-  const int64_t tiles = (rows + kTileRows - 1) / kTileRows;
+  const int64_t tile_rows = TileRows(cols);
+  const int64_t tiles = (rows + tile_rows - 1) / tile_rows;
   ForTiles(tiles, pool, [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {
-      const int64_t r0 = t * kTileRows;
-      const int nr = static_cast<int>(std::min<int64_t>(kTileRows, rows - r0));
-      const uint8_t* wr[kTileRows];
+      const int64_t r0 = t * tile_rows;
+      const int nr = static_cast<int>(std::min<int64_t>(tile_rows, rows - r0));
+      const uint8_t* wr[kMaxTileRows];
       for (int i = 0; i < nr; ++i) wr[i] = wbytes + static_cast<size_t>(r0 + i) * row_bytes;
       k.dot_tile_q8a(type, wr, nr, cols, xqp, batch, y + r0, rows);
     }

@@ -2,6 +2,8 @@
 // kernels.cc calls it only after checking the CPU).
 #include <immintrin.h>
 
+#include <type_traits>
+
 #include "model/kernels_internal.h"
 #include "model/kernels_x86.h"
 #include "steer/util/check.h"
@@ -88,17 +90,54 @@ void DequantizeRowAvx2(TensorType type, const void* src, float* dst, int64_t n) 
   }
 }
 
-// NR weight rows x NB batch rows, one 8-lane accumulator per dot; the tail
-// (cols % 8) is added after the lane sum. Fixed order per dot (see header).
-template <int NR, int NB>
-inline void Tile(const float* const* w, int64_t cols, const float* x, float* y, int64_t y_stride) {
+// Row sources for Tile: Load(r, i) gives values i..i+7 of row r as
+// floats, At(r, j) one value. Raw rows (F16, BF16, Q8_0) convert in registers
+// exactly as dequantize_row does, so a tile gives bit-identical results from
+// raw or from dequantized rows.
+struct F32Rows {
+  const float* const* w;
+  __m256 Load(int r, int64_t i) const { return _mm256_loadu_ps(w[r] + i); }
+  float At(int r, int64_t j) const { return w[r][j]; }
+};
+struct F16Rows {
+  const uint8_t* const* w;
+  __m256 Load(int r, int64_t i) const {
+    const auto* h = reinterpret_cast<const uint16_t*>(w[r]);
+    return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(h + i)));
+  }
+  float At(int r, int64_t j) const { return HalfToFloat(reinterpret_cast<const uint16_t*>(w[r])[j]); }
+};
+struct BF16Rows {
+  const uint8_t* const* w;
+  __m256 Load(int r, int64_t i) const {
+    const auto* h = reinterpret_cast<const uint16_t*>(w[r]);
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(h + i))), 16));
+  }
+  float At(int r, int64_t j) const { return Bf16ToFp32(reinterpret_cast<const uint16_t*>(w[r])[j]); }
+};
+struct Q8_0Rows {  // cols is a multiple of 32, so At is never needed
+  const uint8_t* const* w;
+  __m256 Load(int r, int64_t i) const {
+    const auto* b = reinterpret_cast<const BlockQ8_0*>(w[r]) + i / kQK;
+    return _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(
+                             _mm_loadl_epi64(reinterpret_cast<const __m128i*>(b->qs + i % kQK)))),
+                         _mm256_set1_ps(HalfToFloat(b->d)));
+  }
+  float At(int, int64_t) const { return 0.0f; }
+};
+
+// NR weight rows (rows r0..) x NB batch rows, one 8-lane accumulator per
+// dot; the tail (cols % 8) is added after the lane sum. Fixed order per dot
+// (see KernelTable::dot_tile).
+template <int NR, int NB, class Rows>
+inline void Tile(const Rows& rows, int r0, int64_t cols, const float* x, float* y, int64_t y_stride) {
   __m256 acc[NR][NB];
   for (int r = 0; r < NR; ++r)
     for (int b = 0; b < NB; ++b) acc[r][b] = _mm256_setzero_ps();
   int64_t i = 0;
   for (; i + 8 <= cols; i += 8) {
     __m256 wv[NR];
-    for (int r = 0; r < NR; ++r) wv[r] = _mm256_loadu_ps(w[r] + i);
+    for (int r = 0; r < NR; ++r) wv[r] = rows.Load(r0 + r, i);
     for (int b = 0; b < NB; ++b) {
       const __m256 xv = _mm256_loadu_ps(x + b * cols + i);
       for (int r = 0; r < NR; ++r) acc[r][b] = _mm256_fmadd_ps(wv[r], xv, acc[r][b]);
@@ -107,25 +146,46 @@ inline void Tile(const float* const* w, int64_t cols, const float* x, float* y, 
   for (int r = 0; r < NR; ++r) {
     for (int b = 0; b < NB; ++b) {
       float s = HSum256(acc[r][b]);
-      for (int64_t j = i; j < cols; ++j) s += w[r][j] * x[b * cols + j];
+      for (int64_t j = i; j < cols; ++j) s += rows.At(r0 + r, j) * x[b * cols + j];
       y[b * y_stride + r] = s;
     }
   }
 }
 
-void DotTileAvx2(const float* const* w, int nr, int64_t cols, const float* x, int64_t batch,
-                 float* y, int64_t y_stride) {
-  if (nr == 4) {
-    int64_t b = 0;
-    for (; b + 2 <= batch; b += 2) Tile<4, 2>(w, cols, x + b * cols, y + b * y_stride, y_stride);
-    for (; b < batch; ++b) Tile<4, 1>(w, cols, x + b * cols, y + b * y_stride, y_stride);
-    return;
-  }
-  for (int r = 0; r < nr; ++r)
-    for (int64_t b = 0; b < batch; ++b) Tile<1, 1>(w + r, cols, x + b * cols, y + b * y_stride + r, y_stride);
+// Batch rows in pairs; within those, weight rows in fours.
+template <int NB, class Rows>
+inline void RowsTile(const Rows& rows, int nr, int64_t cols, const float* x, float* y,
+                     int64_t y_stride) {
+  int r = 0;
+  for (; r + 4 <= nr; r += 4) Tile<4, NB>(rows, r, cols, x, y + r, y_stride);
+  for (; r < nr; ++r) Tile<1, NB>(rows, r, cols, x, y + r, y_stride);
 }
 
-void QuantizeQ8AAvx2(const float* x, int64_t n, BlockQ8A* out) {
+template <class Rows>
+void RunTile(const Rows& rows, int nr, int64_t cols, const float* x, int64_t batch, float* y,
+             int64_t y_stride) {
+  int64_t b = 0;
+  for (; b + 2 <= batch; b += 2) RowsTile<2>(rows, nr, cols, x + b * cols, y + b * y_stride, y_stride);
+  for (; b < batch; ++b) RowsTile<1>(rows, nr, cols, x + b * cols, y + b * y_stride, y_stride);
+}
+
+void DotTileAvx2(const float* const* w, int nr, int64_t cols, const float* x, int64_t batch,
+                 float* y, int64_t y_stride) {
+  RunTile(F32Rows{w}, nr, cols, x, batch, y, y_stride);
+}
+
+bool DotTileRawAvx2(TensorType type, const uint8_t* const* w, int nr, int64_t cols, const float* x,
+                    int64_t batch, float* y, int64_t y_stride) {
+  switch (type) {
+    case TensorType::kF16: RunTile(F16Rows{w}, nr, cols, x, batch, y, y_stride); return true;
+    case TensorType::kBF16: RunTile(BF16Rows{w}, nr, cols, x, batch, y, y_stride); return true;
+    case TensorType::kQ8_0: RunTile(Q8_0Rows{w}, nr, cols, x, batch, y, y_stride); return true;
+    default: return false;
+  }
+}
+
+void QuantizeQ8AAvx2(const float* x, int64_t n, void* out_bytes) {
+  auto* out = static_cast<BlockQ8A*>(out_bytes);
   for (int64_t i = 0; i < n / kQK; ++i) QuantizeBlockQ8A(x + i * kQK, out + i);
 }
 
@@ -135,47 +195,82 @@ inline __m256i DotI8(__m256i w, __m256i x) {
   return _mm256_madd_epi16(prod16, _mm256_set1_epi16(1));
 }
 
-template <int NR, int NB>
-inline void TileQ8A(TensorType type, const uint8_t* const* w, int64_t nb, const BlockQ8A* xq,
-                    float* y, int64_t y_stride) {
+// Per (row, batch row, block): exact int32 lanes (lanes 0-3 cover values
+// 0..15, lanes 4-7 values 16..31), scaled per lane and accumulated; the min
+// term of Q4_K / Q5_K is summed separately and subtracted at the end. The
+// order depends only on cols.
+template <int NR, int NB, QKind kKind>
+inline void TileQ8A(TensorType type, const uint8_t* const* w, int64_t nb, const uint8_t* xq,
+                    int64_t x_stride, float* y, int64_t y_stride) {
   __m256 acc[NR][NB];
+  float msum[NR][NB] = {};
   for (int r = 0; r < NR; ++r)
     for (int b = 0; b < NB; ++b) acc[r][b] = _mm256_setzero_ps();
+  BlockReader readers[kKind == QKind::kPlain ? 1 : NR];
+  if constexpr (kKind != QKind::kPlain)
+    for (int r = 0; r < NR; ++r) readers[r].Reset(type, w[r]);
   for (int64_t i = 0; i < nb; ++i) {
     __m256i wq[NR];
-    float dw[NR];
-    for (int r = 0; r < NR; ++r) wq[r] = WeightQuants(type, w[r], i, &dw[r]);
+    __m256 ws[NR];
+    float mn[NR];
+    for (int r = 0; r < NR; ++r) {
+      float s0, s1;
+      if constexpr (kKind == QKind::kPlain) {
+        wq[r] = WeightQuants(type, w[r], i, &s0);
+        ws[r] = _mm256_set1_ps(s0);
+      } else {
+        wq[r] = readers[r].Block(i, &s0, &s1, &mn[r]);
+        ws[r] = _mm256_set_m128(_mm_set1_ps(s1), _mm_set1_ps(s0));
+      }
+    }
     for (int b = 0; b < NB; ++b) {
-      const BlockQ8A& xb = xq[b * nb + i];
+      const BlockQ8A& xb = reinterpret_cast<const BlockQ8A*>(xq + b * x_stride)[i];
       const __m256i xv = LoadU256(xb.qs);
+      const __m256 dx = _mm256_set1_ps(xb.d);
       for (int r = 0; r < NR; ++r) {
-        const __m256 s = _mm256_set1_ps(dw[r] * xb.d);
-        acc[r][b] = _mm256_fmadd_ps(s, _mm256_cvtepi32_ps(DotI8(wq[r], xv)), acc[r][b]);
+        acc[r][b] = _mm256_fmadd_ps(_mm256_mul_ps(ws[r], dx), _mm256_cvtepi32_ps(DotI8(wq[r], xv)),
+                                    acc[r][b]);
+        if constexpr (kKind == QKind::kMin) msum[r][b] += mn[r] * xb.sd;
       }
     }
   }
   for (int r = 0; r < NR; ++r)
-    for (int b = 0; b < NB; ++b) y[b * y_stride + r] = HSum256(acc[r][b]);
+    for (int b = 0; b < NB; ++b) y[b * y_stride + r] = HSum256(acc[r][b]) - msum[r][b];
+}
+
+template <QKind kKind>
+void RunTileQ8A(TensorType type, const uint8_t* const* w, int nr, int64_t cols, const uint8_t* xq,
+                int64_t batch, float* y, int64_t y_stride) {
+  const int64_t nb = cols / kQK;
+  const int64_t xs = BlockQ8ARowBytes(cols);
+  auto rows = [&](auto nb_tag, int64_t b) {
+    constexpr int kNB = decltype(nb_tag)::value;
+    int r = 0;
+    for (; r + 4 <= nr; r += 4)
+      TileQ8A<4, kNB, kKind>(type, w + r, nb, xq + b * xs, xs, y + b * y_stride + r, y_stride);
+    for (; r < nr; ++r)
+      TileQ8A<1, kNB, kKind>(type, w + r, nb, xq + b * xs, xs, y + b * y_stride + r, y_stride);
+  };
+  int64_t b = 0;
+  for (; b + 2 <= batch; b += 2) rows(std::integral_constant<int, 2>(), b);
+  for (; b < batch; ++b) rows(std::integral_constant<int, 1>(), b);
 }
 
 void DotTileQ8AAvx2(TensorType type, const uint8_t* const* w, int nr, int64_t cols,
-                    const BlockQ8A* xq, int64_t batch, float* y, int64_t y_stride) {
-  const int64_t nb = cols / kQK;
-  if (nr == 4) {
-    int64_t b = 0;
-    for (; b + 2 <= batch; b += 2) TileQ8A<4, 2>(type, w, nb, xq + b * nb, y + b * y_stride, y_stride);
-    for (; b < batch; ++b) TileQ8A<4, 1>(type, w, nb, xq + b * nb, y + b * y_stride, y_stride);
-    return;
+                    const void* xq_bytes, int64_t batch, float* y, int64_t y_stride) {
+  const auto* xq = static_cast<const uint8_t*>(xq_bytes);
+  switch (KindOf(type)) {
+    case QKind::kPlain: return RunTileQ8A<QKind::kPlain>(type, w, nr, cols, xq, batch, y, y_stride);
+    case QKind::kMin: return RunTileQ8A<QKind::kMin>(type, w, nr, cols, xq, batch, y, y_stride);
+    case QKind::kSplit: return RunTileQ8A<QKind::kSplit>(type, w, nr, cols, xq, batch, y, y_stride);
   }
-  for (int r = 0; r < nr; ++r)
-    for (int64_t b = 0; b < batch; ++b)
-      TileQ8A<1, 1>(type, w + r, nb, xq + b * nb, y + b * y_stride + r, y_stride);
 }
 
 }  // namespace
 
 const KernelTable& Avx2Kernels() {
-  static const KernelTable table = {DequantizeRowAvx2, DotTileAvx2, QuantizeQ8AAvx2, DotTileQ8AAvx2};
+  static const KernelTable table = {DequantizeRowAvx2, DotTileAvx2, DotTileRawAvx2, BlockQ8ARowBytes, QuantizeQ8AAvx2,
+                                    DotTileQ8AAvx2};
   return table;
 }
 

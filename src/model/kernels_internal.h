@@ -94,28 +94,78 @@ inline void ScaleMinK4(int j, const uint8_t* q, uint8_t* sc, uint8_t* m) {
 }
 
 // Activations quantized to 8 bits in blocks of 32 (llama.cpp's Q8_0 but with
-// an F32 scale): x[i] ~= qs[i] * d, d = max|x| / 127, qs = round(x / d).
+// an F32 scale): x[i] ~= qs[i] * d, d = max|x| / 127, qs = round(x / d);
+// sd = d * (sum of qs), for the min term of Q4_K / Q5_K.
 struct BlockQ8A {
   float d;
+  float sd;
   int8_t qs[kQK];
 };
+
+// How a weight type's blocks of 32 enter the 8-bit-activation products:
+// value i = scale[i / 16] * q[i] - min, q signed 8-bit.
+enum class QKind {
+  kPlain,  // Q8_0, Q4_0: one scale, no min
+  kMin,    // Q4_K, Q5_K: one scale and a min per 32
+  kSplit,  // Q6_K: a scale per 16, no min
+};
+inline QKind KindOf(gguf::TensorType type) {
+  switch (type) {
+    case gguf::TensorType::kQ4_K:
+    case gguf::TensorType::kQ5_K: return QKind::kMin;
+    case gguf::TensorType::kQ6_K: return QKind::kSplit;
+    default: return QKind::kPlain;
+  }
+}
+
+// One block of 32 weights decoded for the 8-bit-activation kernels. scale
+// and min are the float products ggml's dequantization forms, so each real
+// value scale * q - min differs from the dequantized float only by that
+// float's own rounding.
+struct WeightBlock32 {
+  int8_t q[kQK];
+  float scale[2];  // for values 0..15 and 16..31
+  float min;
+};
+// Block k (of 32 values) of a Q8_0 / Q4_0 / Q4_K / Q5_K / Q6_K row; scalar.
+void DecodeWeightBlock32(gguf::TensorType type, const uint8_t* row, int64_t k, WeightBlock32* out);
+
+// Bytes of `nb` BlockQ8A, rounded up to a multiple of 64.
+inline int64_t BlockQ8ARowBytes(int64_t cols) {
+  const int64_t bytes = cols / kQK * static_cast<int64_t>(sizeof(BlockQ8A));
+  return (bytes + 63) / 64 * 64;
+}
+
+// The most weight rows passed to one dot_tile / dot_tile_q8a call.
+constexpr int kMaxTileRows = 16;
 
 // Entry points of one ISA. All functions accept every supported type.
 struct KernelTable {
   // dst[0..n) = the dequantized row at src; n is a multiple of the block size.
   void (*dequantize_row)(gguf::TensorType type, const void* src, float* dst, int64_t n);
-  // y[b * y_stride + r] = dot(w[r][0..cols), x[b * cols ..]) for r < nr,
-  // b < batch. Each dot is accumulated in an order that depends only on
+  // y[b * y_stride + r] = dot(w[r][0..cols), x[b * cols ..]) for r < nr
+  // (<= kMaxTileRows), b < batch. Each dot is accumulated in an order that depends only on
   // cols, never on nr, batch or the position in the tile, so a matrix
   // product gives bit-identical results however it is tiled.
   void (*dot_tile)(const float* const* w, int nr, int64_t cols, const float* x,
                    int64_t batch, float* y, int64_t y_stride);
-  // Quantizes n values (a multiple of 32) of x into n / 32 blocks.
-  void (*quantize_q8a)(const float* x, int64_t n, BlockQ8A* out);
-  // As dot_tile, for Q8_0 / Q4_0 weight rows w[r] (raw blocks) against
-  // quantized activations xq[b * (cols / 32) ..]. Same order guarantee.
+  // As dot_tile on raw rows of `type`, converting in registers; returns
+  // false (doing nothing) for types it does not handle. Results are
+  // bit-identical to dequantize_row + dot_tile. May be null.
+  bool (*dot_tile_raw)(gguf::TensorType type, const uint8_t* const* w, int nr, int64_t cols,
+                       const float* x, int64_t batch, float* y, int64_t y_stride);
+  // Bytes of one quantized activation row of `cols` values (a multiple of
+  // 64, so rows stay cache-line aligned in a 64-byte-aligned buffer).
+  int64_t (*q8a_row_bytes)(int64_t cols);
+  // Quantizes n values (a multiple of 32) of x into q8a_row_bytes(n) bytes at
+  // `out`. The rounding is BlockQ8A's on every ISA; the byte layout is the
+  // ISA's own (BlockQ8A array for portable and AVX2).
+  void (*quantize_q8a)(const float* x, int64_t n, void* out);
+  // As dot_tile, for quantized weight rows w[r] (raw blocks) against
+  // quantized activation rows xq + b * q8a_row_bytes(cols). Same order
+  // guarantee.
   void (*dot_tile_q8a)(gguf::TensorType type, const uint8_t* const* w, int nr, int64_t cols,
-                       const BlockQ8A* xq, int64_t batch, float* y, int64_t y_stride);
+                       const void* xq, int64_t batch, float* y, int64_t y_stride);
 };
 
 const KernelTable& PortableKernels();

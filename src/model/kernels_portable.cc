@@ -144,49 +144,44 @@ void DotTilePortable(const float* const* w, int nr, int64_t cols, const float* x
   }
 }
 
-void QuantizeQ8APortable(const float* x, int64_t n, BlockQ8A* out) {
+void QuantizeQ8APortable(const float* x, int64_t n, void* out_bytes) {
+  auto* out = static_cast<BlockQ8A*>(out_bytes);
   for (int64_t i = 0; i < n / kQK; ++i) {
     const float* xb = x + i * kQK;
     float amax = 0.0f;
     for (int j = 0; j < kQK; ++j) amax = std::max(amax, std::fabs(xb[j]));
     const float d = amax / 127.0f;
     const float id = d != 0.0f ? 1.0f / d : 0.0f;
-    out[i].d = d;
+    int32_t sum = 0;
     // nearbyint rounds half to even, as the SIMD paths' round instruction.
-    for (int j = 0; j < kQK; ++j) out[i].qs[j] = static_cast<int8_t>(std::nearbyint(xb[j] * id));
+    for (int j = 0; j < kQK; ++j) {
+      out[i].qs[j] = static_cast<int8_t>(std::nearbyint(xb[j] * id));
+      sum += out[i].qs[j];
+    }
+    out[i].d = d;
+    out[i].sd = d * static_cast<float>(sum);
   }
 }
 
-// The 32 signed weight quants of block `blk` of a Q8_0 / Q4_0 row, and its scale.
-float WeightQuants(TensorType type, const uint8_t* row, int64_t blk, int8_t* q) {
-  if (type == TensorType::kQ8_0) {
-    const auto* b = reinterpret_cast<const BlockQ8_0*>(row) + blk;
-    std::memcpy(q, b->qs, kQK);
-    return Fp16ToFp32(b->d);
-  }
-  STEER_CHECK(type == TensorType::kQ4_0);
-  const auto* b = reinterpret_cast<const BlockQ4_0*>(row) + blk;
-  for (int j = 0; j < kQK / 2; ++j) {
-    q[j] = static_cast<int8_t>((b->qs[j] & 0xF) - 8);
-    q[j + kQK / 2] = static_cast<int8_t>((b->qs[j] >> 4) - 8);
-  }
-  return Fp16ToFp32(b->d);
-}
-
-// Per block: exact integer dot, then sum += (dw * dx) * idot.
+// Per block: exact integer dots of each half, then
+// sum += (scale0 * dx) * lo + (scale1 * dx) * hi - min * sd.
 void DotTileQ8APortable(TensorType type, const uint8_t* const* w, int nr, int64_t cols,
-                        const BlockQ8A* xq, int64_t batch, float* y, int64_t y_stride) {
+                        const void* xq_bytes, int64_t batch, float* y, int64_t y_stride) {
   const int64_t nb = cols / kQK;
-  int8_t q[kQK];
+  WeightBlock32 wb;
   for (int r = 0; r < nr; ++r) {
     for (int64_t b = 0; b < batch; ++b) {
-      const BlockQ8A* xb = xq + b * nb;
+      const auto* xb = reinterpret_cast<const BlockQ8A*>(static_cast<const uint8_t*>(xq_bytes) +
+                                                        b * BlockQ8ARowBytes(cols));
       float sum = 0.0f;
       for (int64_t i = 0; i < nb; ++i) {
-        const float dw = WeightQuants(type, w[r], i, q);
-        int32_t idot = 0;
-        for (int j = 0; j < kQK; ++j) idot += q[j] * xb[i].qs[j];
-        sum += (dw * xb[i].d) * static_cast<float>(idot);
+        DecodeWeightBlock32(type, w[r], i, &wb);
+        int32_t lo = 0, hi = 0;
+        for (int j = 0; j < kQK / 2; ++j) lo += wb.q[j] * xb[i].qs[j];
+        for (int j = kQK / 2; j < kQK; ++j) hi += wb.q[j] * xb[i].qs[j];
+        sum += (wb.scale[0] * xb[i].d) * static_cast<float>(lo);
+        sum += (wb.scale[1] * xb[i].d) * static_cast<float>(hi);
+        sum -= wb.min * xb[i].sd;
       }
       y[b * y_stride + r] = sum;
     }
@@ -195,9 +190,75 @@ void DotTileQ8APortable(TensorType type, const uint8_t* const* w, int nr, int64_
 
 }  // namespace
 
+void DecodeWeightBlock32(TensorType type, const uint8_t* row, int64_t k, WeightBlock32* out) {
+  out->min = 0.0f;
+  switch (type) {
+    case TensorType::kQ8_0: {
+      const auto* b = reinterpret_cast<const BlockQ8_0*>(row) + k;
+      std::memcpy(out->q, b->qs, kQK);
+      out->scale[0] = out->scale[1] = Fp16ToFp32(b->d);
+      return;
+    }
+    case TensorType::kQ4_0: {
+      const auto* b = reinterpret_cast<const BlockQ4_0*>(row) + k;
+      for (int j = 0; j < kQK / 2; ++j) {
+        out->q[j] = static_cast<int8_t>((b->qs[j] & 0xF) - 8);
+        out->q[j + kQK / 2] = static_cast<int8_t>((b->qs[j] >> 4) - 8);
+      }
+      out->scale[0] = out->scale[1] = Fp16ToFp32(b->d);
+      return;
+    }
+    case TensorType::kQ4_K:
+    case TensorType::kQ5_K: {
+      // Sub-block j of super-block k / 8: low nibbles of qs[32 (j / 2) ..] for
+      // even j, high nibbles for odd j; Q5_K's fifth bit is bit j of qh[l].
+      const int j = static_cast<int>(k % 8);
+      const uint8_t *scales, *qs, *qh = nullptr;
+      uint16_t d, dmin;
+      if (type == TensorType::kQ4_K) {
+        const auto* b = reinterpret_cast<const BlockQ4_K*>(row) + k / 8;
+        scales = b->scales, qs = b->qs, d = b->d, dmin = b->dmin;
+      } else {
+        const auto* b = reinterpret_cast<const BlockQ5_K*>(row) + k / 8;
+        scales = b->scales, qs = b->qs, qh = b->qh, d = b->d, dmin = b->dmin;
+      }
+      const uint8_t* q = qs + 32 * (j / 2);
+      for (int l = 0; l < kQK; ++l) {
+        int v = j % 2 == 0 ? (q[l] & 0xF) : (q[l] >> 4);
+        if (qh != nullptr && (qh[l] >> j & 1)) v += 16;
+        out->q[l] = static_cast<int8_t>(v);
+      }
+      uint8_t sc, m;
+      ScaleMinK4(j, scales, &sc, &m);
+      out->scale[0] = out->scale[1] = Fp16ToFp32(d) * sc;
+      out->min = Fp16ToFp32(dmin) * m;
+      return;
+    }
+    case TensorType::kQ6_K: {
+      // Block j of super-block k / 8 is values 32 j .. 32 j + 31: half n = j / 4,
+      // quarter m = j % 4 of it (see DequantQ6_K).
+      const auto* b = reinterpret_cast<const BlockQ6_K*>(row) + k / 8;
+      const int j = static_cast<int>(k % 8), n = j / 4, m = j % 4;
+      const uint8_t* ql = b->ql + 64 * n + (m % 2 == 1 ? 32 : 0);
+      const uint8_t* qh = b->qh + 32 * n;
+      for (int l = 0; l < kQK; ++l) {
+        const int low = m < 2 ? (ql[l] & 0xF) : (ql[l] >> 4);
+        const int high = (qh[l] >> (2 * m)) & 3;
+        out->q[l] = static_cast<int8_t>((low | high << 4) - 32);
+      }
+      const float d = Fp16ToFp32(b->d);
+      out->scale[0] = d * b->scales[8 * n + 2 * m];
+      out->scale[1] = d * b->scales[8 * n + 2 * m + 1];
+      return;
+    }
+    default:
+      STEER_CHECK_MSG(false, "no 8-bit-activation kernel for this weight type");
+  }
+}
+
 const KernelTable& PortableKernels() {
-  static const KernelTable table = {DequantizeRowPortable, DotTilePortable, QuantizeQ8APortable,
-                                    DotTileQ8APortable};
+  static const KernelTable table = {DequantizeRowPortable, DotTilePortable, nullptr, BlockQ8ARowBytes,
+                                    QuantizeQ8APortable, DotTileQ8APortable};
   return table;
 }
 

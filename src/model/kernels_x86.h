@@ -147,8 +147,64 @@ inline void QuantizeBlockQ8A(const float* x, BlockQ8A* out) {
   const __m256i p01 = _mm256_packs_epi32(i32[0], i32[1]);
   const __m256i p23 = _mm256_packs_epi32(i32[2], i32[3]);
   const __m256i p = _mm256_packs_epi16(p01, p23);
-  StoreU256(out->qs, _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+  const __m256i q = _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+  StoreU256(out->qs, q);
+  // Sum of the 32 signed quants: byte sums of q + 128, minus 32 * 128.
+  const __m256i sad = _mm256_sad_epu8(_mm256_xor_si256(q, _mm256_set1_epi8(static_cast<char>(0x80))),
+                                      _mm256_setzero_si256());
+  const __m128i s2 = _mm_add_epi64(_mm256_castsi256_si128(sad), _mm256_extracti128_si256(sad, 1));
+  const int64_t sum = _mm_cvtsi128_si64(s2) + _mm_extract_epi64(s2, 1) - 32 * 128;
+  out->sd = d * static_cast<float>(sum);
 }
+
+// Decodes K-quant super-block `sb` of a row.
+inline void DecodeK(gguf::TensorType type, const uint8_t* row, int64_t sb, DecodedK* out) {
+  switch (type) {
+    case gguf::TensorType::kQ4_K: return DecodeQ4_K(reinterpret_cast<const BlockQ4_K*>(row) + sb, out);
+    case gguf::TensorType::kQ5_K: return DecodeQ5_K(reinterpret_cast<const BlockQ5_K*>(row) + sb, out);
+    default: return DecodeQ6_K(reinterpret_cast<const BlockQ6_K*>(row) + sb, out);
+  }
+}
+
+// Sequential reader of a weight row's blocks of 32 for the 8-bit paths
+// (see WeightBlock32): K-quant super-blocks are decoded once per 8 blocks.
+class BlockReader {
+ public:
+  void Reset(gguf::TensorType type, const uint8_t* row) {
+    type_ = type;
+    row_ = row;
+    sb_ = -1;
+  }
+  // Quants of block i; scale0/scale1 apply to values 0..15 / 16..31.
+  __m256i Block(int64_t i, float* scale0, float* scale1, float* min) {
+    if (type_ == gguf::TensorType::kQ8_0 || type_ == gguf::TensorType::kQ4_0) {
+      const __m256i q = WeightQuants(type_, row_, i, scale0);
+      *scale1 = *scale0;
+      *min = 0.0f;
+      return q;
+    }
+    if (i / 8 != sb_) {
+      sb_ = i / 8;
+      DecodeK(type_, row_, sb_, &dec_);
+    }
+    const int j = static_cast<int>(i % 8);
+    if (dec_.group == 32) {
+      *scale0 = *scale1 = dec_.scale[j];
+      *min = dec_.min[j];
+    } else {
+      *scale0 = dec_.scale[2 * j];
+      *scale1 = dec_.scale[2 * j + 1];
+      *min = 0.0f;
+    }
+    return LoadU256(dec_.q + 32 * j);
+  }
+
+ private:
+  gguf::TensorType type_ = gguf::TensorType::kQ8_0;
+  const uint8_t* row_ = nullptr;
+  int64_t sb_ = -1;
+  DecodedK dec_;
+};
 
 }  // namespace
 }  // namespace steer::model::internal

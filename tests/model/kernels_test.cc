@@ -224,11 +224,11 @@ Matrix RandomMatrix(TensorType type, int64_t rows, int64_t cols, Rng& rng) {
 }
 
 int64_t ColsFor(TensorType type) {
-  // Plain types get a tail that is not a multiple of any vector width; Q8_0
-  // and Q4_0 an odd block count (the AVX-512 8-bit path takes blocks in
-  // pairs); K-quants two super-blocks.
+  // Plain types get a tail that is not a multiple of any vector width; the
+  // others a block count that leaves the AVX-512 8-bit path (groups of 16
+  // blocks of 32) a partial last group: 17 blocks, or 3 super-blocks.
   const uint32_t bs = gguf::GetTensorTypeInfo(type).block_size;
-  return bs == 1 ? 517 : bs == 32 ? 17 * 32 : 2 * 256;
+  return bs == 1 ? 517 : bs == 32 ? 17 * 32 : 3 * 256;
 }
 
 // ---------------------------------------------------------------- oracle agreement
@@ -288,48 +288,79 @@ TEST(KernelsOracle, F32ActivationsWithinSummationBound) {
   }
 }
 
+// Per weight, |scale * q| + |min| (see WeightBlock32): the size of the terms
+// the 8-bit path adds, which can exceed |w| when the min cancels. Q4_K /
+// Q5_K mins come from dequantizing the row with every quant set to 0.
+std::vector<double> TermMagnitudes(TensorType type, const uint8_t* row, const float* w, int64_t n) {
+  std::vector<double> m(n);
+  for (int64_t i = 0; i < n; ++i) m[i] = std::fabs(w[i]);
+  if (type != TensorType::kQ4_K && type != TensorType::kQ5_K) return m;
+  const size_t bs = gguf::GetTensorTypeInfo(type).type_size;
+  std::vector<uint8_t> zeroed(row, row + gguf::RowBytes(type, n));
+  for (size_t b = 0; b < zeroed.size(); b += bs) std::memset(zeroed.data() + b + 16, 0, bs - 16);
+  std::vector<float> neg_min(n);
+  DequantizeRow(type, zeroed.data(), neg_min.data(), n, Isa::kPortable);
+  for (int64_t i = 0; i < n; ++i)
+    m[i] = std::fabs(static_cast<double>(w[i]) - neg_min[i]) + std::fabs(neg_min[i]);
+  return m;
+}
+
 // 8-bit activations. Each x_i is replaced by q_i d_k with |x_i - q_i d_k| <=
-// (d_k / 2)(1 + 1e-4) (d_k = max|x| over its block of 32 / 127; the 1e-4
-// covers rounding of x * (1 / d_k)), so against the exact dot of the
-// dequantized weights, |y - exact| <= sum_k (d_k / 2)(1 + 1e-4) sum_{i in k}
-// |w_i| + gamma * (sum |w_i x_i| + that bound). The products themselves are
-// exact integers, so ISAs differ from the portable oracle only by summation
-// order: |y_isa - y_portable| <= 2 gamma * (sum |w_i x_i| + bound).
+// (d_k / 2)(1 + 1e-4) (d_k = max|x| over its block k of 32 / 127; the 1e-4
+// covers rounding of x * (1 / d_k)); the weights enter exactly as
+// scale * q - min and the integer products are exact. So against the exact
+// dot of the dequantized weights,
+//   |y - exact| <= sum_k (d_k / 2)(1 + 1e-4) sum_{i in k} |w_i|
+//                  + gamma * sum_i M_i (|x_i| + d_k),
+// M_i = |scale q_i| + |min_i| bounding every float operation's operand, and
+// gamma = 2 n u / (1 - 2 n u) as above (it also covers the dequantized
+// float's own rounding, u M_i). ISAs differ from the portable oracle only
+// in float order: |y_isa - y_portable| <= 2 gamma * sum_i M_i (|x_i| + d_k).
 TEST(KernelsOracle, Q8ActivationsWithinQuantizationBound) {
   Rng rng(13);
-  const int64_t rows = 6, batch = 5, cols = 17 * 32;
+  const int64_t rows = 6, batch = 5;
   const double u = std::ldexp(1.0, -24);
-  const double gamma = 2.0 * cols * u / (1.0 - 2.0 * cols * u);
-  for (TensorType type : {TensorType::kQ8_0, TensorType::kQ4_0}) {
+  for (TensorType type : kTypes) {
+    if (gguf::GetTensorTypeInfo(type).block_size == 1) {
+      EXPECT_FALSE(HasQ8ActivationKernel(type));
+      continue;
+    }
     ASSERT_TRUE(HasQ8ActivationKernel(type));
+    const int64_t cols = ColsFor(type);
+    const double gamma = 2.0 * cols * u / (1.0 - 2.0 * cols * u);
     Matrix m = RandomMatrix(type, rows, cols, rng);
+    const size_t row_bytes = gguf::RowBytes(type, cols);
     std::vector<float> x = RandomVector(batch * cols, rng);
     std::vector<float> want(batch * rows);
     MatMulQ8(type, m.raw.data(), rows, cols, x.data(), batch, want.data(), nullptr, Isa::kPortable);
     for (Isa isa : CpuIsas()) {
       std::vector<float> y(batch * rows);
       MatMulQ8(type, m.raw.data(), rows, cols, x.data(), batch, y.data(), nullptr, isa);
-      for (int64_t b = 0; b < batch; ++b) {
-        for (int64_t r = 0; r < rows; ++r) {
-          double exact = 0, abs_sum = 0, qbound = 0;
+      for (int64_t r = 0; r < rows; ++r) {
+        const std::vector<double> mag =
+            TermMagnitudes(type, m.raw.data() + r * row_bytes, m.deq.data() + r * cols, cols);
+        for (int64_t b = 0; b < batch; ++b) {
+          double exact = 0, abs_sum = 0, qbound = 0, fbound = 0;
           for (int64_t k = 0; k < cols / 32; ++k) {
             double amax = 0, wsum = 0;
+            for (int64_t i = 32 * k; i < 32 * k + 32; ++i) amax = std::max(amax, std::fabs(static_cast<double>(x[b * cols + i])));
+            const double dk = amax / 127.0;
             for (int64_t i = 32 * k; i < 32 * k + 32; ++i) {
               const double w = m.deq[r * cols + i], xi = x[b * cols + i];
               exact += w * xi;
               abs_sum += std::fabs(w * xi);
-              amax = std::max(amax, std::fabs(xi));
               wsum += std::fabs(w);
+              fbound += mag[i] * (std::fabs(xi) + dk);
             }
-            qbound += amax / 127.0 / 2.0 * (1 + 1e-4) * wsum;
+            qbound += dk / 2.0 * (1 + 1e-4) * wsum;
           }
           const double got = y[b * rows + r];
           const std::string where = std::string(gguf::TensorTypeName(type)) + " " + IsaName(isa) +
                                     " r " + std::to_string(r) + " b " + std::to_string(b);
-          EXPECT_LE(std::fabs(got - exact), qbound + gamma * (abs_sum + qbound)) << where;
-          EXPECT_LE(std::fabs(got - want[b * rows + r]), 2 * gamma * (abs_sum + qbound)) << where;
+          EXPECT_LE(std::fabs(got - exact), qbound + gamma * fbound) << where;
+          EXPECT_LE(std::fabs(got - want[b * rows + r]), 2 * gamma * fbound) << where;
           // The bound is not vacuous: it is far below the size of the result.
-          EXPECT_LT(qbound, 0.05 * abs_sum) << where;
+          EXPECT_LT(qbound + gamma * fbound, 0.05 * abs_sum) << where;
         }
       }
     }
