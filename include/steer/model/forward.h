@@ -46,9 +46,10 @@ struct ForwardRow {
 };
 
 struct ForwardOptions {
-  // Round activations to 8 bits (blocks of 32) before Q8_0/Q4_0 weight
-  // matmuls and multiply in integers (kernels' MatMulQ8), as llama.cpp does:
-  // faster, but no longer the exact F32-activation function.
+  // Round activations to 8 bits (blocks of 32) before the matmuls of weight
+  // types that have such a kernel (HasQ8ActivationKernel: Q8_0, Q4_0 and the
+  // K-quants) and multiply in integers (MatMulQ8), as llama.cpp does: faster,
+  // but no longer the exact F32-activation function.
   bool q8_activations = false;
 };
 
