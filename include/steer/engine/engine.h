@@ -13,6 +13,9 @@
 //
 // Failure model: Decode validates the whole batch and checks the memory
 // budget before changing anything; on error, no sequence changes.
+//
+// Threading: one thread drives an Engine (Decode uses the engine's own
+// thread pool inside); the Model may be shared by several engines.
 #pragma once
 
 #include <cstdint>
