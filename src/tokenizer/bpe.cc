@@ -27,7 +27,7 @@ constexpr size_t kRescanMaxSymbols = 128;
 }  // namespace
 
 BpeModel::BpeModel(const TokenId (&byte_tokens)[256], const std::vector<Merge>& merges_by_rank,
-                   WordMap whole_words, TokenId unk)
+                   StringTable whole_words, TokenId unk)
     : whole_words_(std::move(whole_words)), unk_(unk) {
   std::copy(std::begin(byte_tokens), std::end(byte_tokens), byte_tokens_);
   size_t cap = 16;
@@ -147,10 +147,10 @@ void BpeModel::MergeByHeap(std::vector<TokenId>* symbols) const {
 }
 
 void BpeModel::EncodeWord(std::string_view word, std::vector<TokenId>* out) const {
-  if (!whole_words_.empty()) {
-    auto it = whole_words_.find(word);
-    if (it != whole_words_.end()) {
-      out->push_back(it->second);
+  if (whole_words_.size() != 0) {
+    TokenId id = whole_words_.Find(word);
+    if (id != kNoToken) {
+      out->push_back(id);
       return;
     }
   }

@@ -7,36 +7,28 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "steer/util/result.h"
 #include "steer/util/types.h"
+#include "tokenizer/string_table.h"
 
 namespace steer::tokenizer {
-
-// Hash for heterogeneous string lookup (find(string_view) without a copy).
-struct StringHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-using WordMap = std::unordered_map<std::string, TokenId, StringHash, std::equal_to<>>;
 
 class BpeModel {
  public:
   // `byte_tokens[b]` is the token of byte b's byte-level character, or
-  // kNoToken. `whole_words` maps raw bytes -> token for ignore_merges (empty
-  // map: merge always).
+  // kNoToken. `whole_words` maps raw bytes -> token for ignore_merges (an
+  // empty table: merge always); the strings it indexes must outlive the model.
   struct Merge {
     TokenId left;
     TokenId right;
     TokenId result;
   };
   BpeModel(const TokenId (&byte_tokens)[256], const std::vector<Merge>& merges_by_rank,
-           WordMap whole_words, TokenId unk);
+           StringTable whole_words, TokenId unk);
 
   // Appends the tokens of one pre-tokenized word (raw bytes). Uses the
   // rescan loop for short words and the heap loop for long ones.
@@ -65,7 +57,7 @@ class BpeModel {
   std::vector<Entry> table_;  // open addressing, power-of-two size
   uint64_t mask_ = 0;
   size_t num_merges_ = 0;
-  WordMap whole_words_;
+  StringTable whole_words_;  // raw word bytes -> token; empty: always merge
   TokenId unk_;
 };
 

@@ -107,6 +107,8 @@ Result<json> Parse(std::string_view text, const std::string& location) {
   } catch (const json::parse_error& e) {
     return MakeError(ErrorCode::kInvalidInput, std::string("invalid JSON: ") + e.what(),
                      location + ": byte offset " + std::to_string(e.byte));
+  } catch (const json::exception& e) {  // e.g. a number out of range
+    return MakeError(ErrorCode::kInvalidInput, std::string("invalid JSON: ") + e.what(), location);
   }
 }
 
@@ -127,8 +129,7 @@ Result<std::unique_ptr<Tokenizer>> Convert(const json& j, const json& config,
     return Bad("no vocab object", "/model/vocab", loc);
   }
   const json& normalizer = j.contains("normalizer") ? j["normalizer"] : json();
-  // NFC is accepted but not applied: the text is assumed to be in NFC already
-  // (see the module notes); any other normalizer is refused.
+  // NFC is applied to each text fragment; any other normalizer is refused.
   if (!normalizer.is_null() && TypeOf(normalizer) != "NFC") {
     return Unsupported("normalizer '" + TypeOf(normalizer) + "' is not supported", "/normalizer",
                        loc);
@@ -138,6 +139,7 @@ Result<std::unique_ptr<Tokenizer>> Convert(const json& j, const json& config,
   spec.kind = VocabKind::kBpe;
   spec.location = loc;
   spec.ignore_merges = model.value("ignore_merges", false);
+  spec.normalize_nfc = TypeOf(normalizer) == "NFC";
   const json& pre = j.contains("pre_tokenizer") ? j["pre_tokenizer"] : json();
   STEER_ASSIGN_OR_RETURN(spec.pre, RecognizePreTokenizer(pre, loc));
 
@@ -261,7 +263,14 @@ Result<std::unique_ptr<Tokenizer>> Tokenizer::FromHfJsonText(std::string_view te
     STEER_ASSIGN_OR_RETURN(config, Parse(config_text, location + " (tokenizer_config.json)"));
     if (!config.is_object()) config = json::object();
   }
-  return Convert(j, config, location);
+  // The accessors throw on a wrongly typed field ("ignore_merges": "yes");
+  // that is bad input, reported as an error.
+  try {
+    return Convert(j, config, location);
+  } catch (const json::exception& e) {
+    return MakeError(ErrorCode::kInvalidInput, std::string("malformed tokenizer.json: ") + e.what(),
+                     location);
+  }
 }
 
 Result<std::unique_ptr<Tokenizer>> Tokenizer::FromHfJson(const std::string& path) {

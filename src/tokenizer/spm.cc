@@ -1,24 +1,54 @@
 #include "tokenizer/spm.h"
 
 #include <algorithm>
-#include <queue>
 
 #include "steer/util/utf8.h"
 
 namespace steer::tokenizer {
+namespace {
 
-SpmModel::SpmModel(const std::unordered_map<std::string_view, TokenId>& text_to_id,
+constexpr std::string_view kSpace = "\xE2\x96\x81";  // "▁"
+
+// Whether s has a character other than "▁" directly followed by "▁".
+bool HasInnerSpace(std::string_view s) {
+  for (size_t k = s.find(kSpace, 1); k != std::string_view::npos; k = s.find(kSpace, k + 1)) {
+    if (k < 3 || s.substr(k - 3, 3) != kSpace) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+SpmModel::SpmModel(const StringTable& text_to_id, const std::vector<std::string>& texts,
                    std::vector<float> scores, const TokenId (&byte_tokens)[256])
     : text_to_id_(text_to_id), scores_(std::move(scores)) {
   std::copy(std::begin(byte_tokens), std::end(byte_tokens), byte_tokens_);
+  can_split_ = true;
+  for (const std::string& text : texts) {
+    if (HasInnerSpace(text)) {
+      can_split_ = false;
+      break;
+    }
+  }
 }
 
-TokenId SpmModel::Lookup(std::string_view s) const {
-  auto it = text_to_id_.find(s);
-  return it == text_to_id_.end() ? kNoToken : it->second;
-}
+TokenId SpmModel::Lookup(std::string_view s) const { return text_to_id_.Find(s); }
 
 void SpmModel::Encode(std::string_view text, std::vector<TokenId>* out) const {
+  if (!can_split_) {
+    EncodeSegment(text, out);
+    return;
+  }
+  size_t begin = 0;
+  for (size_t k = text.find(kSpace, 1); k != std::string_view::npos; k = text.find(kSpace, k + 1)) {
+    if (k >= 3 && text.substr(k - 3, 3) == kSpace) continue;  // inside a run of "▁"
+    EncodeSegment(text.substr(begin, k - begin), out);
+    begin = k;
+  }
+  EncodeSegment(text.substr(begin), out);
+}
+
+void SpmModel::EncodeSegment(std::string_view text, std::vector<TokenId>* out) const {
   struct Symbol {
     int prev;
     int next;
@@ -34,8 +64,10 @@ void SpmModel::Encode(std::string_view text, std::vector<TokenId>* out) const {
       return score != o.score ? score < o.score : left > o.left;
     }
   };
-  std::vector<Symbol> sym;
-  sym.reserve(text.size());
+  // Reused across calls on this thread: no allocation once warmed up.
+  thread_local std::vector<Symbol> sym;
+  thread_local std::vector<Bigram> heap;  // a max-heap (std::push_heap)
+  sym.clear();
   for (size_t i = 0; i < text.size();) {
     int n = utf8::SequenceLength(static_cast<uint8_t>(text[i]));
     size_t len = std::min<size_t>(n > 0 ? n : 1, text.size() - i);
@@ -44,18 +76,20 @@ void SpmModel::Encode(std::string_view text, std::vector<TokenId>* out) const {
                          static_cast<uint32_t>(len)});
     i += len;
   }
-  std::priority_queue<Bigram> heap;
+  heap.clear();
   auto try_add = [&](int l, int r) {
     if (l < 0 || r < 0) return;
     std::string_view s = text.substr(sym[l].start, sym[l].len + sym[r].len);
     TokenId id = Lookup(s);
     if (id == kNoToken || static_cast<size_t>(id) >= scores_.size()) return;
-    heap.push(Bigram{scores_[id], l, r, static_cast<uint32_t>(s.size())});
+    heap.push_back(Bigram{scores_[id], l, r, static_cast<uint32_t>(s.size())});
+    std::push_heap(heap.begin(), heap.end());
   };
   for (int i = 1; i < static_cast<int>(sym.size()); ++i) try_add(i - 1, i);
   while (!heap.empty()) {
-    Bigram b = heap.top();
-    heap.pop();
+    std::pop_heap(heap.begin(), heap.end());
+    Bigram b = heap.back();
+    heap.pop_back();
     Symbol& l = sym[b.left];
     Symbol& r = sym[b.right];
     if (l.len == 0 || r.len == 0 || l.len + r.len != b.size) continue;

@@ -3,16 +3,22 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <unordered_map>
 #include <memory>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "shared_data.h"
+#include "steer/tokenizer/normalize.h"
 #include "steer/tokenizer/tokenizer.h"
 #include "steer/util/check.h"
+#include "steer/util/file.h"
 #include "steer/util/utf8.h"
+#include "steer/gguf/gguf.h"
 #include "tokenizer/bpe.h"
+#include "tokenizer/spm.h"
+#include "tokenizer/string_table.h"
 #include "tokenizer/unicode.h"
 
 namespace steer::tokenizer {
@@ -116,6 +122,20 @@ TEST(Spm, TokenBytesAndDecode) {
   std::vector<TokenId> ids = {1, 6, 5, 9, 6};
   // The space after BOS and after the user-defined token is the encoder's.
   EXPECT_EQ(t->Decode(ids), "ab<user>a");
+}
+
+TEST(StreamDecoder, HoldsBackPartialUtf8) {
+  auto t = TinySpm();
+  StreamDecoder d(*t);
+  EXPECT_EQ(d.Push(6), "a");  // "▁a" at the start loses its space
+  EXPECT_EQ(d.Push(kByte0 + 0xE6), "");  // 日 = E6 97 A5
+  EXPECT_EQ(d.Push(kByte0 + 0x97), "");
+  EXPECT_EQ(d.Push(kByte0 + 0xA5), "\xE6\x97\xA5");
+  EXPECT_EQ(d.Push(kByte0 + 0xE6), "");
+  EXPECT_EQ(d.Finish(), "\xE6");  // an unfinished sequence comes out at the end
+  // Decode returns the raw bytes, partial sequence included.
+  std::vector<TokenId> ids = {6, kByte0 + 0xE6};
+  EXPECT_EQ(t->Decode(ids), "a\xE6");
 }
 
 TEST(Errors, InvalidUtf8NamesTheOffset) {
@@ -244,7 +264,8 @@ TEST_P(SharedVocab, DecodeOfEncodeIsIdentity) {
     for (bool add_special : {false, true}) {
       auto ids = t.Encode(text, {.add_special = add_special, .parse_special = false});
       ASSERT_TRUE(ids.ok());
-      ASSERT_EQ(t.Decode(*ids), text) << GetParam() << " trial " << trial;
+      std::string want = t.normalizes_nfc() ? NormalizeNfc(text) : text;
+      ASSERT_EQ(t.Decode(*ids), want) << GetParam() << " trial " << trial;
     }
   }
   EXPECT_GT(checked, 50);
@@ -286,7 +307,150 @@ TEST_P(SharedVocab, TokenBytesAgreesWithSingleTokenDecode) {
   }
 }
 
+// The split SPM encoder (segments at "▁" boundaries) agrees with merging the
+// whole text at once, on the llama vocabulary.
+TEST(SpmModel, SplitAgreesWithWholeText) {
+  STEER_REQUIRE_SHARED(path, "vocab/ggml-vocab-llama-spm.gguf");
+  auto file = gguf::File::Open(path);
+  ASSERT_TRUE(file.ok());
+  std::vector<std::string> texts;
+  std::vector<float> scores;
+  for (const auto& v : (*file)->Find("tokenizer.ggml.tokens")->elements()) texts.push_back(*v.GetString());
+  for (const auto& v : (*file)->Find("tokenizer.ggml.scores")->elements()) {
+    double d;
+    ASSERT_TRUE(v.GetFloat(&d));
+    scores.push_back(static_cast<float>(d));
+  }
+  StringTable map;
+  map.Build(&texts);
+  TokenId bytes[256];
+  for (int b = 0; b < 256; ++b) bytes[b] = 3 + b;  // <0x00> is id 3 in llama
+  SpmModel model(map, texts, scores, bytes);
+  ASSERT_TRUE(model.splits());
+  std::mt19937 rng(99);
+  for (int trial = 0; trial < 300; ++trial) {
+    std::string raw = RandomText(rng, rng() % 60), escaped = "\xE2\x96\x81";
+    for (char c : raw) {
+      if (c == ' ') {
+        escaped += "\xE2\x96\x81";
+      } else {
+        escaped += c;
+      }
+    }
+    std::vector<TokenId> split, whole;
+    model.Encode(escaped, &split);
+    model.EncodeWhole(escaped, &whole);
+    ASSERT_EQ(split, whole) << "trial " << trial;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(All, SharedVocab, ::testing::ValuesIn(kVocabFiles));
+
+}  // namespace
+}  // namespace steer::tokenizer
+
+namespace steer::tokenizer {
+namespace {
+
+// Qwen3's tokenizer.json declares an NFC normalizer: decomposed input
+// tokenizes like its composed form. Llama 3's has none: it does not.
+TEST(HfJson, NfcNormalizerIsApplied) {
+  STEER_REQUIRE_SHARED(qwen, "vocab/hf/qwen3/tokenizer.json");
+  STEER_REQUIRE_SHARED(llama, "vocab/hf/llama3/tokenizer.json");
+  const std::string composed = "caf\xC3\xA9", decomposed = "cafe\xCC\x81";
+  const Tokenizer& q = Shared(qwen);
+  EXPECT_TRUE(q.normalizes_nfc());
+  EXPECT_EQ(*q.Encode(decomposed), *q.Encode(composed));
+  const Tokenizer& l = Shared(llama);
+  EXPECT_FALSE(l.normalizes_nfc());
+  EXPECT_NE(*l.Encode(decomposed), *l.Encode(composed));
+}
+
+}  // namespace
+}  // namespace steer::tokenizer
+
+namespace steer::tokenizer {
+namespace {
+
+// GGUF metadata errors name the key.
+Result<std::unique_ptr<Tokenizer>> FromWriter(const gguf::Writer& w) {
+  auto file = gguf::File::FromBytes(w.Serialize());
+  STEER_CHECK(file.ok());
+  return Tokenizer::FromGguf(**file);
+}
+
+TEST(Gguf, ErrorsNameTheKey) {
+  gguf::Writer w;
+  w.Set("tokenizer.ggml.model", gguf::Value::String("llama"));
+  auto r = FromWriter(w);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().ToString().find("tokenizer.ggml.tokens"), std::string::npos);
+
+  w.Set("tokenizer.ggml.tokens", gguf::Value::StringArray({"<unk>", "<s>", "</s>", "a"}));
+  w.Set("tokenizer.ggml.scores", gguf::Value::F32Array({0, 0}));
+  r = FromWriter(w);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().ToString().find("tokenizer.ggml.scores"), std::string::npos);
+
+  w.Set("tokenizer.ggml.scores", gguf::Value::F32Array({0, 0, 0, -1}));
+  r = FromWriter(w);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ((*r)->bos(), 1);  // SPM defaults: BOS 1, EOS 2, adds BOS
+  EXPECT_TRUE((*r)->add_bos());
+
+  w.Set("tokenizer.ggml.model", gguf::Value::String("bert"));
+  r = FromWriter(w);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kUnsupported);
+  EXPECT_NE(r.error().ToString().find("bert"), std::string::npos);
+
+  w.Set("tokenizer.ggml.model", gguf::Value::String("gpt2"));
+  w.Set("tokenizer.ggml.merges", gguf::Value::StringArray({}));
+  w.Set("tokenizer.ggml.pre", gguf::Value::String("klingon"));
+  r = FromWriter(w);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().ToString().find("klingon"), std::string::npos);
+  EXPECT_NE(r.error().ToString().find("tokenizer.ggml.pre"), std::string::npos);
+}
+
+TEST(Load, NeitherGgufNorJsonIsAnError) {
+  std::string path = testing::TempDir() + "/not_a_tokenizer.txt";
+  ASSERT_TRUE(WriteFile(path, "hello").ok());
+  auto r = Tokenizer::Load(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kInvalidInput);
+  EXPECT_NE(r.error().ToString().find("not_a_tokenizer.txt"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace steer::tokenizer
+
+namespace steer::tokenizer {
+namespace {
+
+// StringTable agrees with std::unordered_map (last index wins on repeats).
+TEST(StringTable, AgreesWithUnorderedMap) {
+  std::mt19937 rng(11);
+  std::vector<std::string> keys;
+  for (int i = 0; i < 3000; ++i) {
+    std::string k;
+    size_t len = rng() % 12;
+    for (size_t j = 0; j < len; ++j) k += static_cast<char>('a' + rng() % 4);
+    keys.push_back(k);
+  }
+  StringTable table;
+  table.Build(&keys);
+  std::unordered_map<std::string, TokenId> oracle;
+  for (size_t i = 0; i < keys.size(); ++i) oracle[keys[i]] = static_cast<TokenId>(i);
+  EXPECT_EQ(table.size(), oracle.size());
+  for (int i = 0; i < 20000; ++i) {
+    std::string q;
+    size_t len = rng() % 13;
+    for (size_t j = 0; j < len; ++j) q += static_cast<char>('a' + rng() % 4);
+    auto it = oracle.find(q);
+    ASSERT_EQ(table.Find(q), it == oracle.end() ? kNoToken : it->second) << q;
+  }
+}
 
 }  // namespace
 }  // namespace steer::tokenizer

@@ -7,7 +7,9 @@
 //   2. Special-token texts are cut out of the text first: user-defined tokens
 //      always, control and unknown tokens only with parse_special. Longer
 //      texts win; each cut piece becomes that token.
-//   3. Each remaining fragment is tokenized on its own:
+//   3. Each remaining fragment is tokenized on its own, after NFC
+//      normalization when the vocabulary asks for it (tokenizer.json's
+//      "NFC" normalizer):
 //      SPM: spaces become U+2581 ("▁"), and with add_space_prefix a "▁" is
 //        prepended when the fragment starts the text or follows a special
 //        token; then adjacent symbols merge, highest token score first
@@ -33,7 +35,8 @@
 // first text token at the start and after every special token (the space the
 // encoder inserted). Hence Decode(Encode(t, {.parse_special = false})) == t
 // for every valid UTF-8 t. Decode returns raw bytes, which may end inside a
-// UTF-8 sequence; StreamDecoder holds such partial sequences back.
+// UTF-8 sequence; StreamDecoder holds such partial sequences back. With NFC
+// normalization the round trip gives NormalizeNfc(t) instead of t.
 #pragma once
 
 #include <cstdint>
@@ -41,7 +44,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -86,6 +88,7 @@ struct VocabSpec {
   bool add_eos = false;
   bool add_space_prefix = false;  // SPM
   bool ignore_merges = false;     // BPE
+  bool normalize_nfc = false;     // NFC each text fragment first (HF "NFC" normalizer)
   std::string location;           // for error messages (the file)
 };
 
@@ -96,6 +99,7 @@ struct EncodeOptions {
 
 class BpeModel;
 class SpmModel;
+class StringTable;
 struct SpecialMatcher;
 
 class Tokenizer {
@@ -132,6 +136,7 @@ class Tokenizer {
   bool add_bos() const { return add_bos_; }
   bool add_eos() const { return add_eos_; }
   bool add_space_prefix() const { return add_space_prefix_; }
+  bool normalizes_nfc() const { return normalize_nfc_; }
   // id must be in [0, vocab_size()).
   TokenType type(TokenId id) const;
   const std::string& TokenBytes(TokenId id) const;
@@ -151,13 +156,14 @@ class Tokenizer {
   std::vector<std::string> texts_;
   std::vector<std::string> bytes_;
   std::vector<TokenType> types_;
-  std::unordered_map<std::string_view, TokenId> text_to_id_;  // views into texts_
+  std::unique_ptr<StringTable> text_to_id_;  // over texts_
   TokenId bos_ = kNoToken;
   TokenId eos_ = kNoToken;
   TokenId unk_ = kNoToken;
   bool add_bos_ = false;
   bool add_eos_ = false;
   bool add_space_prefix_ = false;
+  bool normalize_nfc_ = false;
   std::unique_ptr<SpecialMatcher> special_;
   std::unique_ptr<BpeModel> bpe_;
   std::unique_ptr<SpmModel> spm_;
