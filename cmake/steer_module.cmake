@@ -9,7 +9,9 @@ function(steer_module name)
   target_link_libraries(steer_${name} PUBLIC ${M_DEPS} PRIVATE ${M_PRIVATE_DEPS})
 endfunction()
 
-# steer_test(NAME SOURCES... DEPS deps... LABELS labels...)
+# steer_test(NAME SOURCES... DEPS deps... LABELS label)
+# One label per binary (unit, golden, slow or fuzz): a list would be split
+# into property names by gtest_discover_tests.
 # One GoogleTest binary per module. Tests get STEER_SHARED_DIR / STEER_SOURCE_DIR
 # compiled in; STEER_SHARED at run time overrides the former.
 function(steer_test name)

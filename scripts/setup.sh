@@ -9,7 +9,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev    # tests and benchmarks
   nlohmann-json3-dev libcli11-dev               # JSON, command line
   libseccomp-dev                                # the sandbox
-  python3                                       # scripts that check Python syntax
+  zlib1g-dev                                    # gzip task files (HumanEval.jsonl.gz)
+  python3                                       # sandboxed test runs (/usr/bin/python3); syntax checks
 )
 
 missing=()

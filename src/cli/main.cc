@@ -26,6 +26,10 @@ int Main(int argc, char** argv) {
   AddLogitsCommand(app, ctx);
   AddGenerateCommand(app, ctx);
   AddBenchCommand(app, ctx);
+  AddSandboxCommand(app, ctx);
+  AddRunTestsCommand(app, ctx);
+  AddClusterCommand(app, ctx);
+  AddCheckCommand(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,248 @@
+#include "cgroup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+namespace steer::sandbox::internal {
+namespace {
+
+std::string ReadSmall(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+bool WriteValue(const std::string& path, const std::string& value) {
+  int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  ssize_t n = write(fd, value.data(), value.size());
+  close(fd);
+  return n == static_cast<ssize_t>(value.size());
+}
+
+bool Exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
+
+bool ProbeWritable(const std::string& dir) {
+  std::string probe = dir + "/steer-probe-" + std::to_string(getpid());
+  if (mkdir(probe.c_str(), 0755) != 0) return false;
+  rmdir(probe.c_str());
+  return true;
+}
+
+struct Hierarchy {
+  std::string mount_point;
+  std::string mount_root;
+  std::string own_path;  // the caller's cgroup, relative to the hierarchy root
+};
+
+// Whether the comma-separated `list` contains `item`.
+bool HasListItem(const std::string& list, const std::string& item) {
+  size_t pos = 0;
+  while (pos <= list.size()) {
+    size_t end = list.find(',', pos);
+    if (end == std::string::npos) end = list.size();
+    if (list.compare(pos, end - pos, item) == 0) return true;
+    pos = end + 1;
+  }
+  return false;
+}
+
+// The caller's directory in a hierarchy: mount point + (own path - mount root).
+std::string OwnDir(const Hierarchy& h) {
+  std::string rel = h.own_path;
+  if (h.mount_root != "/" && rel.rfind(h.mount_root, 0) == 0) rel = rel.substr(h.mount_root.size());
+  if (rel == "/") rel.clear();
+  return h.mount_point + rel;
+}
+
+// Finds the hierarchy with fstype `fstype` whose super options contain
+// `controller` (empty for cgroup2), from /proc/self/mountinfo and /proc/self/cgroup.
+bool FindHierarchy(const std::string& fstype, const std::string& controller, Hierarchy* out) {
+  std::istringstream mounts(ReadSmall("/proc/self/mountinfo"));
+  std::string line;
+  bool found = false;
+  while (std::getline(mounts, line)) {
+    std::istringstream ls(line);
+    std::vector<std::string> f;
+    std::string w;
+    while (ls >> w) f.push_back(w);
+    size_t dash = 0;
+    while (dash < f.size() && f[dash] != "-") ++dash;
+    if (dash + 3 >= f.size() + 1 || dash + 1 >= f.size()) continue;
+    if (f[dash + 1] != fstype) continue;
+    if (!controller.empty()) {
+      if (!HasListItem(dash + 3 < f.size() ? f[dash + 3] : std::string(), controller)) continue;
+    }
+    out->mount_root = f[3];
+    out->mount_point = f[4];
+    found = true;
+    break;
+  }
+  if (!found) return false;
+  std::istringstream groups(ReadSmall("/proc/self/cgroup"));
+  while (std::getline(groups, line)) {
+    size_t a = line.find(':');
+    size_t b = line.find(':', a + 1);
+    if (a == std::string::npos || b == std::string::npos) continue;
+    std::string ctrls = line.substr(a + 1, b - a - 1);
+    bool match = controller.empty() ? line.substr(0, a) == "0" && ctrls.empty() : HasListItem(ctrls, controller);
+    if (match) {
+      out->own_path = line.substr(b + 1);
+      return true;
+    }
+  }
+  return false;
+}
+
+bool ContainsWord(const std::string& text, const std::string& word) {
+  std::istringstream ss(text);
+  std::string w;
+  while (ss >> w)
+    if (w == word) return true;
+  return false;
+}
+
+}  // namespace
+
+CgroupSupport ProbeCgroups() {
+  CgroupSupport s;
+  Hierarchy h;
+  if (FindHierarchy("cgroup2", "", &h)) {
+    std::string dir = OwnDir(h);
+    if (ContainsWord(ReadSmall(dir + "/cgroup.subtree_control"), "memory") && ProbeWritable(dir)) {
+      s.memory_version = 2;
+      s.memory_parent = dir;
+      if (ContainsWord(ReadSmall(dir + "/cgroup.subtree_control"), "pids")) s.pids_parent = dir;
+      return s;
+    }
+  }
+  if (FindHierarchy("cgroup", "memory", &h)) {
+    std::string dir = OwnDir(h);
+    if (Exists(dir + "/memory.limit_in_bytes") && ProbeWritable(dir)) {
+      s.memory_version = 1;
+      s.memory_parent = dir;
+      s.memsw = Exists(dir + "/memory.memsw.limit_in_bytes");
+    }
+  }
+  if (s.memory_version == 1 && FindHierarchy("cgroup", "pids", &h)) {
+    std::string dir = OwnDir(h);
+    if (ProbeWritable(dir)) s.pids_parent = dir;
+  }
+  if (s.memory_version == 1 && FindHierarchy("cgroup", "cpuacct", &h)) {
+    std::string dir = OwnDir(h);
+    if (Exists(dir + "/cpuacct.usage") && ProbeWritable(dir)) s.cpuacct_parent = dir;
+  }
+  return s;
+}
+
+Result<RunCgroup> RunCgroup::Create(const CgroupSupport& support, const std::string& name,
+                                    int64_t memory_bytes, int max_procs) {
+  RunCgroup cg;
+  cg.version_ = support.memory_version;
+  if (cg.version_ == 0) return cg;
+  auto fail = [&](const std::string& what, const std::string& path) {
+    std::string msg = what + " (" + std::strerror(errno) + ")";
+    (void)cg.Remove();
+    return MakeError(ErrorCode::kIo, msg, path);
+  };
+  cg.memory_dir_ = support.memory_parent + "/" + name;
+  if (mkdir(cg.memory_dir_.c_str(), 0755) != 0) return fail("cannot create cgroup", cg.memory_dir_);
+  std::string mem = std::to_string(memory_bytes);
+  if (cg.version_ == 2) {
+    if (!WriteValue(cg.memory_dir_ + "/memory.max", mem)) return fail("cannot set memory.max", cg.memory_dir_);
+    WriteValue(cg.memory_dir_ + "/memory.swap.max", "0");
+    if (!support.pids_parent.empty() &&
+        !WriteValue(cg.memory_dir_ + "/pids.max", std::to_string(max_procs)))
+      return fail("cannot set pids.max", cg.memory_dir_);
+    return cg;
+  }
+  if (!WriteValue(cg.memory_dir_ + "/memory.limit_in_bytes", mem))
+    return fail("cannot set memory.limit_in_bytes", cg.memory_dir_);
+  if (support.memsw && !WriteValue(cg.memory_dir_ + "/memory.memsw.limit_in_bytes", mem))
+    return fail("cannot set memory.memsw.limit_in_bytes", cg.memory_dir_);
+  if (!support.pids_parent.empty()) {
+    cg.pids_dir_ = support.pids_parent + "/" + name;
+    if (mkdir(cg.pids_dir_.c_str(), 0755) != 0) {
+      cg.pids_dir_.clear();
+      return fail("cannot create cgroup", support.pids_parent + "/" + name);
+    }
+    if (!WriteValue(cg.pids_dir_ + "/pids.max", std::to_string(max_procs)))
+      return fail("cannot set pids.max", cg.pids_dir_);
+  }
+  if (!support.cpuacct_parent.empty()) {
+    cg.cpuacct_dir_ = support.cpuacct_parent + "/" + name;
+    if (mkdir(cg.cpuacct_dir_.c_str(), 0755) != 0) {
+      cg.cpuacct_dir_.clear();
+      return fail("cannot create cgroup", support.cpuacct_parent + "/" + name);
+    }
+  }
+  return cg;
+}
+
+Status RunCgroup::Attach(pid_t pid) const {
+  std::string p = std::to_string(pid);
+  for (const std::string& dir : {memory_dir_, pids_dir_, cpuacct_dir_}) {
+    if (dir.empty()) continue;
+    if (!WriteValue(dir + "/cgroup.procs", p))
+      return MakeError(ErrorCode::kIo, std::string("cannot attach to cgroup (") + std::strerror(errno) + ")", dir);
+  }
+  return {};
+}
+
+int64_t RunCgroup::OomKills() const {
+  if (memory_dir_.empty()) return 0;
+  std::istringstream ss(ReadSmall(memory_dir_ + (version_ == 2 ? "/memory.events" : "/memory.oom_control")));
+  std::string key;
+  int64_t value;
+  while (ss >> key >> value)
+    if (key == "oom_kill") return value;
+  return 0;
+}
+
+int64_t RunCgroup::CpuMs() const {
+  if (version_ == 2) {
+    std::istringstream ss(ReadSmall(memory_dir_ + "/cpu.stat"));
+    std::string key;
+    int64_t value;
+    while (ss >> key >> value)
+      if (key == "usage_usec") return value / 1000;
+    return -1;
+  }
+  if (cpuacct_dir_.empty()) return -1;
+  std::string s = ReadSmall(cpuacct_dir_ + "/cpuacct.usage");
+  char* end = nullptr;
+  long long ns = std::strtoll(s.c_str(), &end, 10);
+  return end == s.c_str() ? -1 : ns / 1000000;
+}
+
+Status RunCgroup::Remove() {
+  Status status;
+  for (std::string* dir : {&memory_dir_, &pids_dir_, &cpuacct_dir_}) {
+    if (dir->empty()) continue;
+    // The tree is dead when this is called, but the kernel may still be
+    // releasing the last tasks; v2 can also kill stragglers itself.
+    if (version_ == 2) WriteValue(*dir + "/cgroup.kill", "1");
+    bool removed = false;
+    for (int attempt = 0; attempt < 200 && !removed; ++attempt) {
+      removed = rmdir(dir->c_str()) == 0 || errno == ENOENT;
+      if (!removed) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    if (!removed && status.ok())
+      status = MakeError(ErrorCode::kIo, std::string("cannot remove cgroup (") + std::strerror(errno) + ")", *dir);
+    dir->clear();
+  }
+  return status;
+}
+
+}  // namespace steer::sandbox::internal

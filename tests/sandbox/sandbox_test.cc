@@ -1,0 +1,239 @@
+#include "steer/sandbox/sandbox.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <grp.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "sandbox_test_util.h"
+
+namespace steer::sandbox {
+namespace {
+
+using testing::EntriesWithPrefix;
+using testing::kPython;
+using testing::ProcessesOfUid;
+using testing::SandboxTest;
+using testing::SlotFor;
+
+TEST_F(SandboxTest, RunsAndReportsExitCodeAndOutput) {
+  RunResult r = RunOk(Python("import sys; print('out'); print('err', file=sys.stderr); sys.exit(3)"));
+  EXPECT_EQ(r.status, RunStatus::kOk);
+  EXPECT_TRUE(r.has_exit_code);
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_FALSE(r.has_signal);
+  EXPECT_EQ(r.stdout_data, "out\n");
+  EXPECT_EQ(r.stderr_data, "err\n");
+  EXPECT_NE(r.isolation.find("cgroup"), std::string::npos);
+  EXPECT_GT(r.wall_ms, 0);
+}
+
+TEST_F(SandboxTest, PassesStdinAndFiles) {
+  RunSpec spec = Python("import sys; print(sys.stdin.read().upper() + open('data.txt').read())");
+  spec.stdin_data = "hello ";
+  spec.files = {{"data.txt", "world"}};
+  RunResult r = RunOk(spec);
+  EXPECT_EQ(r.status, RunStatus::kOk);
+  EXPECT_EQ(r.stdout_data, "HELLO world\n");
+}
+
+TEST_F(SandboxTest, EnvironmentIsIsolated) {
+  RunResult r = RunOk(Python(
+      "import os, socket\n"
+      "print(os.getuid(), os.getgid(), os.getpid(), os.getcwd(), socket.gethostname())\n"
+      "print(sorted(p for p in os.listdir('/proc') if p.isdigit()))\n"
+      "print(os.listdir('/sys'), sorted(os.listdir('/dev')))\n"
+      "for path in ['/etc/steer_x', '/usr/steer_x', '/dev/steer_x']:\n"
+      "  try: open(path, 'w'); print('wrote', path)\n"
+      "  except OSError as e: print(e.errno)\n"
+      "open('/tmp/ok', 'w').write('x'); print(os.path.exists('/tmp/ok'))\n"
+      "print(os.listdir('/run'))\n"));
+  ASSERT_EQ(r.status, RunStatus::kOk) << r.stderr_data;
+  const int uid = kSlotUidBase + slot_;
+  EXPECT_EQ(r.stdout_data, std::to_string(uid) + " " + std::to_string(uid) +
+                               " 2 /tmp sandbox\n['1', '2']\n[] ['fd', 'full', 'null', 'random', 'shm', "
+                               "'stderr', 'stdin', 'stdout', 'urandom', 'zero']\n30\n30\n30\nTrue\n[]\n");
+}
+
+TEST_F(SandboxTest, BadSpecsAreErrors) {
+  RunSpec spec = Python("pass");
+  spec.argv.clear();
+  EXPECT_FALSE(sandbox_->Run(spec).ok());
+  spec = Python("pass");
+  spec.files = {{"../escape", "x"}};
+  EXPECT_FALSE(sandbox_->Run(spec).ok());
+  spec = Python("pass");
+  spec.slot = -1;
+  EXPECT_FALSE(sandbox_->Run(spec).ok());
+  spec = Python("pass");
+  spec.argv[0] = "steer-no-such-command";
+  auto r = sandbox_->Run(spec);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, RunStatus::kError);
+  spec.argv[0] = "/nonexistent/python";
+  r = sandbox_->Run(spec);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, RunStatus::kError);
+  EXPECT_NE(r->error.find("execve"), std::string::npos) << r->error;
+  ExpectNothingLeft();
+}
+
+// If the process calling Run dies, the reaper gets SIGKILL (parent-death
+// signal) and the whole PID namespace goes with it.
+TEST_F(SandboxTest, SandboxDiesWithItsCaller) {
+  if (!sandbox_->probe().root) GTEST_SKIP() << "checks the slot uid's processes";
+  pid_t caller = fork();
+  ASSERT_GE(caller, 0);
+  if (caller == 0) {
+    RunSpec spec = Python("import time; time.sleep(60)");
+    spec.timeout_s = 60;
+    (void)sandbox_->Run(spec);
+    _exit(0);
+  }
+  const int uid = kSlotUidBase + slot_;
+  bool started = false;
+  for (int i = 0; i < 500 && !started; ++i) {
+    started = !ProcessesOfUid(uid).empty();
+    if (!started) usleep(10000);
+  }
+  EXPECT_TRUE(started);
+  kill(caller, SIGKILL);
+  int st;
+  waitpid(caller, &st, 0);
+  bool gone = false;
+  for (int i = 0; i < 300 && !gone; ++i) {
+    gone = ProcessesOfUid(uid).empty();
+    if (!gone) usleep(10000);
+  }
+  EXPECT_TRUE(gone) << "the sandboxed program outlived its caller";
+  // The killed caller could not remove its per-run cgroups; do it here.
+  const Probe& p = sandbox_->probe();
+  for (const std::string& dir : {p.cgroup_memory, p.cgroup_pids, p.cgroup_cpuacct}) {
+    if (dir.empty()) continue;
+    for (const std::string& name : EntriesWithPrefix(dir, "steer-" + std::to_string(caller) + "-"))
+      EXPECT_EQ(rmdir((dir + "/" + name).c_str()), 0) << dir << "/" << name;
+  }
+}
+
+TEST(SandboxJson, OneLineInTheContractShape) {
+  RunResult r;
+  r.status = RunStatus::kTimeout;
+  r.has_signal = true;
+  r.signal = 9;
+  r.cpu_ms = 5;
+  r.wall_ms = 7;
+  r.max_rss_kb = 11;
+  r.stdout_data = "a\"\n";
+  r.isolation = "x";
+  EXPECT_EQ(RunResultJson(r),
+            "{\"status\":\"timeout\",\"exit_code\":null,\"signal\":9,\"cpu_ms\":5,\"wall_ms\":7,"
+            "\"max_rss_kb\":11,\"stdout\":\"a\\\"\\n\",\"stderr\":\"\",\"isolation\":\"x\"}");
+}
+
+TEST(SandboxLevels, RefusesBelowMinimumUnlessInsecure) {
+  SandboxConfig config;
+  config.use_cgroup = false;
+  config.minimum = IsolationLevel::kCgroup;
+  auto refused = Sandbox::Create(config);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("--insecure"), std::string::npos);
+  config.insecure = true;
+  auto allowed = Sandbox::Create(config);
+  ASSERT_TRUE(allowed.ok());
+  EXPECT_NE(allowed->probe().description.find("memory=rlimit-as"), std::string::npos);
+}
+
+TEST(SandboxLevels, WithoutCgroupMemoryFallsBackToRlimitAs) {
+  SandboxConfig config;
+  config.use_cgroup = false;
+  config.minimum = IsolationLevel::kNamespaces;
+  auto sb = Sandbox::Create(config);
+  if (!sb.ok()) GTEST_SKIP() << sb.error().ToString();
+  RunSpec spec;
+  spec.argv = {kPython, "-I", "-c", "x = 'y' * (1 << 30)"};
+  spec.memory_mb = 256;
+  spec.slot = SlotFor("rlimit-as");
+  auto r = sb->Run(spec);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, RunStatus::kOk);  // Python's own exit after MemoryError
+  EXPECT_EQ(r->exit_code, 1);
+  EXPECT_NE(r->stderr_data.find("MemoryError"), std::string::npos) << r->stderr_data;
+}
+
+TEST(SandboxLevels, InsecureLevelStillLimitsAndCleansUp) {
+  SandboxConfig config;
+  config.use_cgroup = false;
+  config.use_namespaces = false;
+  config.insecure = true;
+  auto sb = Sandbox::Create(config);
+  ASSERT_TRUE(sb.ok());
+  EXPECT_EQ(sb->probe().level, IsolationLevel::kNone);
+  RunSpec spec;
+  spec.argv = {kPython, "-I", "-c",
+               "import os, subprocess, sys\n"
+               "print(open('in.txt').read(), os.getuid() >= 60000)\n"
+               "subprocess.Popen(['/bin/sleep', '30'])\n"};
+  spec.files = {{"in.txt", "hi"}};
+  spec.slot = SlotFor("insecure");
+  auto r = sb->Run(spec);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, RunStatus::kOk) << r->stderr_data << r->error;
+  EXPECT_EQ(r->stdout_data, sb->probe().root ? "hi True\n" : "hi False\n");
+  if (sb->probe().root) {
+    EXPECT_TRUE(ProcessesOfUid(kSlotUidBase + spec.slot).empty());
+  }
+  EXPECT_TRUE(EntriesWithPrefix("/tmp", "steer-sandbox-").empty());
+}
+
+
+// The non-root path: a user namespace, the program as the namespace's root
+// with every capability dropped. Run by forking and dropping to nobody.
+TEST(SandboxLevels, UserNamespaceWhenNotRoot) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to drop to another uid for the test";
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    close(fds[0]);
+    if (setgroups(0, nullptr) != 0 || setresgid(65534, 65534, 65534) != 0 || setresuid(65534, 65534, 65534) != 0)
+      _exit(10);
+    prctl(PR_SET_DUMPABLE, 1);  // as after an exec: the uid maps need it
+    SandboxConfig config;
+    config.minimum = IsolationLevel::kNamespaces;
+    auto sb = Sandbox::Create(config);
+    if (!sb.ok()) _exit(11);
+    RunSpec spec;
+    spec.argv = {kPython, "-I", "-c",
+                 "import os\n"
+                 "caps = [l for l in open('/proc/self/status') if l.startswith('CapEff')][0].split()[1]\n"
+                 "print(os.getuid(), os.getpid(), caps)\n"
+                 "try: open('/etc/steer_x', 'w')\n"
+                 "except OSError as e: print(e.errno)\n"};
+    auto r = sb->Run(spec);
+    if (!r.ok()) _exit(12);
+    std::string line = std::string(RunStatusName(r->status)) + "|" + r->stdout_data + "|" + r->isolation + r->error;
+    (void)!write(fds[1], line.data(), line.size());
+    _exit(0);
+  }
+  close(fds[1]);
+  std::string got;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fds[0], buf, sizeof buf)) > 0) got.append(buf, static_cast<size_t>(n));
+  close(fds[0]);
+  int st = 0;
+  waitpid(pid, &st, 0);
+  ASSERT_TRUE(WIFEXITED(st));
+  if (WEXITSTATUS(st) == 11) GTEST_SKIP() << "user namespaces are not available to unprivileged users here";
+  ASSERT_EQ(WEXITSTATUS(st), 0);
+  EXPECT_EQ(got.substr(0, got.find("|namespaces")), "ok|0 2 0000000000000000\n30\n");
+  EXPECT_NE(got.find("ns=user"), std::string::npos) << got;
+}
+
+}  // namespace
+}  // namespace steer::sandbox
