@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "command.h"
@@ -27,12 +28,25 @@ struct BenchOptions {
 
 struct RunResult {
   double pp_tok_s = 0, tg_tok_s = 0, batch_tok_s = 0;
+  // The same rates per second of process CPU time (all threads): on a loaded
+  // machine, with one thread, close to what an idle machine would give.
+  double pp_cpu = 0, tg_cpu = 0, batch_cpu = 0;
   int64_t kv_bytes = 0;
 };
 
-double Seconds(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+double CpuNow() {
+  timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
 }
+
+// Wall-clock and CPU time since construction.
+struct Timer {
+  std::chrono::steady_clock::time_point wall = std::chrono::steady_clock::now();
+  double cpu = CpuNow();
+  double Wall() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - wall).count(); }
+  double Cpu() const { return CpuNow() - cpu; }
+};
 
 TokenId Argmax(std::span<const float> l) {
   return static_cast<TokenId>(std::max_element(l.begin(), l.end()) - l.begin());
@@ -46,21 +60,23 @@ Result<RunResult> BenchOnce(engine::Engine& e, const BenchOptions& o, uint64_t s
   for (int i = 0; i < o.prompt_tokens; ++i) {
     batch.Add(static_cast<TokenId>(rng.UniformInt(e.n_vocab())), i, root, i + 1 == o.prompt_tokens);
   }
-  auto t0 = std::chrono::steady_clock::now();
+  Timer t0;
   STEER_RETURN_IF_ERROR(e.Decode(batch));
-  r.pp_tok_s = o.prompt_tokens / Seconds(t0);
+  r.pp_tok_s = o.prompt_tokens / t0.Wall();
+  r.pp_cpu = o.prompt_tokens / t0.Cpu();
   const TokenId first = Argmax(e.Logits(0));
 
   STEER_ASSIGN_OR_RETURN(SeqId single, e.Fork(root));
   TokenId t = first;
-  t0 = std::chrono::steady_clock::now();
+  t0 = Timer();
   for (int g = 0; g < o.gen_tokens; ++g) {
     batch.Clear();
     batch.Add(t, e.Length(single), single, true);
     STEER_RETURN_IF_ERROR(e.Decode(batch));
     t = Argmax(e.Logits(0));
   }
-  r.tg_tok_s = o.gen_tokens / Seconds(t0);
+  r.tg_tok_s = o.gen_tokens / t0.Wall();
+  r.tg_cpu = o.gen_tokens / t0.Cpu();
   STEER_RETURN_IF_ERROR(e.Release(single));
 
   std::vector<SeqId> seqs;
@@ -70,14 +86,15 @@ Result<RunResult> BenchOnce(engine::Engine& e, const BenchOptions& o, uint64_t s
     seqs.push_back(s);
     next[b] = static_cast<TokenId>(rng.UniformInt(e.n_vocab()));  // the forks diverge at once
   }
-  t0 = std::chrono::steady_clock::now();
+  t0 = Timer();
   for (int g = 0; g < o.gen_tokens; ++g) {
     batch.Clear();
     for (int b = 0; b < o.batch; ++b) batch.Add(next[b], e.Length(seqs[b]), seqs[b], true);
     STEER_RETURN_IF_ERROR(e.Decode(batch));
     for (int b = 0; b < o.batch; ++b) next[b] = Argmax(e.Logits(b));
   }
-  r.batch_tok_s = static_cast<double>(o.batch) * o.gen_tokens / Seconds(t0);
+  r.batch_tok_s = static_cast<double>(o.batch) * o.gen_tokens / t0.Wall();
+  r.batch_cpu = static_cast<double>(o.batch) * o.gen_tokens / t0.Cpu();
   r.kv_bytes = e.kv_cache().bytes_in_use();
   for (SeqId s : seqs) STEER_RETURN_IF_ERROR(e.Release(s));
   STEER_RETURN_IF_ERROR(e.Release(root));
@@ -100,7 +117,7 @@ int RunBench(BenchOptions o) {
   warm.gen_tokens = std::min(o.gen_tokens, 2);
   auto w = BenchOnce(e, warm, 0);
   if (!w.ok()) return ReportError("bench", w.error());
-  std::vector<double> pp, tg, bt;
+  std::vector<double> pp, tg, bt, pp_cpu, tg_cpu, bt_cpu;
   int64_t kv_bytes = 0;
   for (int i = 0; i < o.runs; ++i) {
     auto r = BenchOnce(e, o, i + 1);
@@ -108,15 +125,19 @@ int RunBench(BenchOptions o) {
     pp.push_back(r->pp_tok_s);
     tg.push_back(r->tg_tok_s);
     bt.push_back(r->batch_tok_s);
+    pp_cpu.push_back(r->pp_cpu);
+    tg_cpu.push_back(r->tg_cpu);
+    bt_cpu.push_back(r->batch_cpu);
     kv_bytes = r->kv_bytes;
   }
   const auto& hp = e.hparams();
   const double per_position = 2.0 * hp.n_layer * hp.kv_dim() * sizeof(float);
   const double ideal = per_position * (o.prompt_tokens + static_cast<double>(o.batch) * o.gen_tokens);
   std::fprintf(stderr,
-               "bench: %s, %d threads, %d runs; kv_bytes %lld = %.3fx of prompt + %d tails (%.0f bytes)\n",
+               "bench: %s, %d threads, %d runs; kv_bytes %lld = %.3fx of prompt + %d tails (%.0f bytes); "
+               "per CPU second: pp %.1f, tg %.1f, batch %.1f tok/s\n",
                o.model.model.c_str(), e.num_threads(), o.runs, static_cast<long long>(kv_bytes), kv_bytes / ideal,
-               o.batch, ideal);
+               o.batch, ideal, Median(pp_cpu), Median(tg_cpu), Median(bt_cpu));
   if (o.json) {
     nlohmann::json j;
     j["pp_tok_s"] = Median(pp);

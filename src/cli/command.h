@@ -22,13 +22,13 @@ int ReportError(const std::string& command, const Error& error);
 
 // Subcommands (one file each).
 void AddTokenizeCommand(CLI::App& app, Context& ctx);
+void AddLogitsCommand(CLI::App& app, Context& ctx);
+void AddGenerateCommand(CLI::App& app, Context& ctx);
+void AddBenchCommand(CLI::App& app, Context& ctx);
 void AddSandboxCommand(CLI::App& app, Context& ctx);
 void AddRunTestsCommand(CLI::App& app, Context& ctx);
 void AddClusterCommand(CLI::App& app, Context& ctx);
 void AddCheckCommand(CLI::App& app, Context& ctx);
-void AddLogitsCommand(CLI::App& app, Context& ctx);
-void AddGenerateCommand(CLI::App& app, Context& ctx);
-void AddBenchCommand(CLI::App& app, Context& ctx);
 
 
 }  // namespace steer::cli

@@ -12,7 +12,7 @@ void AddModelOptions(CLI::App* cmd, ModelArgs& args) {
   cmd->add_option("--kv-budget-mb", args.kv_budget_mb, "KV cache memory limit in MiB (default: none)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--q8-activations", args.q8_activations,
-                "Round activations to 8 bits for Q8_0/Q4_0 weights, as llama.cpp does (faster, inexact)");
+                "Round activations to 8 bits for quantized weights, as llama.cpp does (faster, inexact)");
 }
 
 Result<const tokenizer::Tokenizer*> LmSession::Tokenizer() const {

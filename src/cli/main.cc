@@ -23,13 +23,13 @@ int Main(int argc, char** argv) {
 
   Context ctx;
   AddTokenizeCommand(app, ctx);
+  AddLogitsCommand(app, ctx);
+  AddGenerateCommand(app, ctx);
+  AddBenchCommand(app, ctx);
   AddSandboxCommand(app, ctx);
   AddRunTestsCommand(app, ctx);
   AddClusterCommand(app, ctx);
   AddCheckCommand(app, ctx);
-  AddLogitsCommand(app, ctx);
-  AddGenerateCommand(app, ctx);
-  AddBenchCommand(app, ctx);
 
   try {
     app.parse(argc, argv);

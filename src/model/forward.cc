@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "model/attention_kernels.h"
 #include "steer/model/kernels.h"
 #include "steer/model/ops.h"
 #include "steer/util/check.h"
@@ -116,23 +117,32 @@ void Forward::Run(std::span<const ForwardRow> rows, KvStore& kv, float* logits) 
   Mul(w.output, xn_.data(), n_out, logits);
 }
 
+// Work item: one KV head g and a chunk of up to kChunkRows batch rows, with
+// the `group` query heads that share g. The loops walk KV blocks in
+// lockstep across the chunk's rows, so rows that share a block (forks of
+// one prefix) read it from cache instead of memory: for B forks of an
+// n-position prefix, K/V traffic drops from B*n to about n positions.
 void Forward::Attention(std::span<const ForwardRow> rows, KvStore& kv, int32_t layer) {
+  constexpr int64_t kChunkRows = 16;
   // Everything the workers need, captured as one reference so that the
   // std::function in ParallelFor stays in its small buffer (no allocation).
   struct Job {
     Forward* self;
+    const internal::AttentionKernels* attn;
     std::span<const ForwardRow> rows;
     KvStore* kv;
-    int32_t layer, H, D, bs, group;
+    int32_t layer, n_kv, D, bs, group;
     int64_t Q, KV;
     float scale;
-    size_t stride;
+    size_t stride;       // scores per (row, head): max pos + 1
+    size_t per_thread;   // scores per thread: kChunkRows * group * stride
   } job;
   job.self = this;
+  job.attn = &internal::SelectAttention(hp_.head_dim);
   job.rows = rows;
   job.kv = &kv;
   job.layer = layer;
-  job.H = hp_.n_head;
+  job.n_kv = hp_.n_head_kv;
   job.D = hp_.head_dim;
   job.bs = kv.block_size();
   job.group = hp_.n_head / hp_.n_head_kv;
@@ -142,36 +152,57 @@ void Forward::Attention(std::span<const ForwardRow> rows, KvStore& kv, int32_t l
   Pos max_pos = 0;
   for (const ForwardRow& r : rows) max_pos = std::max(max_pos, r.pos);
   job.stride = static_cast<size_t>(max_pos) + 1;
+  job.per_thread = static_cast<size_t>(kChunkRows) * job.group * job.stride;
   const int threads = pool_ != nullptr ? pool_->num_threads() : 1;
-  Grow(scores_, job.stride * threads);
+  Grow(scores_, job.per_thread * threads);
+  const int64_t B = static_cast<int64_t>(rows.size());
+  const int64_t chunks = (B + kChunkRows - 1) / kChunkRows;
 
-  Parallel(pool_, rows.size() * static_cast<size_t>(job.H), [&job](size_t begin, size_t end, int t) {
+  Parallel(pool_, static_cast<size_t>(chunks * job.n_kv), [&job](size_t begin, size_t end, int t) {
     const Job& j = job;
-    float* s = j.self->scores_.data() + j.stride * t;
+    float* scores = j.self->scores_.data() + j.per_thread * t;
     for (size_t item = begin; item < end; ++item) {
-      const int64_t b = static_cast<int64_t>(item) / j.H;
-      const int32_t h = static_cast<int32_t>(item % j.H);
-      const int64_t kv_off = static_cast<int64_t>(h / j.group) * j.D;
-      const ForwardRow& r = j.rows[b];
-      const float* q = j.self->q_.data() + b * j.Q + static_cast<int64_t>(h) * j.D;
-      const int32_t n = r.pos + 1;
-      for (int32_t start = 0; start < n; start += j.bs) {
-        const float* keys = j.kv->Keys(r.block_table[start / j.bs], j.layer) + kv_off;
-        const int32_t len = std::min(j.bs, n - start);
-        for (int32_t i = 0; i < len; ++i) {
-          s[start + i] = DotRow(gguf::TensorType::kF32, keys + i * j.KV, q, j.D) * j.scale;
+      const int32_t g = static_cast<int32_t>(item % j.n_kv);
+      const int64_t r0 = static_cast<int64_t>(item / j.n_kv) * kChunkRows;
+      const int64_t r1 = std::min<int64_t>(r0 + kChunkRows, static_cast<int64_t>(j.rows.size()));
+      const int64_t kv_off = static_cast<int64_t>(g) * j.D;
+      int32_t n_blocks = 0;
+      for (int64_t r = r0; r < r1; ++r) n_blocks = std::max(n_blocks, j.rows[r].pos / j.bs + 1);
+      // Scores of row r, query head g*group+hh, live at
+      // scores + ((r - r0) * group + hh) * stride.
+      auto row_scores = [&](int64_t r, int32_t hh) { return scores + ((r - r0) * j.group + hh) * j.stride; };
+      auto query = [&](float* base, int64_t r, int32_t hh) {
+        return base + r * j.Q + static_cast<int64_t>(g * j.group + hh) * j.D;
+      };
+      for (int32_t bi = 0; bi < n_blocks; ++bi) {
+        const int32_t start = bi * j.bs;
+        for (int64_t r = r0; r < r1; ++r) {
+          const ForwardRow& row = j.rows[r];
+          if (start > row.pos) continue;
+          const int32_t len = std::min(j.bs, row.pos + 1 - start);
+          const float* keys = j.kv->Keys(row.block_table[bi], j.layer) + kv_off;
+          for (int32_t hh = 0; hh < j.group; ++hh) {
+            j.attn->scores(keys, j.KV, len, query(j.self->q_.data(), r, hh), j.D, j.scale, row_scores(r, hh) + start);
+          }
         }
       }
-      Softmax(s, n);
-      float* out = j.self->att_.data() + b * j.Q + static_cast<int64_t>(h) * j.D;
-      std::fill(out, out + j.D, 0.0f);
-      for (int32_t start = 0; start < n; start += j.bs) {
-        const float* values = j.kv->Values(r.block_table[start / j.bs], j.layer) + kv_off;
-        const int32_t len = std::min(j.bs, n - start);
-        for (int32_t i = 0; i < len; ++i) {
-          const float p = s[start + i];
-          const float* v = values + i * j.KV;
-          for (int32_t d = 0; d < j.D; ++d) out[d] += p * v[d];
+      for (int64_t r = r0; r < r1; ++r) {
+        for (int32_t hh = 0; hh < j.group; ++hh) {
+          Softmax(row_scores(r, hh), j.rows[r].pos + 1);
+          float* out = query(j.self->att_.data(), r, hh);
+          std::fill(out, out + j.D, 0.0f);
+        }
+      }
+      for (int32_t bi = 0; bi < n_blocks; ++bi) {
+        const int32_t start = bi * j.bs;
+        for (int64_t r = r0; r < r1; ++r) {
+          const ForwardRow& row = j.rows[r];
+          if (start > row.pos) continue;
+          const int32_t len = std::min(j.bs, row.pos + 1 - start);
+          const float* values = j.kv->Values(row.block_table[bi], j.layer) + kv_off;
+          for (int32_t hh = 0; hh < j.group; ++hh) {
+            j.attn->accumulate(values, j.KV, len, row_scores(r, hh) + start, j.D, query(j.self->att_.data(), r, hh));
+          }
         }
       }
     }

@@ -17,8 +17,8 @@
 //  - The same models against the native (llama.cpp-rounded activation)
 //    goldens: the README's bars, F16 0.02, BF16 0.15, Q8_0/Q4_0/K-quants 0.5.
 //  - llama-2-tiny-random (F16; no deqf32 file): 0.02.
-//  - Q8_0/Q4_0 with 8-bit activations (q8_activations, llama.cpp's own
-//    rounding) against the native goldens: 0.5, the README's bar.
+//  - Quantized models with 8-bit activations (q8_activations, llama.cpp's
+//    own rounding) against the native goldens: 0.5, the README's bar.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -195,6 +195,10 @@ const Spec kQ8Activations[] = {
     {"tiny-llama-Q8_0.json", "tiny-llama-Q8_0.gguf", 0.5, true},
     {"tiny-llama-Q4_0.json", "tiny-llama-Q4_0.gguf", 0.5, true},
     {"tiny-qwen2-Q8_0.json", "tiny-qwen2-Q8_0.gguf", 0.5, true},
+    {"tiny-llama-Q6_K.json", "tiny-llama-Q6_K.gguf", 0.5, true},
+    {"tiny-llama-Q5_K_M.json", "tiny-llama-Q5_K_M.gguf", 0.5, true},
+    {"tiny-llama-Q4_K_M.json", "tiny-llama-Q4_K_M.gguf", 0.5, true},
+    {"tiny-llama-ff512-Q4_K_M.json", "tiny-llama-ff512-Q4_K_M.gguf", 0.5, true},
 };
 INSTANTIATE_TEST_SUITE_P(Q8Activations, GoldenTest, ::testing::ValuesIn(kQ8Activations));
 

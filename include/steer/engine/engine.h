@@ -13,6 +13,9 @@
 //
 // Failure model: Decode validates the whole batch and checks the memory
 // budget before changing anything; on error, no sequence changes.
+//
+// Threading: one thread drives an Engine (Decode uses the engine's own
+// thread pool inside); the Model may be shared by several engines.
 #pragma once
 
 #include <cstdint>
@@ -38,7 +41,7 @@ struct EngineOptions {
   int32_t n_ctx = 0;            // maximum sequence length; <= 0: the model's context_length
   int64_t kv_budget_bytes = 0;  // K/V memory limit; 0: none
   int32_t kv_block_size = 16;   // positions per KV block
-  bool q8_activations = false;  // see model::ForwardOptions
+  bool q8_activations = false;  // 8-bit activations for quantized weights; see model::ForwardOptions
 };
 
 struct BatchRow {

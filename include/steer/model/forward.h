@@ -46,9 +46,10 @@ struct ForwardRow {
 };
 
 struct ForwardOptions {
-  // Round activations to 8 bits (blocks of 32) before Q8_0/Q4_0 weight
-  // matmuls and multiply in integers (kernels' MatMulQ8), as llama.cpp does:
-  // faster, but no longer the exact F32-activation function.
+  // Round activations to 8 bits (blocks of 32) before the matmuls of weight
+  // types that have such a kernel (HasQ8ActivationKernel: Q8_0, Q4_0 and the
+  // K-quants) and multiply in integers (MatMulQ8), as llama.cpp does: faster,
+  // but no longer the exact F32-activation function.
   bool q8_activations = false;
 };
 
@@ -83,7 +84,7 @@ class Forward {
   std::vector<float> gate_;    // [B][n_ff]
   std::vector<float> up_;      // [B][n_ff]
   std::vector<float> rope_;    // [B][rope_dim] cos/sin per row
-  std::vector<float> scores_;  // [threads][max pos + 1]
+  std::vector<float> scores_;  // [threads][16 rows][group][max pos + 1]
   std::vector<int32_t> logit_rows_;  // indices of rows wanting logits
 };
 
