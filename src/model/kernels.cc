@@ -18,6 +18,8 @@
 // Both paths give the same result for a (row, batch row) whatever the batch
 // size, the tiling and the thread count: each dot's summation order depends
 // only on cols.
+#include <cpuid.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -85,12 +87,20 @@ const char* IsaName(Isa isa) {
   return "unknown";
 }
 
+namespace {
+// F16C is CPUID leaf 1, ECX bit 29. Asked directly because clang's
+// __builtin_cpu_supports does not know "f16c".
+bool HasF16c() {
+  unsigned eax, ebx, ecx, edx;
+  return __get_cpuid(1, &eax, &ebx, &ecx, &edx) && ((ecx >> 29) & 1u);
+}
+}  // namespace
+
 bool CpuSupports(Isa isa) {
   switch (isa) {
     case Isa::kPortable: return true;
     case Isa::kAvx2:
-      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-             __builtin_cpu_supports("f16c");
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && HasF16c();
     case Isa::kAvx512:
       return CpuSupports(Isa::kAvx2) && __builtin_cpu_supports("avx512f") &&
              __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
