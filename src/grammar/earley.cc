@@ -1,0 +1,158 @@
+#include "grammar/earley.h"
+
+#include <algorithm>
+
+#include "steer/util/check.h"
+
+namespace steer::grammar {
+namespace {
+
+uint64_t Mix(uint64_t h, uint64_t v) {
+  h ^= v + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
+  h *= 0xBF58476D1CE4E5B9ull;
+  return h ^ (h >> 31);
+}
+
+uint64_t ItemKey(int32_t slot, int32_t origin) {
+  return ((static_cast<uint64_t>(static_cast<uint32_t>(slot)) << 32) |
+          static_cast<uint32_t>(origin + 1)) + 1;  // never 0 (0 marks an empty bucket)
+}
+
+}  // namespace
+
+EarleyAutomaton::EarleyAutomaton(FlatGrammar fg, const MatcherOptions& options)
+    : fg_(std::move(fg)), options_(options), predicted_(fg_.prods.size(), 0) {
+  seen_keys_.assign(64, 0);
+  ++generation_;
+  work_.clear();
+  overflow_ = false;
+  if (fg_.start_slot >= 0) Add(fg_.start_slot, kSelf);
+  Close();
+  int32_t root = Intern(/*building_root=*/true);
+  STEER_CHECK(root == 0);
+}
+
+void EarleyAutomaton::Add(int32_t slot, int32_t origin) {
+  uint64_t key = ItemKey(slot, origin);
+  size_t mask = seen_keys_.size() - 1;
+  size_t i = static_cast<size_t>(Mix(0, key)) & mask;
+  while (seen_keys_[i] != 0) {
+    if (seen_keys_[i] == key) return;
+    i = (i + 1) & mask;
+  }
+  seen_keys_[i] = key;
+  work_.push_back({slot, origin});
+  if (static_cast<int64_t>(work_.size()) > options_.max_set_items) overflow_ = true;
+  if (work_.size() * 2 > seen_keys_.size()) {
+    // Grow and rehash everything inserted so far (all of it is in work_).
+    seen_keys_.assign(seen_keys_.size() * 2, 0);
+    size_t m = seen_keys_.size() - 1;
+    for (const EarleyItem& it : work_) {
+      uint64_t k = ItemKey(it.slot, it.origin);
+      size_t j = static_cast<size_t>(Mix(0, k)) & m;
+      while (seen_keys_[j] != 0) j = (j + 1) & m;
+      seen_keys_[j] = k;
+    }
+  }
+}
+
+void EarleyAutomaton::Close() {
+  for (size_t i = 0; i < work_.size() && !overflow_; ++i) {
+    EarleyItem it = work_[i];
+    int32_t sym = fg_.slot_next[static_cast<size_t>(it.slot)];
+    if (sym == kEndOfProduction) {
+      // A completion from this very set can only be an empty derivation;
+      // the nullable rule below already advanced everything waiting on it.
+      if (it.origin == kSelf) continue;
+      const EarleyState& o = *states_[static_cast<size_t>(it.origin)];
+      int32_t lhs = fg_.slot_lhs[static_cast<size_t>(it.slot)];
+      auto lo = std::lower_bound(o.items.begin(), o.items.end(), lhs, [&](const EarleyItem& a, int32_t v) {
+        return fg_.slot_next[static_cast<size_t>(a.slot)] < v;
+      });
+      for (auto w = lo; w != o.items.end() && fg_.slot_next[static_cast<size_t>(w->slot)] == lhs; ++w) {
+        Add(w->slot + 1, w->origin == kSelf ? it.origin : w->origin);
+      }
+    } else if (sym >= 0) {
+      if (predicted_[static_cast<size_t>(sym)] != generation_) {
+        predicted_[static_cast<size_t>(sym)] = generation_;
+        for (int32_t p : fg_.prods[static_cast<size_t>(sym)]) Add(p, kSelf);
+      }
+      if (fg_.nullable[static_cast<size_t>(sym)]) Add(it.slot + 1, it.origin);
+    }
+  }
+}
+
+int32_t EarleyAutomaton::Intern(bool building_root) {
+  // Clear the dedup table (only the buckets this set used).
+  if (work_.size() * 8 < seen_keys_.size()) {
+    size_t m = seen_keys_.size() - 1;
+    for (const EarleyItem& it : work_) {
+      uint64_t k = ItemKey(it.slot, it.origin);
+      size_t j = static_cast<size_t>(Mix(0, k)) & m;
+      while (seen_keys_[j] != k) j = (j + 1) & m;  // k is present: skips zeroed buckets
+      seen_keys_[j] = 0;
+    }
+  } else {
+    std::fill(seen_keys_.begin(), seen_keys_.end(), 0);
+  }
+  if (overflow_) {
+    limit_hit_ = true;
+    return kReject;
+  }
+  if (work_.empty() && !building_root) return kReject;
+  std::sort(work_.begin(), work_.end(), [&](const EarleyItem& a, const EarleyItem& b) {
+    int32_t sa = fg_.slot_next[static_cast<size_t>(a.slot)], sb = fg_.slot_next[static_cast<size_t>(b.slot)];
+    if (sa != sb) return sa < sb;
+    if (a.slot != b.slot) return a.slot < b.slot;
+    return a.origin < b.origin;
+  });
+  uint64_t h = 0x5EED;
+  for (const EarleyItem& it : work_) h = Mix(h, ItemKey(it.slot, it.origin));
+  auto range = by_hash_.equal_range(h);
+  for (auto it = range.first; it != range.second; ++it) {
+    if (states_[static_cast<size_t>(it->second)]->items == work_) return it->second;
+  }
+  if (static_cast<int64_t>(states_.size()) >= options_.max_states) {
+    limit_hit_ = true;
+    return kReject;
+  }
+  auto st = std::make_unique<EarleyState>();
+  st->items = work_;
+  st->hash = h;
+  int32_t accept_origin = building_root ? kSelf : 0;
+  for (const EarleyItem& it : work_) {
+    int32_t sym = fg_.slot_next[static_cast<size_t>(it.slot)];
+    if (sym < 0) st->first |= fg_.terminals[static_cast<size_t>(TerminalOf(sym))];
+    if (it.slot == fg_.accept_slot && it.origin == accept_origin) st->complete = true;
+  }
+  int32_t id = static_cast<int32_t>(states_.size());
+  states_.push_back(std::move(st));
+  by_hash_.emplace(h, id);
+  return id;
+}
+
+int32_t EarleyAutomaton::NextLocked(int32_t state, uint8_t byte) {
+  EarleyState& s = *states_[static_cast<size_t>(state)];
+  if (!s.next) {
+    s.next = std::make_unique<int32_t[]>(256);
+    std::fill(s.next.get(), s.next.get() + 256, kUnknown);
+  }
+  int32_t& memo = s.next[byte];
+  if (memo != kUnknown) return memo;
+  if (!s.first.Contains(byte)) return memo = kReject;
+  ++generation_;
+  work_.clear();
+  overflow_ = false;
+  for (const EarleyItem& it : s.items) {
+    int32_t sym = fg_.slot_next[static_cast<size_t>(it.slot)];
+    if (sym >= 0) break;  // terminal items sort first (negative symbols)
+    if (fg_.terminals[static_cast<size_t>(TerminalOf(sym))].Contains(byte)) {
+      Add(it.slot + 1, it.origin == kSelf ? state : it.origin);
+    }
+  }
+  Close();
+  memo = Intern(/*building_root=*/false);
+  return memo;
+}
+
+}  // namespace steer::grammar

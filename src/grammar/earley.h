@@ -1,0 +1,109 @@
+// An Earley recognizer whose sets are hash-consed into states of a lazily
+// built automaton.
+//
+// Classic Earley items are (dotted production, origin position). Here an
+// item's origin is instead the *state id* of the origin set (or kSelf for
+// items predicted in the set itself), and every finished set is interned: two
+// sets with the same items (origins included) get the same id. By induction
+// on the origin chain, two sets with the same id accept exactly the same
+// continuations, so:
+//   - the parse of a text is just the stack of state ids, one per byte
+//     (rollback = pop, fork = copy the ids);
+//   - the transition (state, byte) -> state is computed once and memoized in
+//     a 256-entry row per state;
+//   - a token mask depends only on the state id, so masks can be cached by it.
+// Left recursion, ambiguity and nullable rules are plain Earley (nullable
+// nonterminals via Aycock & Horspool's predictor fix).
+//
+// Complexity: building a transition costs O(items of the new set ×
+// items waiting in each origin set); a memoized transition is one load.
+// Memory grows with the number of distinct states; both the set size and
+// the state count are capped by EarleyOptions.
+//
+// Thread safety: the automaton is shared by all matchers built from it (and
+// their forks); every access that can create states takes mu_.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "grammar/flat_grammar.h"
+#include "steer/grammar/matcher.h"
+
+namespace steer::grammar {
+
+inline constexpr int32_t kSelf = -1;      // item origin: this very set
+inline constexpr int32_t kReject = -1;    // transition result: byte not allowed
+inline constexpr int32_t kUnknown = -2;   // transition not computed yet
+
+struct EarleyItem {
+  int32_t slot;
+  int32_t origin;  // a state id, or kSelf
+  bool operator==(const EarleyItem& o) const { return slot == o.slot && origin == o.origin; }
+};
+
+struct EarleyState {
+  std::vector<EarleyItem> items;  // sorted by (symbol after the dot, slot, origin)
+  ByteSet first;                  // bytes some item can scan next
+  bool complete = false;          // the start rule is complete from the root
+  uint64_t hash = 0;
+  std::unique_ptr<int32_t[]> next;  // 256 memoized transitions (kUnknown until computed)
+};
+
+class EarleyAutomaton {
+ public:
+  EarleyAutomaton(FlatGrammar fg, const MatcherOptions& options);
+
+  int32_t root() const { return 0; }
+  const FlatGrammar& flat() const { return fg_; }
+  std::mutex& mu() const { return mu_; }
+
+  // Caller holds mu(). Returns the next state or kReject.
+  int32_t NextLocked(int32_t state, uint8_t byte);
+  const EarleyState& StateLocked(int32_t state) const { return *states_[static_cast<size_t>(state)]; }
+  int64_t num_states_locked() const { return static_cast<int64_t>(states_.size()); }
+  // Whether a set or state limit ever turned a transition into a rejection.
+  bool limit_hit_locked() const { return limit_hit_; }
+
+  // Locking conveniences.
+  int32_t Next(int32_t state, uint8_t byte) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return NextLocked(state, byte);
+  }
+  bool IsComplete(int32_t state) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return states_[static_cast<size_t>(state)]->complete;
+  }
+  ByteSet First(int32_t state) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return states_[static_cast<size_t>(state)]->first;
+  }
+  bool limit_hit() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return limit_hit_;
+  }
+
+ private:
+  void Add(int32_t slot, int32_t origin);
+  void Close();                          // runs the predict/complete worklist
+  int32_t Intern(bool building_root);    // canonicalizes work_ into a state id
+
+  FlatGrammar fg_;
+  MatcherOptions options_;
+  mutable std::mutex mu_;
+  std::vector<std::unique_ptr<EarleyState>> states_;
+  std::unordered_multimap<uint64_t, int32_t> by_hash_;
+  bool limit_hit_ = false;
+
+  // Scratch for building one set.
+  std::vector<EarleyItem> work_;
+  std::vector<uint64_t> seen_keys_;    // open addressing, 0 = empty (keys are stored +1)
+  std::vector<uint32_t> predicted_;    // per nonterminal: generation when predicted
+  uint32_t generation_ = 0;
+  bool overflow_ = false;
+};
+
+}  // namespace steer::grammar
