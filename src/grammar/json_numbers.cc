@@ -212,6 +212,114 @@ std::optional<ExprId> JsonText::IntegerRange(const std::optional<NumBound>& lo_i
   return alts.size() == 1 ? alts[0] : g_.Alt(std::move(alts));
 }
 
+namespace {
+
+// m = a * 10^-p with a an integer (as digits).
+void SplitMultiple(const Decimal& m, std::string* a, int* p) {
+  *a = m.int_digits + m.frac_digits;
+  a->erase(0, std::min(a->find_first_not_of('0'), a->size() - 1));
+  *p = static_cast<int>(m.frac_digits.size());
+}
+
+// digits mod a, for a < 2^31.
+int64_t Mod(const std::string& digits, int64_t a) {
+  int64_t r = 0;
+  for (char c : digits) r = (r * 10 + (c - '0')) % a;
+  return r;
+}
+
+}  // namespace
+
+bool IsMultipleOf(const Decimal& v, const Decimal& m) {
+  std::string a;
+  int p;
+  SplitMultiple(m, &a, &p);
+  // v * 10^p must be an integer that a divides.
+  if (static_cast<int>(v.frac_digits.size()) > p) return false;
+  std::string scaled = v.int_digits + v.frac_digits + std::string(p - v.frac_digits.size(), '0');
+  if (a.size() > 9) return false;
+  return Mod(scaled, std::stoll(a)) == 0;
+}
+
+std::optional<ExprId> JsonText::MultipleOf(const Decimal& m, bool integers_only) {
+  std::string as;
+  int p;
+  SplitMultiple(m, &as, &p);
+  if (as.size() > 9 || p > 12) return std::nullopt;
+  const int64_t a = std::stoll(as);
+  if (a > kMaxMultipleStates) return std::nullopt;
+  std::vector<int64_t> pow10(static_cast<size_t>(p) + 1, 1 % a);
+  for (int i = 1; i <= p; ++i) pow10[static_cast<size_t>(i)] = pow10[static_cast<size_t>(i - 1)] * 10 % a;
+  // frac[r][j]: the rest of the fraction after j fraction digits, with
+  // remainder r of (integer part and those digits).
+  std::vector<std::vector<RuleId>> frac(static_cast<size_t>(a), std::vector<RuleId>(static_cast<size_t>(p) + 1, -1));
+  std::vector<RuleId> ints(static_cast<size_t>(a), -1);
+  auto frac_rule = [&](int64_t r, int j) {
+    RuleId& id = frac[static_cast<size_t>(r)][static_cast<size_t>(j)];
+    if (id < 0) id = g_.NewRule("mulfrac");
+    return id;
+  };
+  auto int_rule = [&](int64_t r) {
+    RuleId& id = ints[static_cast<size_t>(r)];
+    if (id < 0) id = g_.NewRule("mulint");
+    return id;
+  };
+  // Integer-part end: stop here (value * 10^p ≡ r * 10^p), or a fraction.
+  auto end_of_int = [&](int64_t r) {
+    std::vector<ExprId> alts;
+    if (r * pow10[static_cast<size_t>(p)] % a == 0) alts.push_back(g_.Empty());
+    if (!integers_only) {
+      if (p == 0) {
+        if (r == 0) alts.push_back(g_.Seq({g_.Literal("."), g_.Plus(g_.Literal("0"))}));
+      } else {
+        std::vector<ExprId> first;
+        for (int d = 0; d <= 9; ++d) {
+          first.push_back(g_.Seq({g_.Literal(std::string(1, static_cast<char>('0' + d))),
+                                  g_.Ref(frac_rule((r * 10 + d) % a, 1))}));
+        }
+        alts.push_back(g_.Seq({g_.Literal("."), g_.Alt(std::move(first))}));
+      }
+    }
+    return g_.Alt(std::move(alts));
+  };
+  for (int64_t r = 0; r < a; ++r) {
+    std::vector<ExprId> alts;
+    for (int d = 0; d <= 9; ++d) {
+      alts.push_back(g_.Seq({g_.Literal(std::string(1, static_cast<char>('0' + d))),
+                             g_.Ref(int_rule((r * 10 + d) % a))}));
+    }
+    alts.push_back(end_of_int(r));
+    g_.DefineRule(int_rule(r), g_.Alt(std::move(alts)));
+  }
+  if (!integers_only) {
+    for (int64_t r = 0; r < a; ++r) {
+      for (int j = 1; j <= p; ++j) {
+        std::vector<ExprId> alts;
+        if (j < p) {
+          if (r * pow10[static_cast<size_t>(p - j)] % a == 0) alts.push_back(g_.Empty());
+          for (int d = 0; d <= 9; ++d) {
+            alts.push_back(g_.Seq({g_.Literal(std::string(1, static_cast<char>('0' + d))),
+                                   g_.Ref(frac_rule((r * 10 + d) % a, j + 1))}));
+          }
+        } else if (r == 0) {
+          alts.push_back(g_.Star(g_.Literal("0")));
+        }
+        g_.DefineRule(frac_rule(r, j), g_.Alt(std::move(alts)));
+      }
+    }
+  }
+  // Unused fraction rules (never referenced) are harmless but defined.
+  for (auto& row : frac)
+    for (RuleId id : row)
+      if (id >= 0 && g_.rule(id).body < 0) g_.DefineRule(id, g_.Alt({}));
+  std::vector<ExprId> first;
+  first.push_back(g_.Seq({g_.Literal("0"), end_of_int(0)}));
+  for (int d = 1; d <= 9; ++d) {
+    first.push_back(g_.Seq({g_.Literal(std::string(1, static_cast<char>('0' + d))), g_.Ref(int_rule(d % a))}));
+  }
+  return g_.Seq({g_.Optional(g_.Literal("-")), g_.Alt(std::move(first))});
+}
+
 ExprId JsonText::AnyInteger() {
   return g_.Seq({g_.Optional(g_.Literal("-")),
                  g_.Alt({g_.Literal("0"), g_.Seq({Digits('1', '9'), g_.Star(Digits('0', '9'))})})});

@@ -259,8 +259,11 @@ Status JsonSchemaCompiler::NormalizeNumber(const Json& s, const std::string& ptr
     if (d.negative || d.IsZero()) return Bad("multipleOf must be positive", p);
     if (d.int_digits == "1" && d.frac_digits.empty()) {
       node->types &= static_cast<uint8_t>(~kTFraction);
-    } else {
-      return Unsupported("multipleOf", p, "only multipleOf 1 is enforced");
+    } else if (!node->multiple_of || IsMultipleOf(d, *node->multiple_of)) {
+      node->multiple_of = d;
+      node->mult_ptr = p;
+    } else if (!IsMultipleOf(*node->multiple_of, d)) {
+      return Unsupported("multipleOf", p, "two multipleOf values that do not divide each other");
     }
   }
   return Status();

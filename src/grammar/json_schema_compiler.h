@@ -43,6 +43,9 @@ class JsonSchemaCompiler {
   Result<ExprId> LowerObject(const SchemaNode& node, int depth);
   Result<ExprId> LowerEnum(const SchemaNode& node);
   Result<bool> EnumValueFits(const Json& v, const SchemaNode& node);
+  // Types a value matching `n` can have (enum values and anyOf/oneOf
+  // groups narrow the declared ones).
+  Result<uint8_t> EffectiveTypes(const SchemaNode& n, int depth);
   Result<bool> Disjoint(const SchemaRef& a, const SchemaRef& b, int depth);
   ExprId Literal(const Json& v);
   ExprId AnyValue();

@@ -18,7 +18,7 @@ Error TooBig(const std::string& what, const std::string& ptr, int64_t limit) {
 }
 
 bool IsTrivial(const SchemaNode& n) {
-  return n.types == kTAll && !n.enum_values && !n.lo && !n.hi && n.min_len == 0 && n.max_len < 0 &&
+  return n.types == kTAll && !n.enum_values && !n.lo && !n.hi && !n.multiple_of && n.min_len == 0 && n.max_len < 0 &&
          n.patterns.empty() && n.format.empty() && n.prefix.empty() && n.items.empty() &&
          n.min_items == 0 && n.max_items < 0 && n.props.empty() && n.required.empty() &&
          n.additional.empty() && !n.additional_false && n.min_props == 0 && n.max_props < 0 &&
@@ -147,6 +147,7 @@ Result<bool> JsonSchemaCompiler::EnumValueFits(const Json& v, const SchemaNode& 
       int c = CompareDecimal(*d, n.hi->value);
       if (c > 0 || (c == 0 && n.hi->exclusive)) return false;
     }
+    if (n.multiple_of && !IsMultipleOf(*d, *n.multiple_of)) return false;
   }
   if (t == kTString) {
     int64_t len = CodepointCount(v.get<std::string>());
@@ -409,22 +410,35 @@ Result<ExprId> JsonSchemaCompiler::LowerObject(const SchemaNode& n, int depth) {
   return g_.Seq({g_.Literal("{"), Ws(), g_.Ref(rule(0, 0)), Ws(), g_.Literal("}")});
 }
 
+Result<uint8_t> JsonSchemaCompiler::EffectiveTypes(const SchemaNode& n, int depth) {
+  if (depth > opts_.limits.max_nesting) return uint8_t{kTAll};  // conservative
+  uint8_t t = n.types;
+  if (n.enum_values) {
+    uint8_t e = 0;
+    for (const Json& v : *n.enum_values) e |= TypeOfValue(v);
+    t &= e;
+  }
+  for (const auto& grp : n.groups) {
+    uint8_t any = 0;
+    for (const SchemaRef& b : grp.branches) {
+      SchemaNode nb;
+      STEER_RETURN_IF_ERROR(Normalize(b, &nb, depth + 1));
+      if (nb.unsat) continue;
+      STEER_ASSIGN_OR_RETURN(uint8_t bt, EffectiveTypes(nb, depth + 1));
+      any |= bt;
+    }
+    t &= any;
+  }
+  return t;
+}
+
 Result<bool> JsonSchemaCompiler::Disjoint(const SchemaRef& a, const SchemaRef& b, int depth) {
   SchemaNode na, nb;
   STEER_RETURN_IF_ERROR(Normalize(a, &na, depth + 1));
   STEER_RETURN_IF_ERROR(Normalize(b, &nb, depth + 1));
   if (na.unsat || nb.unsat) return true;
-  uint8_t ta = na.types, tb = nb.types;
-  if (na.enum_values) {
-    uint8_t t = 0;
-    for (const Json& v : *na.enum_values) t |= TypeOfValue(v);
-    ta &= t;
-  }
-  if (nb.enum_values) {
-    uint8_t t = 0;
-    for (const Json& v : *nb.enum_values) t |= TypeOfValue(v);
-    tb &= t;
-  }
+  STEER_ASSIGN_OR_RETURN(uint8_t ta, EffectiveTypes(na, depth + 1));
+  STEER_ASSIGN_OR_RETURN(uint8_t tb, EffectiveTypes(nb, depth + 1));
   if ((ta & tb) == 0) return true;
   if (na.enum_values && nb.enum_values) {
     bool common = false;
@@ -466,7 +480,13 @@ Result<ExprId> JsonSchemaCompiler::LowerTypes(const SchemaNode& n, int depth) {
   if (n.types & kTBool) alts.push_back(g_.Alt({g_.Literal("true"), g_.Literal("false")}));
   if (n.types & (kTInteger | kTFraction)) {
     std::optional<ExprId> num;
-    if (n.types & kTFraction) {
+    if (n.multiple_of) {
+      if (n.lo || n.hi) {
+        return Unsupported("multipleOf", n.mult_ptr, "together with minimum/maximum");
+      }
+      num = text_.MultipleOf(*n.multiple_of, !(n.types & kTFraction));
+      if (!num) return Unsupported("multipleOf", n.mult_ptr, "the multiple needs too many states");
+    } else if (n.types & kTFraction) {
       num = n.lo || n.hi ? text_.NumberRange(n.lo, n.hi) : text_.AnyNumber();
     } else {
       num = n.lo || n.hi ? text_.IntegerRange(n.lo, n.hi) : text_.AnyInteger();

@@ -39,6 +39,8 @@ struct SchemaNode {
   // Numbers.
   std::optional<NumBound> lo, hi;
   std::string num_ptr;
+  std::optional<Decimal> multiple_of;  // other than 1 (that clears kTFraction)
+  std::string mult_ptr;
   // Strings.
   int64_t min_len = 0, max_len = -1;
   std::string len_ptr;

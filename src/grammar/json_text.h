@@ -36,6 +36,8 @@ struct Decimal {
 // Fails on exponents beyond +-400 (bounds that large are meaningless here).
 std::optional<Decimal> ParseDecimal(std::string_view text);
 int CompareDecimal(const Decimal& a, const Decimal& b);
+// Whether v is an integer multiple of m (m > 0), exactly.
+bool IsMultipleOf(const Decimal& v, const Decimal& m);
 
 struct NumBound {
   Decimal value;
@@ -64,6 +66,12 @@ class JsonText {
   // (at least one present). Nullopt when empty. Exact for that spelling.
   std::optional<ExprId> NumberRange(const std::optional<NumBound>& lo,
                                     const std::optional<NumBound>& hi);
+  // Numbers (integers only, or also with a fraction) that are multiples of
+  // m = a * 10^-p: text -?(0|[1-9][0-9]*)(.[0-9]+)? whose value * 10^p is a
+  // multiple of a, by a remainder automaton (a * (p + 1) rules). Nullopt
+  // when a > kMaxMultipleStates (callers report it).
+  static constexpr int64_t kMaxMultipleStates = 4096;
+  std::optional<ExprId> MultipleOf(const Decimal& m, bool integers_only);
   ExprId AnyInteger();  // -?(0|[1-9][0-9]*)
   ExprId AnyNumber();   // full JSON number
 
