@@ -131,7 +131,7 @@ int32_t EarleyAutomaton::Intern(bool building_root) {
   return id;
 }
 
-int32_t EarleyAutomaton::NextLocked(int32_t state, uint8_t byte) {
+int32_t EarleyAutomaton::ComputeNext(int32_t state, uint8_t byte) {
   EarleyState& s = *states_[static_cast<size_t>(state)];
   if (!s.next) {
     s.next = std::make_unique<int32_t[]>(256);

@@ -61,8 +61,16 @@ class EarleyAutomaton {
   const FlatGrammar& flat() const { return fg_; }
   std::mutex& mu() const { return mu_; }
 
-  // Caller holds mu(). Returns the next state or kReject.
-  int32_t NextLocked(int32_t state, uint8_t byte);
+  // Caller holds mu(). Returns the next state or kReject. A memoized
+  // transition is one load; the first one builds the Earley set.
+  int32_t NextLocked(int32_t state, uint8_t byte) {
+    const EarleyState& s = *states_[static_cast<size_t>(state)];
+    if (s.next) {
+      int32_t v = s.next[byte];
+      if (v != kUnknown) return v;
+    }
+    return ComputeNext(state, byte);
+  }
   const EarleyState& StateLocked(int32_t state) const { return *states_[static_cast<size_t>(state)]; }
   int64_t num_states_locked() const { return static_cast<int64_t>(states_.size()); }
   // Whether a set or state limit ever turned a transition into a rejection.
@@ -87,6 +95,7 @@ class EarleyAutomaton {
   }
 
  private:
+  int32_t ComputeNext(int32_t state, uint8_t byte);
   void Add(int32_t slot, int32_t origin);
   void Close();                          // runs the predict/complete worklist
   int32_t Intern(bool building_root);    // canonicalizes work_ into a state id

@@ -494,3 +494,103 @@ std::string Grammar::ToString() const {
 }
 
 }  // namespace steer::grammar
+
+// ---------------------------------------------------------------- analysis
+
+namespace steer::grammar {
+namespace {
+
+// Nullability of every expression given the rules' nullability. Children
+// have smaller ids than parents, so one forward pass suffices.
+std::vector<uint8_t> ExprNullable(const Grammar& g, const std::vector<uint8_t>& rule_nullable) {
+  std::vector<uint8_t> n(static_cast<size_t>(g.num_exprs()), 0);
+  for (ExprId i = 0; i < g.num_exprs(); ++i) {
+    const Expr& e = g.expr(i);
+    uint8_t v = 0;
+    switch (e.kind) {
+      case ExprKind::kEmpty: v = 1; break;
+      case ExprKind::kBytes: v = 0; break;
+      case ExprKind::kRule: v = rule_nullable[static_cast<size_t>(e.rule)]; break;
+      case ExprKind::kSeq:
+        v = 1;
+        for (ExprId c : e.children) v = v && n[static_cast<size_t>(c)];
+        break;
+      case ExprKind::kAlt:
+        for (ExprId c : e.children) v = v || n[static_cast<size_t>(c)];
+        break;
+      case ExprKind::kRepeat: v = e.min == 0 || n[static_cast<size_t>(e.children[0])]; break;
+    }
+    n[static_cast<size_t>(i)] = v;
+  }
+  return n;
+}
+
+}  // namespace
+
+RuleId Grammar::FindLeftRecursiveRule() const {
+  size_t nr = rules_.size();
+  std::vector<uint8_t> rule_nullable(nr, 0);
+  std::vector<uint8_t> expr_nullable;
+  for (bool changed = true; changed;) {
+    changed = false;
+    expr_nullable = ExprNullable(*this, rule_nullable);
+    for (size_t r = 0; r < nr; ++r) {
+      ExprId b = rules_[r].body;
+      if (!rule_nullable[r] && b >= 0 && expr_nullable[static_cast<size_t>(b)]) {
+        rule_nullable[r] = 1;
+        changed = true;
+      }
+    }
+  }
+  // left[e] = rules that can come first in e; computed bottom-up like above.
+  std::vector<std::vector<RuleId>> left(exprs_.size());
+  for (size_t i = 0; i < exprs_.size(); ++i) {
+    const Expr& e = exprs_[i];
+    std::vector<RuleId>& out = left[i];
+    switch (e.kind) {
+      case ExprKind::kRule: out.push_back(e.rule); break;
+      case ExprKind::kSeq:
+        for (ExprId c : e.children) {
+          out.insert(out.end(), left[static_cast<size_t>(c)].begin(), left[static_cast<size_t>(c)].end());
+          if (!expr_nullable[static_cast<size_t>(c)]) break;
+        }
+        break;
+      case ExprKind::kAlt:
+        for (ExprId c : e.children)
+          out.insert(out.end(), left[static_cast<size_t>(c)].begin(), left[static_cast<size_t>(c)].end());
+        break;
+      case ExprKind::kRepeat:
+        if (e.max != 0) out = left[static_cast<size_t>(e.children[0])];
+        break;
+      default: break;
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+  }
+  // Cycle search in the rule graph (iterative DFS, colors 0 new, 1 open, 2 done).
+  std::vector<uint8_t> color(nr, 0);
+  for (size_t s = 0; s < nr; ++s) {
+    if (color[s] != 0) continue;
+    std::vector<std::pair<size_t, size_t>> stack = {{s, 0}};
+    color[s] = 1;
+    while (!stack.empty()) {
+      auto& [r, k] = stack.back();
+      ExprId b = rules_[r].body;
+      const std::vector<RuleId>* succ = b >= 0 ? &left[static_cast<size_t>(b)] : nullptr;
+      if (succ == nullptr || k == succ->size()) {
+        color[r] = 2;
+        stack.pop_back();
+        continue;
+      }
+      size_t next = static_cast<size_t>((*succ)[k++]);
+      if (color[next] == 1) return static_cast<RuleId>(next);
+      if (color[next] == 0) {
+        color[next] = 1;
+        stack.push_back({next, 0});
+      }
+    }
+  }
+  return -1;
+}
+
+}  // namespace steer::grammar

@@ -125,6 +125,12 @@ class Grammar {
   RuleId start() const { return start_; }
   const GrammarLimits& limits() const { return limits_; }
 
+  // A rule that can derive a string starting with itself (directly or
+  // through other rules, past nullable prefixes), or -1. The matcher handles
+  // left recursion; front ends whose dialect forbids it (llama.cpp's GBNF)
+  // use this to reject it. Requires a validated grammar.
+  RuleId FindLeftRecursiveRule() const;
+
   // A GBNF-like rendering, for debugging and error messages.
   std::string ToString() const;
 

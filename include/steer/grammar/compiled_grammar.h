@@ -1,0 +1,104 @@
+// A grammar bound to a vocabulary: token masks for constrained decoding.
+//
+//   auto cg = CompiledGrammar::Create(grammar, vocab);   // once per (grammar, tokenizer)
+//   TokenMatcher m(*cg);                                 // one per sequence / particle
+//   m.FillMask(&mask);  m.AcceptToken(id);  m.Rollback(1);  m.Fork();
+//
+// A token is allowed when all of its bytes can extend the text within the
+// grammar's prefix closure; tokens ending inside a UTF-8 character are just
+// bytes. Special tokens are never allowed, except EOS, which is allowed
+// exactly when the text is complete. Tokens with no bytes are never allowed.
+//
+// How FillMask works: the vocabulary is a byte trie (preorder arrays), walked
+// depth-first from the matcher's parse state; a byte the grammar rejects
+// prunes its whole subtree. Parse states are hash-consed Earley sets with
+// memoized transitions (see src/grammar/earley.h), so the walk is mostly one
+// table load per trie node, and the finished mask is cached per parse state.
+//
+// Thread safety: a CompiledGrammar is shared (const) between threads; its
+// memo tables are guarded by one internal lock. TokenMatchers are per thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "steer/grammar/ir.h"
+#include "steer/grammar/matcher.h"
+#include "steer/util/bitset.h"
+#include "steer/util/result.h"
+
+namespace steer::grammar {
+
+// What the grammar needs to know about a tokenizer.
+struct Vocabulary {
+  std::vector<std::string> token_bytes;  // per token id: the exact bytes it stands for
+  int32_t eos = -1;                      // -1: no EOS token
+  std::vector<int32_t> special_ids;      // never allowed (EOS aside)
+};
+
+struct CompileOptions {
+  MatcherOptions matcher;
+  // Budget for cached masks (vocab/8 bytes each); past it masks are
+  // recomputed instead of cached.
+  int64_t mask_cache_bytes = int64_t{256} << 20;
+};
+
+class TokenTrie;
+
+class CompiledGrammar {
+ public:
+  static Result<std::shared_ptr<const CompiledGrammar>> Create(const Grammar& grammar, Vocabulary vocab,
+                                                               const CompileOptions& options = {});
+  ~CompiledGrammar();
+
+  int32_t vocab_size() const { return static_cast<int32_t>(vocab_.token_bytes.size()); }
+  int32_t eos() const { return vocab_.eos; }
+  const std::string& token_bytes(int32_t id) const { return vocab_.token_bytes[static_cast<size_t>(id)]; }
+  bool is_special(int32_t id) const { return special_[static_cast<size_t>(id)] != 0; }
+  const Parser& parser() const { return parser_; }
+
+  // The allowed tokens after parse state `state` (a Matcher::state()); EOS is
+  // set iff the state is complete. mask is resized to vocab_size().
+  void FillMaskForState(int32_t state, DynamicBitset* mask) const;
+
+  // Mask-cache statistics, for benchmarks.
+  int64_t mask_cache_hits() const;
+  int64_t mask_cache_misses() const;
+
+ private:
+  CompiledGrammar() = default;
+  struct Cache;
+  Vocabulary vocab_;
+  std::vector<uint8_t> special_;
+  Parser parser_;
+  std::unique_ptr<TokenTrie> trie_;
+  std::unique_ptr<Cache> cache_;
+  int64_t mask_cache_bytes_ = 0;
+};
+
+class TokenMatcher {
+ public:
+  explicit TokenMatcher(std::shared_ptr<const CompiledGrammar> compiled);
+
+  // Consumes a token if it is allowed (EOS: iff complete; afterwards nothing
+  // more is allowed). Returns false and changes nothing otherwise.
+  bool AcceptToken(int32_t id);
+  void FillMask(DynamicBitset* mask) const;
+  bool IsComplete() const { return !finished_ && bytes_.IsComplete(); }
+  bool IsFinished() const { return finished_; }  // EOS consumed
+  // Undoes the last n tokens (EOS included).
+  void Rollback(size_t n);
+  size_t num_tokens() const { return token_lens_.size(); }
+  TokenMatcher Fork() const { return *this; }
+  const Matcher& bytes() const { return bytes_; }
+
+ private:
+  std::shared_ptr<const CompiledGrammar> compiled_;
+  Matcher bytes_;
+  std::vector<int32_t> token_lens_;  // bytes per accepted token; -1 for EOS
+  bool finished_ = false;
+};
+
+}  // namespace steer::grammar

@@ -1,0 +1,191 @@
+// Oracle agreement for token masks: FillMask must equal the brute-force mask
+// (every token's bytes fed to a fork of the byte matcher; specials never,
+// EOS iff complete) on random reachable states, reached by sampling allowed
+// tokens, across llama.cpp's grammars and three real vocabularies (SPM 32k,
+// GPT-2 50k, Llama-3 128k). Rollback to an earlier point must give back the
+// mask seen there.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "shared_data.h"
+#include "steer/grammar/compiled_grammar.h"
+#include "steer/grammar/gbnf.h"
+#include "steer/grammar/regex.h"
+#include "steer/util/rng.h"
+#include "vocab_loader.h"
+
+namespace steer::grammar {
+namespace {
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+DynamicBitset BruteForceMask(const CompiledGrammar& cg, const TokenMatcher& m) {
+  DynamicBitset mask(static_cast<size_t>(cg.vocab_size()));
+  if (m.IsFinished()) return mask;
+  for (int32_t t = 0; t < cg.vocab_size(); ++t) {
+    if (t == cg.eos()) {
+      mask.Assign(static_cast<size_t>(t), m.IsComplete());
+      continue;
+    }
+    const std::string& b = cg.token_bytes(t);
+    if (cg.is_special(t) || b.empty()) continue;
+    Matcher f = m.bytes().Fork();
+    mask.Assign(static_cast<size_t>(t), f.AcceptBytes(b));
+  }
+  return mask;
+}
+
+int32_t SampleAllowed(const DynamicBitset& mask, Rng* rng) {
+  size_t count = mask.Count();
+  if (count == 0) return -1;
+  size_t k = static_cast<size_t>(rng->UniformInt(count));
+  int32_t pick = -1;
+  mask.ForEachSet([&](size_t i) {
+    if (k-- == 0) pick = static_cast<int32_t>(i);
+  });
+  return pick;
+}
+
+// Random walks from the root; returns the number of states compared.
+int CheckWalks(const std::shared_ptr<const CompiledGrammar>& cg, int states, uint64_t seed, const std::string& what) {
+  Rng rng(seed);
+  TokenMatcher m(cg);
+  std::vector<DynamicBitset> history;  // history[k] = mask after k tokens on the current path
+  DynamicBitset mask;
+  int compared = 0;
+  while (compared < states) {
+    m.FillMask(&mask);
+    DynamicBitset expect = BruteForceMask(*cg, m);
+    if (!(mask == expect)) {
+      size_t shown = 0;
+      std::string diff;
+      for (int32_t t = 0; t < cg->vocab_size() && shown < 5; ++t) {
+        if (mask.Test(static_cast<size_t>(t)) != expect.Test(static_cast<size_t>(t))) {
+          diff += " token " + std::to_string(t) + " fill=" + std::to_string(mask.Test(static_cast<size_t>(t)));
+          ++shown;
+        }
+      }
+      ADD_FAILURE() << what << ": mask differs after " << m.num_tokens() << " tokens:" << diff;
+      return compared;
+    }
+    ++compared;
+    history.resize(m.num_tokens());
+    history.push_back(mask);
+    int32_t t = SampleAllowed(mask, &rng);
+    if (t < 0 || m.num_tokens() >= 40 || rng.UniformInt(50) == 0) {
+      // Roll back to a random earlier point and check the mask there.
+      size_t back = static_cast<size_t>(rng.UniformInt(m.num_tokens() + 1));
+      m.Rollback(m.num_tokens() - back);
+      m.FillMask(&mask);
+      EXPECT_TRUE(mask == history[back]) << what << ": mask after rollback to " << back << " tokens differs";
+      continue;
+    }
+    if (!m.AcceptToken(t)) {
+      ADD_FAILURE() << what << ": an allowed token was refused";
+      return compared;
+    }
+  }
+  return compared;
+}
+
+struct VocabCase {
+  const char* name;
+  const char* path;
+  bool hf;
+};
+
+constexpr VocabCase kVocabs[] = {
+    {"llama-spm-32k", "vocab/ggml-vocab-llama-spm.gguf", false},
+    {"gpt2-50k", "vocab/ggml-vocab-gpt-2.gguf", false},
+    {"llama3-128k", "vocab/hf/llama3/tokenizer.json", true},
+};
+
+void RunAgreement(int states_per_grammar) {
+  for (const VocabCase& vc : kVocabs) {
+    STEER_REQUIRE_SHARED(vpath, vc.path);
+    auto vocab = vc.hf ? testing::LoadHfByteLevelVocab(vpath) : testing::LoadGgufVocab(vpath);
+    ASSERT_TRUE(vocab.ok()) << vocab.error().ToString();
+    ASSERT_GE(vocab->eos, 0) << vc.name;
+    STEER_REQUIRE_SHARED(dir, "grammar-data/gbnf");
+    std::vector<std::pair<std::string, Grammar>> grammars;
+    for (const char* name : {"arithmetic", "c", "chess", "english", "japanese", "json", "json_arr", "list"}) {
+      auto g = ParseGbnf(ReadAll(dir + "/" + name + ".gbnf"));
+      ASSERT_TRUE(g.ok());
+      grammars.emplace_back(name, std::move(*g));
+    }
+    for (const char* re : {"[a-z]+( [a-z]+)*\\.", "\\d{1,3}(,\\d{3})*", "(\"[^\"]*\"|\\w+)\\s*=\\s*\\d+"}) {
+      auto g = ParseRegex(re);
+      ASSERT_TRUE(g.ok());
+      grammars.emplace_back(re, std::move(*g));
+    }
+    uint64_t seed = 1;
+    for (auto& [name, g] : grammars) {
+      auto cg = CompiledGrammar::Create(g, *vocab);
+      ASSERT_TRUE(cg.ok()) << cg.error().ToString();
+      std::string what = std::string(vc.name) + " / " + name;
+      EXPECT_EQ(CheckWalks(*cg, states_per_grammar, seed++, what), states_per_grammar) << what;
+      // The same walk with the mask cache disabled agrees too (cold path only).
+      CompileOptions no_cache;
+      no_cache.mask_cache_bytes = 0;
+      auto cold = CompiledGrammar::Create(g, *vocab, no_cache);
+      ASSERT_TRUE(cold.ok());
+      EXPECT_EQ(CheckWalks(*cold, states_per_grammar / 4, seed++, what + " (no cache)"), states_per_grammar / 4);
+    }
+  }
+}
+
+#ifndef STEER_MASK_STATES
+#define STEER_MASK_STATES 24  // per (vocabulary, grammar); the slow build uses 200
+#endif
+TEST(MaskAgreementTest, RandomReachableStates) { RunAgreement(STEER_MASK_STATES); }
+
+TEST(MaskTest, EosSpecialAndEmptyTokens) {
+  Vocabulary v;
+  v.token_bytes = {"a", "b", "ab", "", "<eos>", "<ctl>", "\xC3", "\xA9", "\xC3\xA9"};
+  v.eos = 4;
+  v.special_ids = {4, 5};
+  auto g = ParseGbnf("root ::= \"a\"+ \"\xC3\xA9\"?");
+  ASSERT_TRUE(g.ok());
+  auto cg = CompiledGrammar::Create(*g, v);
+  ASSERT_TRUE(cg.ok());
+  TokenMatcher m(*cg);
+  DynamicBitset mask;
+  m.FillMask(&mask);
+  auto bits = [&]() {
+    std::string s;
+    for (size_t i = 0; i < mask.size(); ++i) s += mask.Test(i) ? '1' : '0';
+    return s;
+  };
+  EXPECT_EQ(bits(), "100000000");
+  EXPECT_FALSE(m.AcceptToken(4));  // EOS before complete
+  EXPECT_FALSE(m.AcceptToken(3));  // empty token
+  ASSERT_TRUE(m.AcceptToken(0));
+  m.FillMask(&mask);
+  EXPECT_EQ(bits(), "100010101");  // a, EOS, the lead byte alone, the whole character
+  EXPECT_FALSE(m.AcceptToken(5));  // special
+  ASSERT_TRUE(m.AcceptToken(6));   // ends inside the UTF-8 character
+  m.FillMask(&mask);
+  EXPECT_EQ(bits(), "000000010");
+  ASSERT_TRUE(m.AcceptToken(7));
+  m.FillMask(&mask);
+  EXPECT_EQ(bits(), "000010000");
+  ASSERT_TRUE(m.AcceptToken(4));
+  EXPECT_TRUE(m.IsFinished());
+  m.FillMask(&mask);
+  EXPECT_EQ(bits(), "000000000");
+  EXPECT_FALSE(m.AcceptToken(0));
+  m.Rollback(3);
+  EXPECT_EQ(m.num_tokens(), 1u);
+  m.FillMask(&mask);
+  EXPECT_EQ(bits(), "100010101");
+}
+
+}  // namespace
+}  // namespace steer::grammar
