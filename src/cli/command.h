@@ -20,5 +20,8 @@ struct Context {
 // error maps to (2 for bad usage or input, 1 otherwise).
 int ReportError(const std::string& command, const Error& error);
 
+// Subcommands (one file each).
+void AddTokenizeCommand(CLI::App& app, Context& ctx);
+
 
 }  // namespace steer::cli

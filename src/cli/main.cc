@@ -22,6 +22,7 @@ int Main(int argc, char** argv) {
   app.fallthrough(false);
 
   Context ctx;
+  AddTokenizeCommand(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -85,11 +85,16 @@ struct TensorInfo {
 };
 
 // Limits that keep a hostile file from making the reader allocate or loop
-// without bound. Defaults are far above any real model.
+// without bound. Defaults are far above any real model. Exceeding a limit is
+// kResourceExhausted; a count that cannot fit in the bytes left in the file
+// is kInvalidInput (checked first, before anything is allocated).
 struct ReadLimits {
   uint64_t max_tensors = 1u << 20;
   uint64_t max_metadata = 1u << 20;
   uint64_t max_array_elements = 1ull << 28;  // per array
+  // All array elements of the file together (each costs sizeof(Value) in
+  // memory, however few bytes it takes in the file).
+  uint64_t max_total_elements = 1ull << 24;
   uint64_t max_string_bytes = 1ull << 30;
   uint32_t max_array_depth = 8;
   uint32_t max_dims = 4;
@@ -99,7 +104,8 @@ class File {
  public:
   // Maps and validates a file. Errors name the key, tensor or byte offset.
   static Result<std::unique_ptr<File>> Open(const std::string& path, const ReadLimits& limits = {});
-  // Parses an in-memory image (copied). Used by tests and the fuzzer.
+  // Parses an in-memory image (copied into a 64-byte-aligned buffer, so
+  // tensor data is as aligned as in a map). Used by tests and the fuzzer.
   static Result<std::unique_ptr<File>> FromBytes(std::string_view bytes, const ReadLimits& limits = {});
 
   ~File();
@@ -148,7 +154,11 @@ class File {
   std::shared_ptr<void> storage_;   // owns the map or the copied bytes
 };
 
-// Builds a GGUF v3 file in memory. Tensors are written in the order added.
+// Builds a GGUF v3 file in memory. Tensors are written in the order added,
+// each padded to `alignment`; an alignment other than 32 is recorded as a
+// leading general.alignment key unless that key was Set. Keys are written as
+// given, so a general.alignment Set by hand that disagrees with `alignment`
+// makes an invalid file (tests use this). Misuse (a data size that does not match the shape) is a CHECK.
 class Writer {
  public:
   explicit Writer(uint64_t alignment = 32);
