@@ -1,7 +1,9 @@
 #include "cp_regex.h"
 
 #include <algorithm>
+#include <map>
 #include <string>
+#include <tuple>
 
 #include "steer/util/utf8.h"
 
@@ -62,6 +64,8 @@ int HexVal(char c) {
   return -1;
 }
 
+constexpr int64_t kBig = int64_t{1} << 40;  // lengths saturate here
+
 // Recursive descent straight to IR. Recursion depth is bounded by
 // limits.max_nesting (checked on every group).
 class Parser {
@@ -78,6 +82,7 @@ class Parser {
         br.anchored_start = true;
       }
       STEER_ASSIGN_OR_RETURN(br.body, ParseConcat(0, /*top=*/true, &br.anchored_end));
+      std::tie(br.min_chars, br.max_chars) = Len(br.body);
       out.branches.push_back(br);
       if (pos_ >= p_.size()) break;
       if (p_[pos_] == '|') {
@@ -97,6 +102,34 @@ class Parser {
     return Err(what + " is not supported", ErrorCode::kUnsupported);
   }
   bool Peek(char c) const { return pos_ < p_.size() && p_[pos_] == c; }
+
+  // Code-point length range of an expression this parser built.
+  std::pair<int64_t, int64_t> Len(ExprId e) const {
+    auto it = len_.find(e);
+    return it == len_.end() ? std::pair<int64_t, int64_t>{0, 0} : it->second;
+  }
+  ExprId Note(ExprId e, int64_t lo, int64_t hi) {
+    len_[e] = {std::min(lo, kBig), hi < 0 || hi > kBig ? -1 : hi};
+    return e;
+  }
+  ExprId SeqOf(std::vector<ExprId> items) {
+    int64_t lo = 0, hi = 0;
+    for (ExprId i : items) {
+      auto [a, b] = Len(i);
+      lo = std::min(lo + a, kBig);
+      hi = (hi < 0 || b < 0) ? -1 : std::min(hi + b, kBig);
+    }
+    return Note(items.size() == 1 ? items[0] : g_.Seq(std::move(items)), lo, hi);
+  }
+  ExprId AltOf(std::vector<ExprId> items) {
+    int64_t lo = kBig, hi = 0;
+    for (ExprId i : items) {
+      auto [a, b] = Len(i);
+      lo = std::min(lo, a);
+      hi = (hi < 0 || b < 0) ? -1 : std::max(hi, b);
+    }
+    return Note(items.size() == 1 ? items[0] : g_.Alt(std::move(items)), lo, hi);
+  }
   bool PeekStr(std::string_view s) const { return p_.substr(pos_, s.size()) == s; }
 
   Result<ExprId> ParseAlt(int depth) {
@@ -107,7 +140,7 @@ class Parser {
       if (!Peek('|')) break;
       ++pos_;
     }
-    return alts.size() == 1 ? alts[0] : g_.Alt(std::move(alts));
+    return AltOf(std::move(alts));
   }
 
   // Stops before '|' or ')' (or at the end). At top level a '$' that ends
@@ -129,8 +162,8 @@ class Parser {
       STEER_ASSIGN_OR_RETURN(ExprId q, ParseQuantifiers(atom));
       seq.push_back(q);
     }
-    if (seq.empty()) return g_.Empty();
-    return seq.size() == 1 ? seq[0] : g_.Seq(std::move(seq));
+    if (seq.empty()) return Note(g_.Empty(), 0, 0);
+    return SeqOf(std::move(seq));
   }
 
   // Parses {n}, {n,}, {n,m}, {,m} at pos_; false (pos_ unchanged) when the
@@ -190,8 +223,11 @@ class Parser {
       }
       if (Peek('?')) ++pos_;  // lazy: same language
       if (Peek('+')) return Unsupported("a possessive quantifier");
-      atom = g_.Repeat(atom, static_cast<int32_t>(lo),
-                       hi < 0 ? kUnbounded : static_cast<int32_t>(hi));
+      auto [a, b] = Len(atom);
+      const int64_t rlo = std::min(a * lo, kBig);
+      const int64_t rhi = (hi < 0 || b < 0) ? (b == 0 ? 0 : -1) : std::min(b * hi, kBig);
+      atom = Note(g_.Repeat(atom, static_cast<int32_t>(lo), hi < 0 ? kUnbounded : static_cast<int32_t>(hi)),
+                  rlo, rhi);
     }
   }
 
@@ -212,7 +248,7 @@ class Parser {
     // Surrogates are not characters.
     r = Intersect(r, CpRanges{{0, 0xD7FF}, {0xE000, 0x10FFFF}});
     if (r.empty()) return Err("empty character class", ErrorCode::kUnsupported);
-    return lower_(g_, r);
+    return Note(lower_(g_, r), 1, 1);
   }
 
   // Reads an escape after '\' (pos_ at the char after '\'). Sets *cls for
@@ -415,6 +451,7 @@ class Parser {
   const CpRegexOptions& o_;
   const ClassLowering& lower_;
   size_t pos_ = 0;
+  std::map<ExprId, std::pair<int64_t, int64_t>> len_;
 };
 
 }  // namespace
@@ -426,10 +463,17 @@ Result<LoweredRegex> LowerCpRegex(Grammar& g, std::string_view pattern,
 }
 
 Result<ExprId> LowerCpRegexFullMatch(Grammar& g, std::string_view pattern,
-                                     const CpRegexOptions& opts, const ClassLowering& lower_class) {
+                                     const CpRegexOptions& opts, const ClassLowering& lower_class,
+                                     std::pair<int64_t, int64_t>* chars) {
   STEER_ASSIGN_OR_RETURN(LoweredRegex r, LowerCpRegex(g, pattern, opts, lower_class));
   std::vector<ExprId> alts;
-  for (const auto& b : r.branches) alts.push_back(b.body);
+  int64_t lo = kBig, hi = 0;
+  for (const auto& b : r.branches) {
+    alts.push_back(b.body);
+    lo = std::min(lo, b.min_chars);
+    hi = (hi < 0 || b.max_chars < 0) ? -1 : std::max(hi, b.max_chars);
+  }
+  if (chars) *chars = {lo, hi};
   return alts.size() == 1 ? alts[0] : g.Alt(std::move(alts));
 }
 

@@ -55,6 +55,9 @@ struct LoweredRegex {
     bool anchored_start = false;
     bool anchored_end = false;
     ExprId body = -1;
+    // Code points the body matches: at least min_chars, at most max_chars
+    // (-1: unbounded).
+    int64_t min_chars = 0, max_chars = 0;
   };
   std::vector<Branch> branches;
 };
@@ -63,9 +66,12 @@ struct LoweredRegex {
 Result<LoweredRegex> LowerCpRegex(Grammar& g, std::string_view pattern,
                                   const CpRegexOptions& opts, const ClassLowering& lower_class);
 
-// A full-match lowering: anchors are allowed but redundant.
+// A full-match lowering: anchors are allowed but redundant. `chars`, when
+// given, receives the [min, max] code-point length of the matches (max -1:
+// unbounded).
 Result<ExprId> LowerCpRegexFullMatch(Grammar& g, std::string_view pattern,
-                                     const CpRegexOptions& opts, const ClassLowering& lower_class);
+                                     const CpRegexOptions& opts, const ClassLowering& lower_class,
+                                     std::pair<int64_t, int64_t>* chars = nullptr);
 
 // Search semantics (JSON Schema `pattern`): unanchored ends match any
 // content, via `any_char` (an expression matching one character).

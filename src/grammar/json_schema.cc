@@ -54,7 +54,7 @@ bool IsIgnoredKeyword(const std::string& k) {
 bool IsUnsupportedKeyword(const std::string& k) {
   static const std::set<std::string> kUnsupported = {
       "if",          "not",           "contains",         "minContains",
-      "maxContains", "propertyNames", "patternProperties", "dependentRequired",
+      "maxContains", "propertyNames", "dependentRequired",
       "dependentSchemas", "dependencies", "unevaluatedItems", "unevaluatedProperties",
       "$dynamicRef", "$recursiveRef",
   };
@@ -167,7 +167,7 @@ bool JsonSchemaCompiler::IsPureRef(const Json& s) const {
         k == "minItems" || k == "maxItems" || k == "minLength" || k == "maxLength" ||
         k == "pattern" || k == "format" || k == "minimum" || k == "maximum" ||
         k == "exclusiveMinimum" || k == "exclusiveMaximum" || k == "multipleOf" ||
-        k == "uniqueItems" || k == "minProperties" || k == "maxProperties") {
+        k == "uniqueItems" || k == "minProperties" || k == "maxProperties" || k == "patternProperties") {
       return false;
     }
   }
@@ -321,7 +321,17 @@ Status JsonSchemaCompiler::NormalizeObject(const Json& s, const std::string& ptr
   }
   const bool has_props = s.contains("properties");
   const bool has_addl = s.contains("additionalProperties");
-  if (!has_props && !has_addl) return Status();
+  const bool has_pp = s.contains("patternProperties") && !(s["patternProperties"].is_object() && s["patternProperties"].empty());
+  if (!has_props && !has_addl && !has_pp) return Status();
+  ++node->object_sources;
+  if (has_pp) {
+    const Json& pp = s["patternProperties"];
+    const std::string pptr = Child(ptr, "patternProperties");
+    if (!pp.is_object()) return Bad("patternProperties must be an object", pptr);
+    for (const auto& [pat, sub] : pp.items()) {
+      node->pattern_props.push_back({pat, Child(pptr, pat), SchemaRef{&sub, Child(pptr, pat)}});
+    }
+  }
   if (has_props && !s["properties"].is_object()) return Bad("properties must be an object", Child(ptr, "properties"));
   std::optional<SchemaRef> addl;
   bool addl_false = false;
@@ -383,7 +393,7 @@ Status JsonSchemaCompiler::Normalize(const SchemaRef& ref, SchemaNode* node, int
   for (const auto& [k, v] : s.items()) {
     if (IsUnsupportedKeyword(k)) {
       // Keywords whose value makes them vacuous are harmless.
-      if ((k == "patternProperties" || k == "dependentRequired" || k == "dependentSchemas" ||
+      if ((k == "dependentRequired" || k == "dependentSchemas" ||
            k == "dependencies") && v.is_object() && v.empty()) {
         continue;
       }

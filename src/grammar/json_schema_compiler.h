@@ -42,6 +42,7 @@ class JsonSchemaCompiler {
   Result<ExprId> LowerArray(const SchemaNode& node, int depth);
   Result<ExprId> LowerObject(const SchemaNode& node, int depth);
   Result<ExprId> LowerEnum(const SchemaNode& node);
+  Result<ExprId> PatternMember(const SchemaNode& node, int depth);
   Result<bool> EnumValueFits(const Json& v, const SchemaNode& node);
   // Types a value matching `n` can have (enum values and anyOf/oneOf
   // groups narrow the declared ones).

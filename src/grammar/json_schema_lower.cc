@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "json_schema_compiler.h"
+#include "steer/grammar/matcher.h"
 #include "steer/util/utf8.h"
 
 namespace steer::grammar::internal {
@@ -22,7 +23,7 @@ bool IsTrivial(const SchemaNode& n) {
          n.patterns.empty() && n.format.empty() && n.prefix.empty() && n.items.empty() &&
          n.min_items == 0 && n.max_items < 0 && n.props.empty() && n.required.empty() &&
          n.additional.empty() && !n.additional_false && n.min_props == 0 && n.max_props < 0 &&
-         n.groups.empty() && !n.unsat;
+         n.groups.empty() && n.pattern_props.empty() && !n.unsat;
 }
 
 uint8_t TypeOfValue(const Json& v) {
@@ -174,7 +175,7 @@ Result<bool> JsonSchemaCompiler::EnumValueFits(const Json& v, const SchemaNode& 
     if (len < n.min_props || (n.max_props >= 0 && len > n.max_props)) return false;
     for (const auto& r : n.required)
       if (!v.contains(r)) return false;
-    if (!n.props.empty() || !n.additional.empty() || n.additional_false) {
+    if (!n.props.empty() || !n.additional.empty() || n.additional_false || !n.pattern_props.empty()) {
       return Unsupported("properties", n.props_ptr, "combined with enum/const");
     }
   }
@@ -197,6 +198,12 @@ Result<ExprId> JsonSchemaCompiler::LowerString(const SchemaNode& n) {
   auto lower = [this](Grammar&, const CpRanges& r) { return text_.CharClass(r); };
   std::optional<ExprId> pattern;
   std::string pattern_ptr;
+  // Whether every match of the pattern/format already has a length within
+  // [min_len, max_len] (then the length keywords add nothing).
+  bool length_implied = true;
+  auto check_len = [&](int64_t lo, int64_t hi) {
+    length_implied &= lo >= n.min_len && (n.max_len < 0 || (hi >= 0 && hi <= n.max_len));
+  };
   for (const auto& [pat, ptr] : n.patterns) {
     Result<LoweredRegex> lr = LowerCpRegex(g_, pat, ro, lower);
     if (!lr.ok()) {
@@ -211,6 +218,9 @@ Result<ExprId> JsonSchemaCompiler::LowerString(const SchemaNode& n) {
     if (universal) continue;
     if (pattern) return Unsupported("pattern", ptr, "several patterns (allOf) cannot be intersected");
     STEER_ASSIGN_OR_RETURN(pattern, LowerCpRegexSearch(g_, pat, ro, lower, text_.AnyChar()));
+    for (const auto& b : lr->branches) {
+      check_len(b.min_chars, b.anchored_start && b.anchored_end ? b.max_chars : -1);
+    }
     pattern_ptr = ptr;
   }
   std::optional<ExprId> format;
@@ -218,6 +228,8 @@ Result<ExprId> JsonSchemaCompiler::LowerString(const SchemaNode& n) {
     Result<ExprId> f = text_.Format(n.format);
     if (f.ok()) {
       format = *f;
+      auto [lo, hi] = text_.FormatLength(n.format);
+      check_len(lo, hi);
     } else if (f.error().code != ErrorCode::kNotFound) {
       return Unsupported("format", n.format_ptr, f.error().message);
     }
@@ -226,7 +238,7 @@ Result<ExprId> JsonSchemaCompiler::LowerString(const SchemaNode& n) {
   if (pattern && format) {
     return Unsupported("format", n.format_ptr, "format and pattern together cannot be intersected");
   }
-  if ((pattern || format) && has_len) {
+  if ((pattern || format) && has_len && !length_implied) {
     return Unsupported(n.min_len > 0 ? "minLength" : "maxLength", n.len_ptr,
                        "length bounds together with pattern or format cannot be intersected");
   }
@@ -305,6 +317,58 @@ Result<ExprId> JsonSchemaCompiler::LowerArray(const SchemaNode& n, int depth) {
   return g_.Seq({g_.Literal("["), Ws(), tail, Ws(), g_.Literal("]")});
 }
 
+// Whether the decoded string `key` contains a match of one of `patterns`
+// (ECMAScript search semantics), by matching it against a scratch grammar.
+Result<bool> KeyMatchesAny(const std::vector<SchemaNode::PatternProp>& patterns, const std::string& key) {
+  Grammar g;
+  CpRegexOptions ro;
+  auto lower = [](Grammar& gg, const CpRanges& r) { return gg.Codepoints(r); };
+  std::vector<ExprId> alts;
+  for (const auto& pp : patterns) {
+    Result<ExprId> e = LowerCpRegexSearch(g, pp.pattern, ro, lower, g.AnyCodepoint());
+    if (!e.ok()) {
+      Error err = e.error();
+      err.message = "patternProperties: " + err.message + " (" + err.location + ")";
+      err.location = pp.ptr;
+      return err;
+    }
+    alts.push_back(*e);
+  }
+  RuleId root = g.DeclareRule("root");
+  g.DefineRule(root, g.Alt(std::move(alts)));
+  g.SetStart(root);
+  STEER_ASSIGN_OR_RETURN(Parser p, CompileParser(g));
+  Matcher m(p);
+  return m.AcceptBytes(key) && m.IsComplete();
+}
+
+// Keys (quoted JSON strings) whose decoded value matches one of the
+// patterns, with the value schema they share. Only exact when no named
+// property key matches a pattern (checked by the caller).
+Result<ExprId> JsonSchemaCompiler::PatternMember(const SchemaNode& n, int depth) {
+  const auto& pps = n.pattern_props;
+  for (const auto& pp : pps) {
+    if (*pp.schema.schema != *pps[0].schema.schema) {
+      return Unsupported("patternProperties", pp.ptr, "patterns with different schemas (a key may match several)");
+    }
+  }
+  CpRegexOptions ro;
+  auto lower = [this](Grammar&, const CpRanges& r) { return text_.CharClass(r); };
+  std::vector<ExprId> keys;
+  for (const auto& pp : pps) {
+    Result<ExprId> e = LowerCpRegexSearch(g_, pp.pattern, ro, lower, text_.AnyChar());
+    if (!e.ok()) {
+      Error err = e.error();
+      err.message = "patternProperties: " + err.message + " (" + err.location + ")";
+      err.location = pp.ptr;
+      return err;
+    }
+    keys.push_back(*e);
+  }
+  STEER_ASSIGN_OR_RETURN(ExprId value, CompileAll({pps[0].schema}, depth + 1));
+  return g_.Seq({g_.Literal("\""), g_.Alt(std::move(keys)), g_.Literal("\""), Ws(), g_.Literal(":"), Ws(), value});
+}
+
 Result<ExprId> JsonSchemaCompiler::LowerObject(const SchemaNode& n, int depth) {
   struct Slot {
     ExprId member = -1;
@@ -344,7 +408,28 @@ Result<ExprId> JsonSchemaCompiler::LowerObject(const SchemaNode& n, int depth) {
     slots.push_back({member(r, v), true});
   }
   std::optional<ExprId> extra;
-  if (!n.additional_false) {
+  if (!n.pattern_props.empty()) {
+    // Keys matching a pattern take its schema; other keys would fall under
+    // additionalProperties, which is left out (a subset: such keys are
+    // rejected, or were forbidden anyway).
+    const std::string& pptr = n.pattern_props[0].ptr;
+    if (n.object_sources > 1) {
+      return Unsupported("patternProperties", pptr, "combined (allOf/$ref) with other object constraints");
+    }
+    for (const auto& name : excluded) {
+      STEER_ASSIGN_OR_RETURN(bool m, KeyMatchesAny(n.pattern_props, name));
+      if (m) {
+        return Unsupported("patternProperties", pptr,
+                           "property \"" + name + "\" also matches a pattern (both schemas would apply)");
+      }
+    }
+    Result<ExprId> e = PatternMember(n, depth);
+    if (e.ok()) {
+      extra = *e;
+    } else if (!IsUnsat(e.error())) {
+      return e.error();
+    }
+  } else if (!n.additional_false) {
     Result<ExprId> v = CompileAll(n.additional, depth + 1);
     if (v.ok()) {
       extra = g_.Seq({text_.StringExcluding(excluded), Ws(), g_.Literal(":"), Ws(), *v});
@@ -456,7 +541,7 @@ Result<bool> JsonSchemaCompiler::Disjoint(const SchemaRef& a, const SchemaRef& b
   };
   auto forbids = [&](const SchemaNode& n, const std::string& name) {
     const SchemaNode::Prop* p = find(n, name);
-    return p ? p->never : n.additional_false;
+    return p ? p->never : n.additional_false && n.pattern_props.empty();
   };
   for (int side = 0; side < 2; ++side) {
     const SchemaNode& x = side ? nb : na;

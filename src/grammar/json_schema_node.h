@@ -64,6 +64,14 @@ struct SchemaNode {
   bool additional_false = false;
   int64_t min_props = 0, max_props = -1;
   std::string props_ptr;
+  // patternProperties: (pattern, its pointer, schema). Supported only when
+  // one schema object gives all the node's object constraints.
+  struct PatternProp {
+    std::string pattern, ptr;
+    SchemaRef schema;
+  };
+  std::vector<PatternProp> pattern_props;
+  int object_sources = 0;  // schema objects with properties/additional/patternProperties
   // anyOf / oneOf groups still to expand: the value must match one branch
   // of every group.
   struct Group {

@@ -295,7 +295,9 @@ Result<ExprId> JsonText::Format(std::string_view name) {
   CpRegexOptions opts;
   opts.allow_anchors = false;
   auto lower = [this](Grammar&, const CpRanges& r) { return CharClass(r); };
-  Result<ExprId> body = LowerCpRegexFullMatch(g_, *re, opts, lower);
+  std::pair<int64_t, int64_t> len;
+  Result<ExprId> body = LowerCpRegexFullMatch(g_, *re, opts, lower, &len);
+  format_len_[std::string(name)] = len;
   STEER_CHECK(body.ok());  // the format regexes above are fixed and valid
   g_.DefineRule(rule, *body);
   ExprId ref = g_.Ref(rule);

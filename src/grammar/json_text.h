@@ -79,6 +79,11 @@ class JsonText {
   // format not defined by JSON Schema (callers ignore those: annotations),
   // kUnsupported for a defined one steer does not enforce.
   Result<ExprId> Format(std::string_view name);
+  // The [min, max] code-point length of a format's strings (max -1:
+  // unbounded); Format(name) must have succeeded.
+  std::pair<int64_t, int64_t> FormatLength(std::string_view name) const {
+    return format_len_.at(std::string(name));
+  }
 
   Grammar& g() { return g_; }
 
@@ -99,6 +104,7 @@ class JsonText {
   Grammar& g_;
   std::map<CpRanges, ExprId> class_cache_;
   std::map<std::string, ExprId> format_cache_;
+  std::map<std::string, std::pair<int64_t, int64_t>> format_len_;
   RuleId any_char_rule_ = -1;
 };
 

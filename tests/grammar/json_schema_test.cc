@@ -164,6 +164,18 @@ TEST(JsonSchemaStrings, PatternSeesDecodedCharacters) {
   EXPECT_FALSE(c.Accepts("\"a/bc\""));
 }
 
+TEST(JsonSchemaStrings, LengthWithPatternOnlyWhenImplied) {
+  Checker date(R"({"type":"string","format":"date","minLength":10,"maxLength":12})");
+  EXPECT_TRUE(date.ok()) << date.error();
+  Checker pat(R"({"type":"string","pattern":"^[a-z]{2,3}$","minLength":2,"maxLength":3})");
+  ASSERT_TRUE(pat.ok()) << pat.error();
+  EXPECT_TRUE(pat.Accepts("\"abc\""));
+  EXPECT_FALSE(pat.Accepts("\"abcd\""));
+  Error e = CompileError(R"({"type":"string","pattern":"^[a-z]+$","maxLength":3})");
+  EXPECT_EQ(e.code, ErrorCode::kUnsupported);
+  EXPECT_EQ(e.location, "/maxLength");
+}
+
 TEST(JsonSchemaObjects, AdditionalKeysCannotSpellANamedKey) {
   Checker c(R"({"type":"object","properties":{"ab":{"type":"integer"}},"additionalProperties":{"type":"string"}})");
   ASSERT_TRUE(c.ok()) << c.error();
@@ -185,6 +197,20 @@ TEST(JsonSchemaObjects, SchemaOrderOptionalAndCounts) {
   EXPECT_FALSE(c.Accepts("{\"a\":1,\"b\":2,\"c\":3}"));
   EXPECT_FALSE(c.Accepts("{\"a\":1}"));
   EXPECT_FALSE(c.Accepts("{\"b\": 1}"));  // compact whitespace
+}
+
+TEST(JsonSchemaObjects, PatternProperties) {
+  Checker c(R"({"type":"object","properties":{"id":{"type":"integer"}},"patternProperties":{"^x-[a-z]+$":{"type":"string"}},"additionalProperties":false})");
+  ASSERT_TRUE(c.ok()) << c.error();
+  EXPECT_TRUE(c.Accepts(R"({"id":1,"x-ab":"s"})"));
+  EXPECT_TRUE(c.Accepts(R"({"x-ab":"s","x-cd":"t"})"));
+  EXPECT_FALSE(c.Accepts(R"({"x-ab":1})"));
+  EXPECT_FALSE(c.Accepts(R"({"y":"s"})"));
+  EXPECT_FALSE(c.Accepts(R"({"x-AB":"s"})"));
+  // A named key that matches a pattern would need both schemas.
+  Error e = CompileError(R"({"properties":{"xy":{}},"patternProperties":{"x":{}}})");
+  EXPECT_EQ(e.code, ErrorCode::kUnsupported);
+  EXPECT_EQ(e.location, "/patternProperties/x");
 }
 
 TEST(JsonSchemaRefs, RecursiveRef) {
