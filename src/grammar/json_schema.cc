@@ -148,6 +148,8 @@ bool IsUnsat(const Error& e) {
 
 JsonSchemaCompiler::JsonSchemaCompiler(const Json& root, const JsonSchemaOptions& opts, Grammar& g)
     : root_(root), opts_(opts), g_(g), text_(g) {
+  draft7_ = opts.default_draft == JsonSchemaDraft::kDraft07;
+  ScanIds(root, "", true);
   if (root.is_object() && root.contains("$schema") && root["$schema"].is_string()) {
     const std::string s = root["$schema"].get<std::string>();
     draft7_ = s.find("draft-07") != std::string::npos || s.find("draft-06") != std::string::npos ||
@@ -175,6 +177,9 @@ bool JsonSchemaCompiler::IsPureRef(const Json& s) const {
 }
 
 void JsonSchemaCompiler::BuildAnchors(const Json& s, const std::string& ptr) {
+  for (const std::string& scope : id_scopes_) {
+    if (ptr == scope || ptr.rfind(scope + "/", 0) == 0) return;  // another resource's anchors
+  }
   if (s.is_object()) {
     for (const char* key : {"$anchor", "$id", "id"}) {
       if (s.contains(key) && s[key].is_string()) {
@@ -192,7 +197,44 @@ void JsonSchemaCompiler::BuildAnchors(const Json& s, const std::string& ptr) {
   }
 }
 
+void JsonSchemaCompiler::ScanIds(const Json& s, const std::string& ptr, bool is_root) {
+  if (!s.is_object()) return;
+  if (!is_root) {
+    for (const char* key : {"$id", "id"}) {
+      if (s.contains(key) && s[key].is_string()) {
+        const std::string id = s[key].get<std::string>();
+        if (!id.empty() && id[0] != '#') id_scopes_.push_back(ptr);
+      }
+    }
+  }
+  static const char* kMaps[] = {"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"};
+  static const char* kSingles[] = {"items", "additionalProperties", "additionalItems", "not", "if", "then",
+                                   "else", "contains", "propertyNames", "unevaluatedItems",
+                                   "unevaluatedProperties"};
+  static const char* kLists[] = {"prefixItems", "allOf", "anyOf", "oneOf", "items"};
+  for (const char* k : kMaps) {
+    if (s.contains(k) && s[k].is_object()) {
+      for (const auto& [name, sub] : s[k].items()) ScanIds(sub, Child(Child(ptr, k), name), false);
+    }
+  }
+  for (const char* k : kSingles) {
+    if (s.contains(k) && s[k].is_object()) ScanIds(s[k], Child(ptr, k), false);
+  }
+  for (const char* k : kLists) {
+    if (s.contains(k) && s[k].is_array()) {
+      for (size_t i = 0; i < s[k].size(); ++i) ScanIds(s[k][i], Child(Child(ptr, k), i), false);
+    }
+  }
+}
+
 Result<SchemaRef> JsonSchemaCompiler::Resolve(const std::string& ref, const std::string& ptr) {
+  // Inside a subschema with its own base URI, "#..." means that subschema,
+  // not the document: refuse rather than guess.
+  for (const std::string& scope : id_scopes_) {
+    if (ptr == scope || ptr.rfind(scope + "/", 0) == 0) {
+      return Unsupported("$ref", Child(ptr, "$ref"), "inside a subschema with its own $id (" + scope + ")");
+    }
+  }
   std::string r = ref;
   // A reference to the root's own $id, then a fragment, is local.
   if (root_.is_object() && root_.contains("$id") && root_["$id"].is_string()) {

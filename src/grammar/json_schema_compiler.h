@@ -56,6 +56,8 @@ class JsonSchemaCompiler {
   Status NormalizeArray(const Json& s, const std::string& ptr, SchemaNode* node);
   Status NormalizeNumber(const Json& s, const std::string& ptr, SchemaNode* node);
   void BuildAnchors(const Json& s, const std::string& ptr);
+  // Records subschemas (below the root) that set their own base URI.
+  void ScanIds(const Json& s, const std::string& ptr, bool is_root);
 
   const Json& root_;
   const JsonSchemaOptions& opts_;
@@ -65,6 +67,7 @@ class JsonSchemaCompiler {
   std::map<const Json*, RuleId> ref_rules_;
   std::map<const Json*, Error> unsat_refs_;
   std::map<std::string, std::string> anchors_;  // "#name" -> pointer
+  std::vector<std::string> id_scopes_;          // pointers of nested $id subschemas
   bool anchors_built_ = false;
   RuleId any_value_ = -1, ws_ = -1;
   int64_t branches_ = 0;

@@ -131,7 +131,16 @@ ExprId JsonSchemaCompiler::Literal(const Json& v) {
     seq.push_back(g_.Literal("}"));
     return g_.Seq(std::move(seq));
   }
-  return g_.Literal(v.dump());
+  // A number: as the schema spells it, and also as a plain integer when it
+  // is integral (const 2.0 accepts "2").
+  std::string text = v.dump();
+  if (v.is_number_float()) {
+    std::optional<Decimal> d = ParseDecimal(text);
+    if (d && d->frac_digits.empty() && d->ToString() != text) {
+      return g_.Alt({g_.Literal(text), g_.Literal(d->ToString())});
+    }
+  }
+  return g_.Literal(text);
 }
 
 Result<bool> JsonSchemaCompiler::EnumValueFits(const Json& v, const SchemaNode& n) {

@@ -38,8 +38,13 @@ enum class JsonWhitespace : uint8_t {
   kFlexible,  // up to max_whitespace bytes of [ \t\n\r] between tokens
 };
 
+// Draft semantics for schemas without "$schema": 2020-12 applies the
+// siblings of $ref; draft-07 (and older) ignores them.
+enum class JsonSchemaDraft : uint8_t { k2020_12, kDraft07 };
+
 struct JsonSchemaOptions {
   JsonWhitespace whitespace = JsonWhitespace::kFlexible;
+  JsonSchemaDraft default_draft = JsonSchemaDraft::k2020_12;
   int32_t max_whitespace = 20;
   // Expanding anyOf/oneOf inside allOf multiplies branches; beyond this many
   // the schema is rejected (kResourceExhausted).
