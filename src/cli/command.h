@@ -22,6 +22,7 @@ int ReportError(const std::string& command, const Error& error);
 
 // Subcommands (one file each).
 void AddTokenizeCommand(CLI::App& app, Context& ctx);
+void AddCheckCommand(CLI::App& app, Context& ctx);
 void AddMaskBenchCommand(CLI::App& app, Context& ctx);
 
 

@@ -23,6 +23,7 @@ int Main(int argc, char** argv) {
 
   Context ctx;
   AddTokenizeCommand(app, ctx);
+  AddCheckCommand(app, ctx);
   AddMaskBenchCommand(app, ctx);
 
   try {

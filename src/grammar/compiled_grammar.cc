@@ -13,34 +13,113 @@ struct CompiledGrammar::Cache {
   std::unordered_map<int32_t, std::vector<uint64_t>> masks;  // parse state -> mask words (EOS bit clear)
   int64_t bytes = 0;
   int64_t hits = 0, misses = 0;
+  int64_t nodes_visited = 0;  // trie nodes stepped through by walks (for benchmarks)
   std::vector<int32_t> stack;  // walk scratch: state at each trie depth
 };
 
 CompiledGrammar::~CompiledGrammar() = default;
+VocabIndex::~VocabIndex() = default;
 
-Result<std::shared_ptr<const CompiledGrammar>> CompiledGrammar::Create(const Grammar& grammar, Vocabulary vocab,
-                                                                       const CompileOptions& options) {
+int32_t VocabIndex::num_trie_nodes() const { return trie_->num_nodes(); }
+
+Result<std::shared_ptr<const VocabIndex>> VocabIndex::Build(Vocabulary vocab) {
   int32_t n = static_cast<int32_t>(vocab.token_bytes.size());
   if (vocab.eos >= n) {
     return MakeError(ErrorCode::kInvalidArgument, "EOS id " + std::to_string(vocab.eos) + " is outside the vocabulary");
   }
-  std::shared_ptr<CompiledGrammar> cg(new CompiledGrammar());
-  STEER_ASSIGN_OR_RETURN(cg->parser_, CompileParser(grammar, options.matcher));
-  cg->special_.assign(static_cast<size_t>(n), 0);
+  std::shared_ptr<VocabIndex> v(new VocabIndex());
+  v->special_.assign(static_cast<size_t>(n), 0);
   for (int32_t id : vocab.special_ids) {
     if (id < 0 || id >= n) {
       return MakeError(ErrorCode::kInvalidArgument, "special token id " + std::to_string(id) + " is outside the vocabulary");
     }
-    cg->special_[static_cast<size_t>(id)] = 1;
+    v->special_[static_cast<size_t>(id)] = 1;
   }
   std::vector<uint8_t> include(static_cast<size_t>(n), 1);
-  for (int32_t t = 0; t < n; ++t) include[static_cast<size_t>(t)] = !cg->special_[static_cast<size_t>(t)] && t != vocab.eos;
-  cg->trie_ = std::make_unique<TokenTrie>(vocab.token_bytes, include);
+  for (int32_t t = 0; t < n; ++t) include[static_cast<size_t>(t)] = !v->special_[static_cast<size_t>(t)] && t != vocab.eos;
+  v->trie_ = std::make_unique<TokenTrie>(vocab.token_bytes, include);
+  v->vocab_ = std::move(vocab);
+  return std::shared_ptr<const VocabIndex>(std::move(v));
+}
+
+Result<std::shared_ptr<const CompiledGrammar>> CompiledGrammar::Create(const Grammar& grammar, Vocabulary vocab,
+                                                                       const CompileOptions& options) {
+  STEER_ASSIGN_OR_RETURN(auto index, VocabIndex::Build(std::move(vocab)));
+  return Create(grammar, std::move(index), options);
+}
+
+Result<std::shared_ptr<const CompiledGrammar>> CompiledGrammar::Create(const Grammar& grammar,
+                                                                       std::shared_ptr<const VocabIndex> vocab,
+                                                                       const CompileOptions& options) {
+  STEER_CHECK(vocab != nullptr);
+  std::shared_ptr<CompiledGrammar> cg(new CompiledGrammar());
+  STEER_ASSIGN_OR_RETURN(cg->parser_, CompileParser(grammar, options.matcher));
   cg->cache_ = std::make_unique<Cache>();
-  cg->cache_->stack.resize(static_cast<size_t>(cg->trie_->max_depth()) + 1);
+  cg->cache_->stack.resize(static_cast<size_t>(vocab->trie().max_depth()) + 1);
   cg->mask_cache_bytes_ = options.mask_cache_bytes;
   cg->vocab_ = std::move(vocab);
   return std::shared_ptr<const CompiledGrammar>(std::move(cg));
+}
+
+namespace {
+
+// True when every byte of `sub` is in `loop`.
+bool Subset(const ByteSet& sub, const ByteSet& loop) {
+  const uint64_t* a = sub.words();
+  const uint64_t* b = loop.words();
+  return ((a[0] & ~b[0]) | (a[1] & ~b[1]) | (a[2] & ~b[2]) | (a[3] & ~b[3])) == 0;
+}
+
+void SetTokens(const int32_t* begin, const int32_t* end, uint64_t* words) {
+  for (const int32_t* t = begin; t != end; ++t) words[static_cast<size_t>(*t) >> 6] |= uint64_t{1} << (*t & 63);
+}
+
+// All tokens of node i's subtree.
+void SetSubtree(const TokenTrie& trie, int32_t i, uint64_t* words) {
+  if (const uint64_t* dense = trie.dense_subtree(i)) {
+    for (size_t w = 0; w < trie.num_words(); ++w) words[w] |= dense[w];
+  } else {
+    SetTokens(trie.tokens_begin(i), trie.subtree_tokens_end(i), words);
+  }
+}
+
+}  // namespace
+
+// Depth-first over the trie from `state` (caller holds the parser lock).
+// Invariant: st[d] is the parse state after the first d bytes of the current
+// node's path. A node whose byte is rejected is skipped with its subtree; a
+// node whose state loops on every byte below it accepts its subtree whole.
+void CompiledGrammar::Walk(int32_t state, uint64_t* words) const {
+  EarleyAutomaton& a = *parser_;
+  const TokenTrie& trie = vocab_->trie();
+  int32_t* st = cache_->stack.data();
+  st[0] = state;
+  int32_t n = trie.num_nodes();
+  int64_t visited = 0;
+  for (int32_t i = 1; i < n;) {
+    ++visited;
+    int32_t d = trie.depth(i);
+    int32_t s = a.NextLocked(st[d - 1], trie.byte(i));
+    if (s < 0) {
+      i = trie.end(i);  // no token below this node can be allowed
+      continue;
+    }
+    st[d] = s;
+    // Only states seen to loop (on this node's byte, or on its first child's
+    // byte, a transition the walk needs anyway) are asked for all their loop
+    // bytes, which builds all their transitions: few states loop, and they
+    // are the ones with large accepted subtrees.
+    bool has_children = trie.end(i) > i + 1;
+    bool loops = has_children && (s == st[d - 1] || a.NextLocked(s, trie.byte(i + 1)) == s);
+    if (loops && Subset(trie.below(i), a.SelfLoopBytesLocked(s))) {
+      SetSubtree(trie, i, words);
+      i = trie.end(i);
+      continue;
+    }
+    SetTokens(trie.tokens_begin(i), trie.tokens_end(i), words);
+    ++i;
+  }
+  cache_->nodes_visited += visited;
 }
 
 void CompiledGrammar::FillMaskForState(int32_t state, DynamicBitset* mask) const {
@@ -56,35 +135,24 @@ void CompiledGrammar::FillMaskForState(int32_t state, DynamicBitset* mask) const
   } else {
     ++c.misses;
     mask->ResetAll();
-    const TokenTrie& trie = *trie_;
-    int32_t* st = c.stack.data();
-    st[0] = state;
-    int32_t n = trie.num_nodes();
-    for (int32_t i = 1; i < n;) {
-      int32_t d = trie.depth(i);
-      int32_t s = a.NextLocked(st[d - 1], trie.byte(i));
-      if (s < 0) {
-        i = trie.end(i);  // no token below this node can be allowed
-        continue;
-      }
-      st[d] = s;
-      for (const int32_t* t = trie.tokens_begin(i); t != trie.tokens_end(i); ++t) {
-        words[static_cast<size_t>(*t) >> 6] |= uint64_t{1} << (*t & 63);
-      }
-      ++i;
-    }
+    Walk(state, words);
     int64_t cost = static_cast<int64_t>(mask->num_words() * sizeof(uint64_t));
     if (c.bytes + cost <= mask_cache_bytes_) {
       c.masks.emplace(state, std::vector<uint64_t>(words, words + mask->num_words()));
       c.bytes += cost;
     }
   }
-  if (vocab_.eos >= 0) mask->Assign(static_cast<size_t>(vocab_.eos), a.StateLocked(state).complete);
+  if (eos() >= 0) mask->Assign(static_cast<size_t>(eos()), a.StateLocked(state).complete);
 }
 
 int64_t CompiledGrammar::mask_cache_hits() const {
   std::lock_guard<std::mutex> lock(parser_->mu());
   return cache_->hits;
+}
+
+int64_t CompiledGrammar::trie_nodes_visited() const {
+  std::lock_guard<std::mutex> lock(parser_->mu());
+  return cache_->nodes_visited;
 }
 
 int64_t CompiledGrammar::mask_cache_misses() const {
@@ -102,13 +170,13 @@ bool TokenMatcher::AcceptToken(int32_t id) {
   if (id == compiled_->eos()) {
     if (!bytes_.IsComplete()) return false;
     finished_ = true;
-    token_lens_.push_back(-1);
+    token_lens_.Push(-1);
     return true;
   }
   const std::string& b = compiled_->token_bytes(id);
   if (compiled_->is_special(id) || b.empty()) return false;
   if (!bytes_.AcceptBytes(b)) return false;
-  token_lens_.push_back(static_cast<int32_t>(b.size()));
+  token_lens_.Push(static_cast<int32_t>(b.size()));
   return true;
 }
 
@@ -124,8 +192,8 @@ void TokenMatcher::FillMask(DynamicBitset* mask) const {
 void TokenMatcher::Rollback(size_t n) {
   STEER_CHECK(n <= token_lens_.size());
   for (size_t k = 0; k < n; ++k) {
-    int32_t len = token_lens_.back();
-    token_lens_.pop_back();
+    int32_t len = token_lens_.Back();
+    token_lens_.Pop();
     if (len < 0) {
       finished_ = false;
     } else {

@@ -100,17 +100,36 @@ int32_t EarleyAutomaton::Intern(bool building_root) {
     return kReject;
   }
   if (work_.empty() && !building_root) return kReject;
+  // Completed items were fully used by Close() and no later set reads them,
+  // so they are dropped before interning (otherwise e.g. every character of
+  // a string would make a new state, through completed items whose origin
+  // is the previous state). Only the accept item survives, as `complete`.
+  int32_t accept_origin = building_root ? kSelf : 0;
+  bool complete = false;
+  ByteSet first;
+  size_t kept = 0;
+  for (const EarleyItem& it : work_) {
+    int32_t sym = fg_.slot_next[static_cast<size_t>(it.slot)];
+    if (sym == kEndOfProduction) {
+      if (it.slot == fg_.accept_slot && it.origin == accept_origin) complete = true;
+      continue;
+    }
+    if (sym < 0) first |= fg_.terminals[static_cast<size_t>(TerminalOf(sym))];
+    work_[kept++] = it;
+  }
+  work_.resize(kept);
   std::sort(work_.begin(), work_.end(), [&](const EarleyItem& a, const EarleyItem& b) {
     int32_t sa = fg_.slot_next[static_cast<size_t>(a.slot)], sb = fg_.slot_next[static_cast<size_t>(b.slot)];
     if (sa != sb) return sa < sb;
     if (a.slot != b.slot) return a.slot < b.slot;
     return a.origin < b.origin;
   });
-  uint64_t h = 0x5EED;
+  uint64_t h = complete ? 0xC0DE : 0x5EED;
   for (const EarleyItem& it : work_) h = Mix(h, ItemKey(it.slot, it.origin));
   auto range = by_hash_.equal_range(h);
   for (auto it = range.first; it != range.second; ++it) {
-    if (states_[static_cast<size_t>(it->second)]->items == work_) return it->second;
+    const EarleyState& other = *states_[static_cast<size_t>(it->second)];
+    if (other.complete == complete && other.items == work_) return it->second;
   }
   if (static_cast<int64_t>(states_.size()) >= options_.max_states) {
     limit_hit_ = true;
@@ -119,25 +138,41 @@ int32_t EarleyAutomaton::Intern(bool building_root) {
   auto st = std::make_unique<EarleyState>();
   st->items = work_;
   st->hash = h;
-  int32_t accept_origin = building_root ? kSelf : 0;
-  for (const EarleyItem& it : work_) {
-    int32_t sym = fg_.slot_next[static_cast<size_t>(it.slot)];
-    if (sym < 0) st->first |= fg_.terminals[static_cast<size_t>(TerminalOf(sym))];
-    if (it.slot == fg_.accept_slot && it.origin == accept_origin) st->complete = true;
-  }
+  st->first = first;
+  st->complete = complete;
   int32_t id = static_cast<int32_t>(states_.size());
   states_.push_back(std::move(st));
+  rows_.emplace_back();
+  self_loop_.emplace_back();
+  self_loop_known_.push_back(0);
   by_hash_.emplace(h, id);
   return id;
 }
 
-int32_t EarleyAutomaton::ComputeNext(int32_t state, uint8_t byte) {
-  EarleyState& s = *states_[static_cast<size_t>(state)];
-  if (!s.next) {
-    s.next = std::make_unique<int32_t[]>(256);
-    std::fill(s.next.get(), s.next.get() + 256, kUnknown);
+const ByteSet& EarleyAutomaton::ComputeSelfLoop(int32_t state) {
+  size_t i = static_cast<size_t>(state);
+  {
+    ByteSet self;
+    ByteSet first = states_[i]->first;
+    for (int b = 0; b < 256; ++b) {
+      if (first.Contains(static_cast<uint8_t>(b)) && NextLocked(state, static_cast<uint8_t>(b)) == state) {
+        self.Add(static_cast<uint8_t>(b));
+      }
+    }
+    self_loop_[i] = self;
+    self_loop_known_[i] = 1;
   }
-  int32_t& memo = s.next[byte];
+  return self_loop_[i];
+}
+
+int32_t EarleyAutomaton::ComputeNext(int32_t state, uint8_t byte) {
+  auto& row = rows_[static_cast<size_t>(state)];
+  if (!row) {
+    row = std::make_unique<int32_t[]>(256);
+    std::fill(row.get(), row.get() + 256, kUnknown);
+  }
+  const EarleyState& s = *states_[static_cast<size_t>(state)];
+  int32_t& memo = row[byte];
   if (memo != kUnknown) return memo;
   if (!s.first.Contains(byte)) return memo = kReject;
   ++generation_;

@@ -46,11 +46,12 @@ struct EarleyItem {
 };
 
 struct EarleyState {
-  std::vector<EarleyItem> items;  // sorted by (symbol after the dot, slot, origin)
+  // Sorted by (symbol after the dot, slot, origin); completed items are not
+  // kept (see Intern), so a set may be empty yet complete.
+  std::vector<EarleyItem> items;
   ByteSet first;                  // bytes some item can scan next
   bool complete = false;          // the start rule is complete from the root
   uint64_t hash = 0;
-  std::unique_ptr<int32_t[]> next;  // 256 memoized transitions (kUnknown until computed)
 };
 
 class EarleyAutomaton {
@@ -64,12 +65,19 @@ class EarleyAutomaton {
   // Caller holds mu(). Returns the next state or kReject. A memoized
   // transition is one load; the first one builds the Earley set.
   int32_t NextLocked(int32_t state, uint8_t byte) {
-    const EarleyState& s = *states_[static_cast<size_t>(state)];
-    if (s.next) {
-      int32_t v = s.next[byte];
+    const int32_t* row = rows_[static_cast<size_t>(state)].get();
+    if (row != nullptr) {
+      int32_t v = row[byte];
       if (v != kUnknown) return v;
     }
     return ComputeNext(state, byte);
+  }
+  // Caller holds mu(). The bytes b with Next(state, b) == state (computes
+  // every transition of the state once).
+  // The reference is valid until the next call that can create a state.
+  const ByteSet& SelfLoopBytesLocked(int32_t state) {
+    size_t i = static_cast<size_t>(state);
+    return self_loop_known_[i] ? self_loop_[i] : ComputeSelfLoop(state);
   }
   const EarleyState& StateLocked(int32_t state) const { return *states_[static_cast<size_t>(state)]; }
   int64_t num_states_locked() const { return static_cast<int64_t>(states_.size()); }
@@ -96,6 +104,7 @@ class EarleyAutomaton {
 
  private:
   int32_t ComputeNext(int32_t state, uint8_t byte);
+  const ByteSet& ComputeSelfLoop(int32_t state);
   void Add(int32_t slot, int32_t origin);
   void Close();                          // runs the predict/complete worklist
   int32_t Intern(bool building_root);    // canonicalizes work_ into a state id
@@ -104,6 +113,11 @@ class EarleyAutomaton {
   MatcherOptions options_;
   mutable std::mutex mu_;
   std::vector<std::unique_ptr<EarleyState>> states_;
+  // Per state: 256 memoized transitions (kUnknown until computed; the row is
+  // allocated on first use), and the self-loop bytes once known.
+  std::vector<std::unique_ptr<int32_t[]>> rows_;
+  std::vector<ByteSet> self_loop_;
+  std::vector<uint8_t> self_loop_known_;
   std::unordered_multimap<uint64_t, int32_t> by_hash_;
   bool limit_hit_ = false;
 

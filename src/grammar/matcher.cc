@@ -12,39 +12,41 @@ Result<Parser> CompileParser(const Grammar& grammar, const MatcherOptions& optio
 
 Matcher::Matcher(Parser parser) : parser_(std::move(parser)) {
   STEER_CHECK(parser_ != nullptr);
-  stack_.push_back(parser_->root());
+  stack_.Push(parser_->root());
 }
 
 bool Matcher::AcceptByte(uint8_t byte) {
-  int32_t next = parser_->Next(stack_.back(), byte);
+  int32_t next = parser_->Next(stack_.Back(), byte);
   if (next < 0) return false;
-  stack_.push_back(next);
+  stack_.Push(next);
   return true;
 }
 
 bool Matcher::AcceptBytes(std::string_view bytes) {
-  size_t before = stack_.size();
+  // Runs the transitions first, then pushes: a rejection changes nothing.
   std::lock_guard<std::mutex> lock(parser_->mu());
+  int32_t state = stack_.Back();
   for (char c : bytes) {
-    int32_t next = parser_->NextLocked(stack_.back(), static_cast<uint8_t>(c));
-    if (next < 0) {
-      stack_.resize(before);
-      return false;
-    }
-    stack_.push_back(next);
+    state = parser_->NextLocked(state, static_cast<uint8_t>(c));
+    if (state < 0) return false;
+  }
+  state = stack_.Back();
+  for (char c : bytes) {
+    state = parser_->NextLocked(state, static_cast<uint8_t>(c));
+    stack_.Push(state);
   }
   return true;
 }
 
-bool Matcher::IsComplete() const { return parser_->IsComplete(stack_.back()); }
+bool Matcher::IsComplete() const { return parser_->IsComplete(stack_.Back()); }
 
-bool Matcher::CanContinue() const { return !parser_->First(stack_.back()).Empty(); }
+bool Matcher::CanContinue() const { return !parser_->First(stack_.Back()).Empty(); }
 
-ByteSet Matcher::NextBytes() const { return parser_->First(stack_.back()); }
+ByteSet Matcher::NextBytes() const { return parser_->First(stack_.Back()); }
 
 void Matcher::Rollback(size_t n) {
   STEER_CHECK(n <= num_bytes());
-  stack_.resize(stack_.size() - n);
+  stack_.PopN(n);
 }
 
 bool Matcher::limit_hit() const { return parser_->limit_hit(); }

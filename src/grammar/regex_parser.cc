@@ -226,8 +226,8 @@ class RegexParser {
       } else if (k == 'P' && Peek(1) == '=') {
         return Unsupported("a backreference", at);
       } else if (k == 'P' || k == '<') {
+        if (k == 'P' && Peek(1) != '<') return Fail("bad group name syntax", at);
         pos_ += k == 'P' ? 2 : 1;
-        if (k == 'P' && p_[pos_ - 1] != '<') return Fail("bad group name syntax", at);
         size_t name_start = pos_;
         while (!AtEnd() && (std::isalnum(static_cast<unsigned char>(Peek())) || Peek() == '_')) ++pos_;
         if (pos_ == name_start || Peek() != '>') return Fail("bad group name", name_start);

@@ -1,6 +1,8 @@
 #include "grammar/token_trie.h"
 
 #include <algorithm>
+#include <array>
+#include <map>
 #include <numeric>
 
 namespace steer::grammar {
@@ -17,8 +19,10 @@ TokenTrie::TokenTrie(const std::vector<std::string>& token_bytes, const std::vec
     int c = std::string_view(x).compare(std::string_view(y));  // bytewise (char_traits<char> compares as unsigned)
     return c != 0 ? c < 0 : a < b;
   });
-  byte_.push_back(0);
-  depth_.push_back(0);
+  std::vector<uint8_t> bytes;
+  std::vector<int32_t> depths;
+  bytes.push_back(0);
+  depths.push_back(0);
   std::vector<int32_t> path = {0};         // path[d] = node at depth d on the current branch
   const std::string* prev = nullptr;
   std::vector<std::pair<int32_t, int32_t>> node_token;  // (node, token) in preorder
@@ -30,31 +34,77 @@ TokenTrie::TokenTrie(const std::vector<std::string>& token_bytes, const std::vec
     }
     path.resize(lcp + 1);
     for (size_t d = lcp; d < s.size(); ++d) {
-      byte_.push_back(static_cast<uint8_t>(s[d]));
-      depth_.push_back(static_cast<int32_t>(d + 1));
-      path.push_back(static_cast<int32_t>(byte_.size() - 1));
+      bytes.push_back(static_cast<uint8_t>(s[d]));
+      depths.push_back(static_cast<int32_t>(d + 1));
+      path.push_back(static_cast<int32_t>(bytes.size() - 1));
     }
     max_depth_ = std::max(max_depth_, static_cast<int32_t>(s.size()));
     node_token.push_back({path[s.size()], id});
     prev = &s;
   }
   // end(i): the first later node whose depth is <= depth(i).
-  size_t n = byte_.size();
-  end_.assign(n, static_cast<int32_t>(n));
+  size_t n = bytes.size();
+  std::vector<int32_t> ends(n, static_cast<int32_t>(n));
   std::vector<int32_t> open;  // nodes whose subtree is not closed yet, by increasing depth
   for (size_t i = 0; i < n; ++i) {
-    while (!open.empty() && depth_[static_cast<size_t>(open.back())] >= depth_[i]) {
-      end_[static_cast<size_t>(open.back())] = static_cast<int32_t>(i);
+    while (!open.empty() && depths[static_cast<size_t>(open.back())] >= depths[i]) {
+      ends[static_cast<size_t>(open.back())] = static_cast<int32_t>(i);
       open.pop_back();
     }
     open.push_back(static_cast<int32_t>(i));
   }
-  token_begin_.assign(n + 1, 0);
-  for (auto [node, id] : node_token) ++token_begin_[static_cast<size_t>(node) + 1];
-  std::partial_sum(token_begin_.begin(), token_begin_.end(), token_begin_.begin());
+  // below(i): children come after their parent in preorder, so a reverse
+  // pass folds each node into its parent (the last open node one level up).
+  std::vector<ByteSet> below(n);
+  std::vector<int32_t> parent(n, -1);
+  {
+    std::vector<int32_t> path_stack;
+    for (size_t i = 0; i < n; ++i) {
+      while (!path_stack.empty() && depths[static_cast<size_t>(path_stack.back())] >= depths[i]) path_stack.pop_back();
+      parent[i] = path_stack.empty() ? -1 : path_stack.back();
+      path_stack.push_back(static_cast<int32_t>(i));
+    }
+  }
+  for (size_t i = n; i-- > 1;) {
+    ByteSet& p = below[static_cast<size_t>(parent[i])];
+    p.Add(bytes[i]);
+    p |= below[i];
+  }
+  std::vector<int32_t> token_begin(n + 1, 0);
+  for (auto [node, id] : node_token) ++token_begin[static_cast<size_t>(node) + 1];
+  std::partial_sum(token_begin.begin(), token_begin.end(), token_begin.begin());
   token_ids_.resize(node_token.size());
-  std::vector<int32_t> fill(token_begin_.begin(), token_begin_.end() - 1);
+  std::vector<int32_t> fill(token_begin.begin(), token_begin.end() - 1);
   for (auto [node, id] : node_token) token_ids_[static_cast<size_t>(fill[static_cast<size_t>(node)]++)] = id;
+  nodes_.resize(n + 1);
+  for (size_t i = 0; i <= n; ++i) {
+    nodes_[i].end = i < n ? ends[i] : static_cast<int32_t>(n);
+    nodes_[i].token_begin = token_begin[i];
+    nodes_[i].depth = i < n ? depths[i] : 0;
+    nodes_[i].byte = i < n ? bytes[i] : 0;
+  }
+  std::map<std::array<uint64_t, 4>, int32_t> below_ids;
+  for (size_t i = 0; i <= n; ++i) {
+    ByteSet set = i < n ? below[i] : ByteSet();
+    std::array<uint64_t, 4> key{set.words()[0], set.words()[1], set.words()[2], set.words()[3]};
+    auto [it, fresh] = below_ids.emplace(key, static_cast<int32_t>(below_sets_.size()));
+    if (fresh) below_sets_.push_back(set);
+    nodes_[i].below = it->second;
+  }
+  num_words_ = (token_bytes.size() + 63) / 64;
+  dense_index_.assign(n, -1);
+  int32_t rows = 0;
+  for (size_t i = 0; i < n; ++i) {
+    int32_t count = nodes_[static_cast<size_t>(nodes_[i].end)].token_begin - nodes_[i].token_begin;
+    if (count < kDenseSubtreeTokens) continue;
+    dense_index_[i] = rows++;
+    dense_words_.resize(static_cast<size_t>(rows) * num_words_, 0);
+    uint64_t* w = dense_words_.data() + static_cast<size_t>(rows - 1) * num_words_;
+    for (int32_t k = nodes_[i].token_begin; k < nodes_[static_cast<size_t>(nodes_[i].end)].token_begin; ++k) {
+      int32_t t = token_ids_[static_cast<size_t>(k)];
+      w[static_cast<size_t>(t) >> 6] |= uint64_t{1} << (t & 63);
+    }
+  }
 }
 
 }  // namespace steer::grammar

@@ -2,7 +2,9 @@
 // walk is a forward scan with skips:
 //   node i has byte(i) and depth(i) (root = node 0, depth 0);
 //   its subtree is nodes [i, end(i));
-//   tokens whose bytes spell the path to node i are tokens(i).
+//   tokens whose bytes spell the path to node i are tokens(i), and the
+//   tokens of the whole subtree are contiguous: subtree_tokens(i);
+//   below(i) is the set of bytes on the edges strictly inside the subtree.
 // Skipping a rejected node's subtree is `i = end(i)`. The trie knows nothing
 // about grammars.
 #pragma once
@@ -10,6 +12,8 @@
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "steer/grammar/ir.h"
 
 namespace steer::grammar {
 
@@ -19,21 +23,44 @@ class TokenTrie {
   // Inserts every token with include[id] true and non-empty bytes.
   TokenTrie(const std::vector<std::string>& token_bytes, const std::vector<uint8_t>& include);
 
-  int32_t num_nodes() const { return static_cast<int32_t>(byte_.size()); }
-  uint8_t byte(int32_t i) const { return byte_[static_cast<size_t>(i)]; }
-  int32_t depth(int32_t i) const { return depth_[static_cast<size_t>(i)]; }
-  int32_t end(int32_t i) const { return end_[static_cast<size_t>(i)]; }
+  int32_t num_nodes() const { return static_cast<int32_t>(nodes_.size()) - 1; }
+  uint8_t byte(int32_t i) const { return nodes_[static_cast<size_t>(i)].byte; }
+  int32_t depth(int32_t i) const { return nodes_[static_cast<size_t>(i)].depth; }
+  int32_t end(int32_t i) const { return nodes_[static_cast<size_t>(i)].end; }
   int32_t max_depth() const { return max_depth_; }
-  // tokens(i) = token_ids_[token_begin_[i] .. token_begin_[i + 1])
-  const int32_t* tokens_begin(int32_t i) const { return token_ids_.data() + token_begin_[static_cast<size_t>(i)]; }
-  const int32_t* tokens_end(int32_t i) const { return token_ids_.data() + token_begin_[static_cast<size_t>(i) + 1]; }
+  // tokens(i) = token_ids_[token_begin(i) .. token_begin(i + 1))
+  const int32_t* tokens_begin(int32_t i) const { return token_ids_.data() + nodes_[static_cast<size_t>(i)].token_begin; }
+  const int32_t* tokens_end(int32_t i) const { return token_ids_.data() + nodes_[static_cast<size_t>(i) + 1].token_begin; }
+  const int32_t* subtree_tokens_end(int32_t i) const {
+    return token_ids_.data() + nodes_[static_cast<size_t>(end(i))].token_begin;
+  }
+  const ByteSet& below(int32_t i) const { return below_sets_[static_cast<size_t>(nodes_[static_cast<size_t>(i)].below)]; }
+  // For nodes with at least kDenseSubtreeTokens tokens below them: the
+  // subtree's tokens as mask words (vocab_size/64 words), else nullptr.
+  // OR-ing these is much cheaper than setting thousands of scattered bits.
+  static constexpr int32_t kDenseSubtreeTokens = 1024;
+  const uint64_t* dense_subtree(int32_t i) const {
+    int32_t k = dense_index_[static_cast<size_t>(i)];
+    return k < 0 ? nullptr : dense_words_.data() + static_cast<size_t>(k) * num_words_;
+  }
+  size_t num_words() const { return num_words_; }
 
  private:
-  std::vector<uint8_t> byte_;
-  std::vector<int32_t> depth_;
-  std::vector<int32_t> end_;
-  std::vector<int32_t> token_begin_;  // num_nodes + 1 entries
+  // One record per node (the walk reads them in order), plus a sentinel
+  // whose token_begin closes the last node's token list.
+  struct Node {
+    int32_t end;
+    int32_t token_begin;
+    int32_t depth;
+    int32_t below;  // index into below_sets_ (distinct sets are few; shared)
+    uint8_t byte;
+  };
+  std::vector<Node> nodes_;
   std::vector<int32_t> token_ids_;
+  std::vector<ByteSet> below_sets_;
+  std::vector<int32_t> dense_index_;   // per node: index into dense_words_ rows, or -1
+  std::vector<uint64_t> dense_words_;  // rows of num_words_ words
+  size_t num_words_ = 0;
   int32_t max_depth_ = 0;
 };
 

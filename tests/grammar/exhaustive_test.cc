@@ -181,3 +181,72 @@ TEST(ExhaustiveTest, ForkIsIndependent) {
 
 }  // namespace
 }  // namespace steer::grammar
+
+namespace steer::grammar {
+namespace {
+
+TEST(MatcherLimitsTest, EarleySetSizeLimitRejectsAndIsReported) {
+  // s ::= s s | "a": maximally ambiguous; set k holds items for every origin.
+  Grammar g;
+  RuleId s = g.DeclareRule("s");
+  g.DefineRule(s, g.Alt({g.Seq({g.Ref(s), g.Ref(s)}), g.Literal("a")}));
+  g.SetStart(s);
+  auto free = CompileParser(g);
+  ASSERT_TRUE(free.ok());
+  Matcher m(*free);
+  EXPECT_TRUE(m.AcceptBytes(std::string(200, 'a')));
+  EXPECT_TRUE(m.IsComplete());
+  EXPECT_FALSE(m.limit_hit());
+
+  MatcherOptions tight;
+  tight.max_set_items = 64;
+  auto capped = CompileParser(g, tight);
+  ASSERT_TRUE(capped.ok());
+  Matcher c(*capped);
+  EXPECT_FALSE(c.AcceptBytes(std::string(200, 'a')));
+  EXPECT_TRUE(c.limit_hit());
+  EXPECT_EQ(c.num_bytes(), 0u);  // all or nothing
+
+  MatcherOptions few_states;
+  few_states.max_states = 10;
+  auto small = CompileParser(g, few_states);
+  ASSERT_TRUE(small.ok());
+  Matcher d(*small);
+  EXPECT_FALSE(d.AcceptBytes(std::string(50, 'a')));
+  EXPECT_TRUE(d.limit_hit());
+}
+
+TEST(MatcherLimitsTest, PathologicalGrammarsStayFast) {
+  // ("x"?){50} style: 50 optional atoms in a row, fed 50 x's, and a deeply
+  // nested one; each must finish far below a second (checked by ctest's
+  // timeout; here we check the answers).
+  Grammar g;
+  RuleId r = g.DeclareRule("r");
+  std::vector<ExprId> opts;
+  for (int i = 0; i < 50; ++i) opts.push_back(g.Optional(g.Literal("x")));
+  g.DefineRule(r, g.Seq(opts));
+  g.SetStart(r);
+  auto p = CompileParser(g);
+  ASSERT_TRUE(p.ok());
+  Matcher m(*p);
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_TRUE(m.AcceptByte('x'));
+    EXPECT_TRUE(m.IsComplete());
+  }
+  EXPECT_FALSE(m.AcceptByte('x'));
+
+  Grammar h;
+  RuleId q = h.DeclareRule("q");
+  ExprId e = h.Literal("y");
+  for (int i = 0; i < 500; ++i) e = h.Seq({h.Literal("("), h.Optional(e), h.Literal(")")});
+  h.DefineRule(q, e);
+  h.SetStart(q);
+  auto ph = CompileParser(h);
+  ASSERT_TRUE(ph.ok()) << ph.error().ToString();
+  Matcher n(*ph);
+  EXPECT_TRUE(n.AcceptBytes(std::string(500, '(') + "y" + std::string(500, ')')));
+  EXPECT_TRUE(n.IsComplete());
+}
+
+}  // namespace
+}  // namespace steer::grammar

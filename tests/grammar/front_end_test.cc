@@ -143,6 +143,7 @@ TEST(RegexTest, UnsupportedAndErrors) {
                  Case{"(ab", ErrorCode::kInvalidInput, "1:1"}, Case{"ab)", ErrorCode::kInvalidInput, "1:3"},
                  Case{"[ab", ErrorCode::kInvalidInput, "1:1"}, Case{"[z-a]", ErrorCode::kInvalidInput, "1:4"},
                  Case{"\\q", ErrorCode::kInvalidInput, "1:1"}, Case{"a{3,2}", ErrorCode::kInvalidInput, "1:2"},
+                 Case{"(?P", ErrorCode::kInvalidInput, "1:1"}, Case{"(?P<", ErrorCode::kInvalidInput, "1:5"},
                  Case{"\\xZZ", ErrorCode::kInvalidInput, "1:3"}, Case{"[\\d-z]", ErrorCode::kInvalidInput, "1:2"}}) {
     auto g = ParseRegex(c.pattern);
     ASSERT_FALSE(g.ok()) << c.pattern;

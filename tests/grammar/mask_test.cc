@@ -8,6 +8,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "shared_data.h"
 #include "steer/grammar/compiled_grammar.h"
@@ -141,10 +142,63 @@ void RunAgreement(int states_per_grammar) {
   }
 }
 
-#ifndef STEER_MASK_STATES
-#define STEER_MASK_STATES 24  // per (vocabulary, grammar); the slow build uses 200
-#endif
-TEST(MaskAgreementTest, RandomReachableStates) { RunAgreement(STEER_MASK_STATES); }
+// The default build checks 24 states per (vocabulary, grammar) plus 6 with
+// the mask cache off (990 states in all); the `slow` build (STEER_MASK_SLOW)
+// checks 200 + 50 (8250 states).
+#ifdef STEER_MASK_SLOW
+TEST(MaskAgreementSlowTest, RandomReachableStates) { RunAgreement(200); }
+#else
+TEST(MaskAgreementTest, RandomReachableStates) { RunAgreement(24); }
+
+// One CompiledGrammar shared by 4 threads (parse states and masks are built
+// concurrently under its lock) gives the masks a private one gives.
+TEST(MaskTest, SharedAcrossThreadsEqualsSingleThreaded) {
+  STEER_REQUIRE_SHARED(vpath, "vocab/ggml-vocab-gpt-2.gguf");
+  STEER_REQUIRE_SHARED(gpath, "grammar-data/gbnf/json.gbnf");
+  auto vocab = testing::LoadGgufVocab(vpath);
+  ASSERT_TRUE(vocab.ok());
+  auto index = VocabIndex::Build(std::move(*vocab));
+  ASSERT_TRUE(index.ok());
+  auto g = ParseGbnf(ReadAll(gpath));
+  ASSERT_TRUE(g.ok());
+  constexpr int kThreads = 4, kSteps = 40;
+  std::vector<std::vector<int32_t>> walks(kThreads);
+  std::vector<std::vector<DynamicBitset>> expect(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    auto cg = CompiledGrammar::Create(*g, *index);
+    ASSERT_TRUE(cg.ok());
+    TokenMatcher m(*cg);
+    Rng rng(100 + static_cast<uint64_t>(t));
+    DynamicBitset mask;
+    for (int step = 0; step < kSteps; ++step) {
+      m.FillMask(&mask);
+      expect[static_cast<size_t>(t)].push_back(mask);
+      if (mask.Test(static_cast<size_t>(cg.value()->eos()))) mask.Reset(static_cast<size_t>(cg.value()->eos()));
+      int32_t tok = SampleAllowed(mask, &rng);
+      if (tok < 0) break;
+      ASSERT_TRUE(m.AcceptToken(tok));
+      walks[static_cast<size_t>(t)].push_back(tok);
+    }
+  }
+  auto shared = CompiledGrammar::Create(*g, *index);
+  ASSERT_TRUE(shared.ok());
+  std::vector<int> mismatches(kThreads, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      TokenMatcher m(*shared);
+      DynamicBitset mask;
+      const auto& walk = walks[static_cast<size_t>(t)];
+      for (size_t step = 0; step < expect[static_cast<size_t>(t)].size(); ++step) {
+        m.FillMask(&mask);
+        if (!(mask == expect[static_cast<size_t>(t)][step])) ++mismatches[static_cast<size_t>(t)];
+        if (step < walk.size() && !m.AcceptToken(walk[step])) ++mismatches[static_cast<size_t>(t)];
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(mismatches[static_cast<size_t>(t)], 0) << "thread " << t;
+}
 
 TEST(MaskTest, EosSpecialAndEmptyTokens) {
   Vocabulary v;
@@ -186,6 +240,7 @@ TEST(MaskTest, EosSpecialAndEmptyTokens) {
   m.FillMask(&mask);
   EXPECT_EQ(bits(), "100010101");
 }
+#endif  // STEER_MASK_SLOW
 
 }  // namespace
 }  // namespace steer::grammar

@@ -13,7 +13,9 @@
 // depth-first from the matcher's parse state; a byte the grammar rejects
 // prunes its whole subtree. Parse states are hash-consed Earley sets with
 // memoized transitions (see src/grammar/earley.h), so the walk is mostly one
-// table load per trie node, and the finished mask is cached per parse state.
+// table load per trie node. A subtree whose bytes all loop on the current
+// state (e.g. plain characters inside a JSON string) is accepted whole
+// without visiting it. The finished mask is cached per parse state.
 //
 // Thread safety: a CompiledGrammar is shared (const) between threads; its
 // memo tables are guarded by one internal lock. TokenMatchers are per thread.
@@ -47,16 +49,42 @@ struct CompileOptions {
 
 class TokenTrie;
 
-class CompiledGrammar {
+// The grammar-independent part: the vocabulary and its byte trie. Build it
+// once per tokenizer and share it between compiled grammars (building the
+// trie of a 128k vocabulary takes ~100 ms; binding a grammar to it is cheap).
+class VocabIndex {
  public:
-  static Result<std::shared_ptr<const CompiledGrammar>> Create(const Grammar& grammar, Vocabulary vocab,
-                                                               const CompileOptions& options = {});
-  ~CompiledGrammar();
+  static Result<std::shared_ptr<const VocabIndex>> Build(Vocabulary vocab);
+  ~VocabIndex();
 
   int32_t vocab_size() const { return static_cast<int32_t>(vocab_.token_bytes.size()); }
   int32_t eos() const { return vocab_.eos; }
   const std::string& token_bytes(int32_t id) const { return vocab_.token_bytes[static_cast<size_t>(id)]; }
   bool is_special(int32_t id) const { return special_[static_cast<size_t>(id)] != 0; }
+  const TokenTrie& trie() const { return *trie_; }
+  int32_t num_trie_nodes() const;
+
+ private:
+  VocabIndex() = default;
+  Vocabulary vocab_;
+  std::vector<uint8_t> special_;
+  std::unique_ptr<TokenTrie> trie_;
+};
+
+class CompiledGrammar {
+ public:
+  static Result<std::shared_ptr<const CompiledGrammar>> Create(const Grammar& grammar,
+                                                               std::shared_ptr<const VocabIndex> vocab,
+                                                               const CompileOptions& options = {});
+  // Convenience: builds a private VocabIndex.
+  static Result<std::shared_ptr<const CompiledGrammar>> Create(const Grammar& grammar, Vocabulary vocab,
+                                                               const CompileOptions& options = {});
+  ~CompiledGrammar();
+
+  int32_t vocab_size() const { return vocab_->vocab_size(); }
+  int32_t eos() const { return vocab_->eos(); }
+  const std::string& token_bytes(int32_t id) const { return vocab_->token_bytes(id); }
+  bool is_special(int32_t id) const { return vocab_->is_special(id); }
   const Parser& parser() const { return parser_; }
 
   // The allowed tokens after parse state `state` (a Matcher::state()); EOS is
@@ -66,14 +94,14 @@ class CompiledGrammar {
   // Mask-cache statistics, for benchmarks.
   int64_t mask_cache_hits() const;
   int64_t mask_cache_misses() const;
+  int64_t trie_nodes_visited() const;  // summed over all mask walks
 
  private:
   CompiledGrammar() = default;
+  void Walk(int32_t state, uint64_t* words) const;
   struct Cache;
-  Vocabulary vocab_;
-  std::vector<uint8_t> special_;
+  std::shared_ptr<const VocabIndex> vocab_;
   Parser parser_;
-  std::unique_ptr<TokenTrie> trie_;
   std::unique_ptr<Cache> cache_;
   int64_t mask_cache_bytes_ = 0;
 };
@@ -97,7 +125,7 @@ class TokenMatcher {
  private:
   std::shared_ptr<const CompiledGrammar> compiled_;
   Matcher bytes_;
-  std::vector<int32_t> token_lens_;  // bytes per accepted token; -1 for EOS
+  PersistentStack<int32_t> token_lens_;  // bytes per accepted token; -1 for EOS
   bool finished_ = false;
 };
 

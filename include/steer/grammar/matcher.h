@@ -7,8 +7,9 @@
 //
 // A Parser is immutable in meaning and shared (it memoizes parse states
 // internally, under a lock), so matchers on many threads may share one. A
-// Matcher is a stack of state ids, one per consumed byte plus the root:
-// Fork copies that stack (4 bytes per byte of text), Rollback pops it.
+// Matcher is a stack of state ids, one per consumed byte plus the root, in a
+// PersistentStack: Fork shares the history (O(256) whatever the length),
+// Rollback pops.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "steer/grammar/ir.h"
+#include "steer/grammar/persistent_stack.h"
 #include "steer/util/result.h"
 
 namespace steer::grammar {
@@ -52,19 +54,19 @@ class Matcher {
   ByteSet NextBytes() const;
   // Undoes the last n bytes (n <= num_bytes()).
   void Rollback(size_t n);
-  void Reset() { stack_.resize(1); }
+  void Reset() { stack_.PopN(num_bytes()); }
   size_t num_bytes() const { return stack_.size() - 1; }
   Matcher Fork() const { return *this; }
   // Whether any Earley set or state limit rejected a byte (for this parser).
   bool limit_hit() const;
 
   // The current state id: equal ids accept equal continuations.
-  int32_t state() const { return stack_.back(); }
+  int32_t state() const { return stack_.Back(); }
   const Parser& parser() const { return parser_; }
 
  private:
   Parser parser_;
-  std::vector<int32_t> stack_;  // stack_[0] is the root state; one entry per byte after it
+  PersistentStack<int32_t> stack_;  // bottom: the root state; one entry per byte after it
 };
 
 }  // namespace steer::grammar
