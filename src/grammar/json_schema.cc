@@ -390,8 +390,9 @@ Status JsonSchemaCompiler::NormalizeObject(const Json& s, const std::string& ptr
   }
   if (has_props) {
     const Json& props = s["properties"];
-    for (const auto& [name, sub] : props.items()) {
-      SchemaRef ref{&sub, Child(Child(ptr, "properties"), name)};
+    for (const auto& item : props.items()) {
+      const std::string& name = item.key();
+      SchemaRef ref{&item.value(), Child(Child(ptr, "properties"), name)};
       auto it = std::find_if(node->props.begin(), node->props.end(),
                              [&](const SchemaNode::Prop& p) { return p.name == name; });
       if (it != node->props.end()) {
