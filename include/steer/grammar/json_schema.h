@@ -21,7 +21,7 @@
 // schema is kInvalidInput ("Unsatisfiable schema: ..."). Annotation keywords
 // (title, description, $schema, $id, $comment, examples, default, ...) and
 // keywords JSON Schema does not define are ignored, as the specification
-// requires; so are `format` values it does not define. docs/grammar.md lists
+// requires; so are `format` values it does not define. docs/json_schema.md lists
 // the supported keywords.
 #pragma once
 
