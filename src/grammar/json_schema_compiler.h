@@ -47,7 +47,9 @@ class JsonSchemaCompiler {
   // Types a value matching `n` can have (enum values and anyOf/oneOf
   // groups narrow the declared ones).
   Result<uint8_t> EffectiveTypes(const SchemaNode& n, int depth);
-  Result<bool> Disjoint(const SchemaRef& a, const SchemaRef& b, int depth);
+  // Whether no value of type `base_types` matches both schemas (sound, not
+  // complete: false when unsure).
+  Result<bool> Disjoint(const SchemaRef& a, const SchemaRef& b, uint8_t base_types, int depth);
   ExprId Literal(const Json& v);
   ExprId AnyValue();
   ExprId Ws();

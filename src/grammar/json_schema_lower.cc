@@ -526,21 +526,64 @@ Result<uint8_t> JsonSchemaCompiler::EffectiveTypes(const SchemaNode& n, int dept
   return t;
 }
 
-Result<bool> JsonSchemaCompiler::Disjoint(const SchemaRef& a, const SchemaRef& b, int depth) {
+// Whether the value certainly fails `n` (whose possible types are `types`):
+// by type, enum, string length or pattern, or numeric bounds. False when
+// unsure.
+Result<bool> ValueExcluded(const Json& v, const SchemaNode& n, uint8_t types) {
+  const uint8_t t = TypeOfValue(v);
+  if (!(types & t)) return true;
+  if (n.enum_values && std::find(n.enum_values->begin(), n.enum_values->end(), v) == n.enum_values->end()) {
+    return true;
+  }
+  if (t == kTString) {
+    const std::string s = v.get<std::string>();
+    const int64_t len = CodepointCount(s);
+    if (len < n.min_len || (n.max_len >= 0 && len > n.max_len)) return true;
+    for (const auto& [pat, ptr] : n.patterns) {
+      STEER_ASSIGN_OR_RETURN(bool m, KeyMatchesAny({SchemaNode::PatternProp{pat, ptr, {}}}, s));
+      if (!m) return true;
+    }
+  }
+  if (t == kTInteger || t == kTFraction) {
+    std::optional<Decimal> d = ParseDecimal(v.dump());
+    if (d && n.lo) {
+      int c = CompareDecimal(*d, n.lo->value);
+      if (c < 0 || (c == 0 && n.lo->exclusive)) return true;
+    }
+    if (d && n.hi) {
+      int c = CompareDecimal(*d, n.hi->value);
+      if (c > 0 || (c == 0 && n.hi->exclusive)) return true;
+    }
+  }
+  return false;
+}
+
+Result<bool> JsonSchemaCompiler::Disjoint(const SchemaRef& a, const SchemaRef& b, uint8_t base_types, int depth) {
   SchemaNode na, nb;
   STEER_RETURN_IF_ERROR(Normalize(a, &na, depth + 1));
   STEER_RETURN_IF_ERROR(Normalize(b, &nb, depth + 1));
   if (na.unsat || nb.unsat) return true;
   STEER_ASSIGN_OR_RETURN(uint8_t ta, EffectiveTypes(na, depth + 1));
   STEER_ASSIGN_OR_RETURN(uint8_t tb, EffectiveTypes(nb, depth + 1));
-  if ((ta & tb) == 0) return true;
-  if (na.enum_values && nb.enum_values) {
-    bool common = false;
-    for (const Json& v : *na.enum_values)
-      common |= std::find(nb.enum_values->begin(), nb.enum_values->end(), v) != nb.enum_values->end();
-    if (!common) return true;
+  const uint8_t common = ta & tb & base_types;
+  if (common == 0) return true;
+  // An enum side whose every value the other side rejects.
+  for (int side = 0; side < 2; ++side) {
+    const SchemaNode& x = side ? nb : na;
+    const SchemaNode& y = side ? na : nb;
+    if (!x.enum_values) continue;
+    bool all_excluded = true;
+    for (const Json& v : *x.enum_values) {
+      if (!(TypeOfValue(v) & common)) continue;
+      STEER_ASSIGN_OR_RETURN(bool ex, ValueExcluded(v, y, side ? ta : tb));
+      if (!ex) {
+        all_excluded = false;
+        break;
+      }
+    }
+    if (all_excluded) return true;
   }
-  if ((ta & tb) != kTObject) return false;
+  if (common != kTObject) return false;
   // Objects: a property required by one side that the other forbids, or
   // required by both with disjoint values, separates them.
   auto find = [](const SchemaNode& n, const std::string& name) -> const SchemaNode::Prop* {
@@ -561,7 +604,7 @@ Result<bool> JsonSchemaCompiler::Disjoint(const SchemaRef& a, const SchemaRef& b
       const SchemaNode::Prop* py = find(y, r);
       if (!px || !py || std::find(y.required.begin(), y.required.end(), r) == y.required.end()) continue;
       if (px->schemas.size() != 1 || py->schemas.size() != 1) continue;
-      STEER_ASSIGN_OR_RETURN(bool d, Disjoint(px->schemas[0], py->schemas[0], depth + 1));
+      STEER_ASSIGN_OR_RETURN(bool d, Disjoint(px->schemas[0], py->schemas[0], kTAll, depth + 1));
       if (d) return true;
     }
   }
@@ -626,9 +669,16 @@ Result<ExprId> JsonSchemaCompiler::Lower(SchemaNode n, int depth) {
   SchemaNode::Group grp = std::move(n.groups.front());
   n.groups.erase(n.groups.begin());
   if (grp.one_of) {
+    // Only values the rest of the node allows can match two branches.
+    uint8_t base_types = n.types;
+    if (n.enum_values) {
+      uint8_t e = 0;
+      for (const Json& v : *n.enum_values) e |= TypeOfValue(v);
+      base_types &= e;
+    }
     for (size_t i = 0; i < grp.branches.size(); ++i) {
       for (size_t j = i + 1; j < grp.branches.size(); ++j) {
-        STEER_ASSIGN_OR_RETURN(bool d, Disjoint(grp.branches[i], grp.branches[j], depth));
+        STEER_ASSIGN_OR_RETURN(bool d, Disjoint(grp.branches[i], grp.branches[j], base_types, depth));
         if (!d) {
           return MakeError(ErrorCode::kUnsupported,
                            "keyword \"oneOf\" is not supported here: branches " + std::to_string(i) +

@@ -213,6 +213,29 @@ TEST(JsonSchemaObjects, PatternProperties) {
   EXPECT_EQ(e.location, "/patternProperties/x");
 }
 
+TEST(JsonSchemaCombinations, OneOfOnlyWhenDisjoint) {
+  // Disjoint by a const discriminator, under a base type of object.
+  Checker tagged(R"({"type":"object","oneOf":[{"properties":{"k":{"const":"a"},"x":{"type":"integer"}},"required":["k"]},{"properties":{"k":{"const":"b"}},"required":["k"]}]})");
+  ASSERT_TRUE(tagged.ok()) << tagged.error();
+  EXPECT_TRUE(tagged.Accepts(R"({"k":"a","x":1})"));
+  EXPECT_TRUE(tagged.Accepts(R"({"k":"b","x":"s"})"));
+  EXPECT_FALSE(tagged.Accepts(R"({"k":"a","x":"s"})"));
+  // Disjoint because the enum value fails the other branch's pattern.
+  Checker pat(R"({"oneOf":[{"type":"string","pattern":"^[0-9]+$"},{"enum":["any"]}]})");
+  ASSERT_TRUE(pat.ok()) << pat.error();
+  EXPECT_TRUE(pat.Accepts("\"12\""));
+  EXPECT_TRUE(pat.Accepts("\"any\""));
+  EXPECT_FALSE(pat.Accepts("\"anything\""));
+  // Overlapping: an object with both properties matches both branches.
+  Error e = CompileError(R"({"type":"object","oneOf":[{"required":["a"]},{"required":["b"]}]})");
+  EXPECT_EQ(e.code, ErrorCode::kUnsupported);
+  // Without a base type, any non-object matches both branches.
+  e = CompileError(R"({"oneOf":[{"required":["a"]},{"properties":{"b":{}},"additionalProperties":false}]})");
+  EXPECT_EQ(e.code, ErrorCode::kUnsupported);
+  Checker obj(R"({"type":"object","oneOf":[{"required":["a"]},{"properties":{"b":{}},"additionalProperties":false}]})");
+  EXPECT_TRUE(obj.ok()) << obj.error();
+}
+
 TEST(JsonSchemaRefs, RecursiveRef) {
   Checker c(R"({"$defs":{"t":{"type":"object","properties":{"v":{"type":"integer"},"kids":{"type":"array","items":{"$ref":"#/$defs/t"}}},"required":["v"],"additionalProperties":false}},"$ref":"#/$defs/t"})");
   ASSERT_TRUE(c.ok()) << c.error();
