@@ -446,59 +446,98 @@ Result<ExprId> JsonSchemaCompiler::LowerObject(const SchemaNode& n, int depth) {
       return v.error();
     }
   }
-  // State (i, c): slots before i decided, c members written (saturating at
-  // C when there is no maxProperties). See the grammar rules below.
+  // Members are written in states (p, c): p is the progress through the
+  // named slots, c the members written so far (saturating at C when there is
+  // no maxProperties). In schema order p = i, the slots before i decided; in
+  // any order (few slots) p = the set of slots written. Extra members may
+  // come anywhere.
   const int64_t max = n.max_props, min = n.min_props;
   if (max >= 0 && min > max) return UnsatError("minProperties > maxProperties", n.props_ptr);
   const int64_t C = max >= 0 ? max : std::max<int64_t>(min, 1);
   if (C > opts_.max_property_count) return TooBig("minProperties/maxProperties", n.props_ptr, opts_.max_property_count);
   const int64_t S = static_cast<int64_t>(slots.size());
+  const bool any_order = S <= opts_.max_any_order_properties;
+  const int64_t P = any_order ? (int64_t{1} << S) : S + 1;
+  int64_t required_mask = 0;
+  for (int64_t i = 0; i < S; ++i) {
+    if (slots[static_cast<size_t>(i)].required) required_mask |= int64_t{1} << i;
+  }
   auto next = [&](int64_t c) { return max >= 0 ? c + 1 : std::min(c + 1, C); };
   auto can_add = [&](int64_t c) { return max < 0 || c < max; };
-  // viable[i][c]: some completion from state (i, c) exists (least fixpoint).
-  std::vector<std::vector<char>> viable(static_cast<size_t>(S + 1), std::vector<char>(static_cast<size_t>(C + 1), 0));
+  auto id = [&](int64_t p, int64_t c) { return static_cast<size_t>(p * (C + 1) + c); };
+  struct Edge {
+    ExprId member;  // -1: skip an optional slot (no text)
+    int64_t p, c;
+  };
+  auto edges = [&](int64_t p, int64_t c) {
+    std::vector<Edge> out;
+    if (extra && can_add(c)) out.push_back({*extra, p, next(c)});
+    if (any_order) {
+      for (int64_t i = 0; i < S; ++i) {
+        if (!(p >> i & 1) && can_add(c)) out.push_back({slots[static_cast<size_t>(i)].member, p | int64_t{1} << i, next(c)});
+      }
+    } else if (p < S) {
+      if (can_add(c)) out.push_back({slots[static_cast<size_t>(p)].member, p + 1, next(c)});
+      if (!slots[static_cast<size_t>(p)].required) out.push_back({-1, p + 1, c});
+    }
+    return out;
+  };
+  auto accepting = [&](int64_t p, int64_t c) {
+    return c >= min && (any_order ? (p & required_mask) == required_mask : p == S);
+  };
+  // viable: some completion from the state exists (least fixpoint).
+  std::vector<char> viable(static_cast<size_t>(P * (C + 1)), 0);
   for (bool changed = true; changed;) {
     changed = false;
-    for (int64_t i = S; i >= 0; --i) {
+    for (int64_t p = P - 1; p >= 0; --p) {
       for (int64_t c = C; c >= 0; --c) {
-        auto& v = viable[static_cast<size_t>(i)][static_cast<size_t>(c)];
-        if (v) continue;
-        bool ok = (i == S && c >= min) ||
-                  (extra && can_add(c) && viable[static_cast<size_t>(i)][static_cast<size_t>(next(c))]) ||
-                  (i < S && can_add(c) && viable[static_cast<size_t>(i + 1)][static_cast<size_t>(next(c))]) ||
-                  (i < S && !slots[static_cast<size_t>(i)].required && viable[static_cast<size_t>(i + 1)][static_cast<size_t>(c)]);
-        if (ok) v = 1, changed = true;
+        if (viable[id(p, c)]) continue;
+        bool ok = accepting(p, c);
+        for (const Edge& e : edges(p, c)) ok = ok || viable[id(e.p, e.c)];
+        if (ok) viable[id(p, c)] = 1, changed = true;
       }
     }
   }
-  if (!viable[0][0]) return UnsatError("no object satisfies the property constraints", n.props_ptr);
-  std::vector<RuleId> rules(static_cast<size_t>((S + 1) * (C + 1)), -1);
-  auto rule = [&](int64_t i, int64_t c) {
-    RuleId& r = rules[static_cast<size_t>(i * (C + 1) + c)];
+  if (!viable[id(0, 0)]) return UnsatError("no object satisfies the property constraints", n.props_ptr);
+  // Define the viable states reachable from (0, 0).
+  std::vector<char> reach(viable.size(), 0);
+  std::vector<std::pair<int64_t, int64_t>> work{{0, 0}};
+  reach[id(0, 0)] = 1;
+  while (!work.empty()) {
+    auto [p, c] = work.back();
+    work.pop_back();
+    for (const Edge& e : edges(p, c)) {
+      if (viable[id(e.p, e.c)] && !reach[id(e.p, e.c)]) {
+        reach[id(e.p, e.c)] = 1;
+        work.emplace_back(e.p, e.c);
+      }
+    }
+  }
+  std::vector<RuleId> rules(viable.size(), -1);
+  auto rule = [&](int64_t p, int64_t c) {
+    RuleId& r = rules[id(p, c)];
     if (r < 0) r = g_.NewRule("obj");
     return r;
   };
   ExprId sep = g_.Seq({Ws(), g_.Literal(","), Ws()});
-  for (int64_t i = S; i >= 0; --i) {
+  for (int64_t p = P - 1; p >= 0; --p) {
     for (int64_t c = C; c >= 0; --c) {
-      if (!viable[static_cast<size_t>(i)][static_cast<size_t>(c)]) continue;
+      if (!reach[id(p, c)]) continue;
       std::vector<ExprId> alts;
-      auto emit = [&](ExprId what, int64_t ni, int64_t nc) {
+      if (accepting(p, c)) alts.push_back(g_.Empty());
+      for (const Edge& e : edges(p, c)) {
+        if (!viable[id(e.p, e.c)]) continue;
+        if (e.member < 0) {
+          alts.push_back(g_.Ref(rule(e.p, e.c)));
+          continue;
+        }
         std::vector<ExprId> seq;
         if (c > 0) seq.push_back(sep);
-        seq.push_back(what);
-        seq.push_back(g_.Ref(rule(ni, nc)));
+        seq.push_back(e.member);
+        seq.push_back(g_.Ref(rule(e.p, e.c)));
         alts.push_back(g_.Seq(std::move(seq)));
-      };
-      if (i == S && c >= min) alts.push_back(g_.Empty());
-      if (extra && can_add(c) && viable[static_cast<size_t>(i)][static_cast<size_t>(next(c))]) emit(*extra, i, next(c));
-      if (i < S && can_add(c) && viable[static_cast<size_t>(i + 1)][static_cast<size_t>(next(c))]) {
-        emit(slots[static_cast<size_t>(i)].member, i + 1, next(c));
       }
-      if (i < S && !slots[static_cast<size_t>(i)].required && viable[static_cast<size_t>(i + 1)][static_cast<size_t>(c)]) {
-        alts.push_back(g_.Ref(rule(i + 1, c)));
-      }
-      g_.DefineRule(rule(i, c), g_.Alt(std::move(alts)));
+      g_.DefineRule(rule(p, c), g_.Alt(std::move(alts)));
     }
   }
   return g_.Seq({g_.Literal("{"), Ws(), g_.Ref(rule(0, 0)), Ws(), g_.Literal("}")});

@@ -197,6 +197,14 @@ TEST(JsonSchemaObjects, SchemaOrderOptionalAndCounts) {
   EXPECT_FALSE(c.Accepts("{\"a\":1,\"b\":2,\"c\":3}"));
   EXPECT_FALSE(c.Accepts("{\"a\":1}"));
   EXPECT_FALSE(c.Accepts("{\"b\": 1}"));  // compact whitespace
+  EXPECT_TRUE(c.Accepts("{\"c\":1,\"b\":2}"));  // few properties: any order
+  EXPECT_FALSE(c.Accepts("{\"b\":1,\"b\":2}"));  // but each at most once
+  JsonSchemaOptions ordered;
+  ordered.max_any_order_properties = 0;
+  Checker o(R"({"properties":{"a":{},"b":{}}})", ordered);
+  ASSERT_TRUE(o.ok()) << o.error();
+  EXPECT_TRUE(o.Accepts("{\"a\":1,\"b\":2}"));
+  EXPECT_FALSE(o.Accepts("{\"b\":1,\"a\":2}"));
 }
 
 TEST(JsonSchemaObjects, PatternProperties) {

@@ -4,8 +4,9 @@
 // spelled the way steer generates them; it never accepts an invalid
 // instance. The spelling restrictions (each a subset of the valid texts):
 //   - object properties come in schema order (`properties` order, then
-//     required names missing from `properties`); additional properties may
-//     come between them; optional ones may be skipped;
+//     required names missing from `properties`) when there are more than
+//     max_any_order_properties of them, else in any order; additional
+//     properties may come between them; optional ones may be skipped;
 //   - numbers: integers in canonical form (no "-0", no "1.0", no exponent);
 //     under numeric bounds, numbers have no exponent and no "-0" spelling;
 //   - enum/const values are spelled as in the schema (string characters may
@@ -52,6 +53,9 @@ struct JsonSchemaOptions {
   // min/maxProperties are counted in the grammar's states; bounds above this
   // are rejected (kResourceExhausted).
   int32_t max_property_count = 64;
+  // Objects with at most this many named properties accept them in any
+  // order (2^n grammar states); larger ones take schema order.
+  int32_t max_any_order_properties = 6;
   GrammarLimits limits;
 };
 
