@@ -55,7 +55,7 @@ struct JsonSchemaOptions {
   int32_t max_property_count = 64;
   // Objects with at most this many named properties accept them in any
   // order (2^n grammar states); larger ones take schema order.
-  int32_t max_any_order_properties = 6;
+  int32_t max_any_order_properties = 8;
   GrammarLimits limits;
 };
 
