@@ -177,7 +177,9 @@ std::optional<ExprId> JsonText::NonNegIntRange(const std::string& lo,
       alts.push_back(g_.Seq({Digits('1', '9'), g_.Repeat(Digits('0', '9'), static_cast<int32_t>(ll),
                                                          static_cast<int32_t>(lh - 2))}));
     }
-    alts.push_back(SameLengthRange("1" + std::string(lh - 1, '0'), *hi));
+    std::string pow10(lh, '0');  // 10^(lh-1)
+    pow10[0] = '1';
+    alts.push_back(SameLengthRange(pow10, *hi));
   } else {
     alts.push_back(SameLengthRange(lo, std::string(ll, '9')));
     alts.push_back(

@@ -48,8 +48,9 @@ ExprId JsonText::HexQuadRec(const CpRanges& values, uint32_t base, int nibbles) 
   int run_start = -1;  // a run of fully covered leading nibbles
   auto flush = [&](int end) {
     if (run_start < 0) return;
-    alts.push_back(g_.Seq({HexDigit(run_start, end - 1),
-                           g_.Repeat(HexDigit(0, 15), nibbles - 1, nibbles - 1)}));
+    alts.push_back(nibbles == 1 ? HexDigit(run_start, end - 1)
+                                : g_.Seq({HexDigit(run_start, end - 1),
+                                          g_.Repeat(HexDigit(0, 15), nibbles - 1, nibbles - 1)}));
     run_start = -1;
   };
   for (int d = 0; d < 16; ++d) {
@@ -62,8 +63,7 @@ ExprId JsonText::HexQuadRec(const CpRanges& values, uint32_t base, int nibbles) 
     }
     flush(d);
     if (part.empty()) continue;
-    ExprId rest = HexQuadRec(part, b, nibbles - 1);
-    alts.push_back(g_.Seq({HexDigit(d, d), rest}));
+    alts.push_back(nibbles == 1 ? HexDigit(d, d) : g_.Seq({HexDigit(d, d), HexQuadRec(part, b, nibbles - 1)}));
   }
   flush(16);
   return alts.size() == 1 ? alts[0] : g_.Alt(std::move(alts));

@@ -133,7 +133,9 @@ TEST(JsonSchemaNumbers, DecimalBoundsMatchBruteForce) {
           ASSERT_EQ(c.Accepts(text + "00"), want) << s << " " << text << "00";
           if (milli % 1000 == 0) {
             std::string ip = std::to_string(milli / 1000);
-            if (ip != "-0") ASSERT_EQ(c.Accepts(ip), want) << s << " " << ip;
+            if (ip != "-0") {
+              ASSERT_EQ(c.Accepts(ip), want) << s << " " << ip;
+            }
           }
         }
       }
@@ -188,8 +190,10 @@ TEST(JsonSchemaObjects, AdditionalKeysCannotSpellANamedKey) {
 }
 
 TEST(JsonSchemaObjects, SchemaOrderOptionalAndCounts) {
+  JsonSchemaOptions compact;
+  compact.whitespace = JsonWhitespace::kCompact;
   Checker c(R"({"properties":{"a":{},"b":{},"c":{}},"required":["b"],"additionalProperties":false,"maxProperties":2})",
-            JsonSchemaOptions{JsonWhitespace::kCompact});
+            compact);
   ASSERT_TRUE(c.ok()) << c.error();
   EXPECT_TRUE(c.Accepts("{\"b\":1}"));
   EXPECT_TRUE(c.Accepts("{\"a\":1,\"b\":2}"));
