@@ -456,7 +456,8 @@ Result<ExprId> JsonSchemaCompiler::LowerObject(const SchemaNode& n, int depth) {
   const int64_t C = max >= 0 ? max : std::max<int64_t>(min, 1);
   if (C > opts_.max_property_count) return TooBig("minProperties/maxProperties", n.props_ptr, opts_.max_property_count);
   const int64_t S = static_cast<int64_t>(slots.size());
-  const bool any_order = S <= opts_.max_any_order_properties;
+  // Any order costs 2^S * (C + 1) states: only for small objects.
+  const bool any_order = S <= opts_.max_any_order_properties && (int64_t{1} << S) * (C + 1) <= 4096;
   const int64_t P = any_order ? (int64_t{1} << S) : S + 1;
   int64_t required_mask = 0;
   for (int64_t i = 0; i < S; ++i) {

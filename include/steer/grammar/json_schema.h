@@ -54,7 +54,8 @@ struct JsonSchemaOptions {
   // are rejected (kResourceExhausted).
   int32_t max_property_count = 64;
   // Objects with at most this many named properties accept them in any
-  // order (2^n grammar states); larger ones take schema order.
+  // order (2^n * (maxProperties + 1) grammar states, at most 4096); larger
+  // ones take schema order.
   int32_t max_any_order_properties = 8;
   GrammarLimits limits;
 };
