@@ -72,6 +72,19 @@ FileResult RunFile(const std::string& path, const tokenizer::Tokenizer& tok,
     r.error = "not a MaskBench file ({\"schema\":..., \"tests\":[...]})";
     return r;
   }
+  // dump() recurses: bound the depth first (iteratively).
+  std::vector<std::pair<const nlohmann::ordered_json*, int>> stack{{&doc["schema"], 1}};
+  while (!stack.empty()) {
+    auto [v, d] = stack.back();
+    stack.pop_back();
+    if (d > 10000) {
+      r.error = "schema nested deeper than 10000";
+      return r;
+    }
+    if (v->is_structured()) {
+      for (const auto& x : *v) stack.emplace_back(&x, d + 1);
+    }
+  }
   const std::string schema = doc["schema"].dump();
   Clock::time_point t0 = Clock::now();
   Result<grammar::Grammar> g = grammar::CompileJsonSchema(schema, {});

@@ -568,6 +568,22 @@ Result<Grammar> CompileJsonSchema(std::string_view json_text, const JsonSchemaOp
   } catch (const Json::exception& e) {
     return MakeError(ErrorCode::kInvalidInput, std::string("malformed JSON: ") + e.what());
   }
+  // Every pass over the document (ours and nlohmann's) recurses, so its
+  // depth is bounded first, iteratively: a schema level takes up to two JSON
+  // levels ("properties" / name), hence 4x max_nesting leaves room.
+  const int64_t max_depth = 4 * static_cast<int64_t>(options.limits.max_nesting);
+  std::vector<std::pair<const Json*, int64_t>> stack{{&root, 1}};
+  while (!stack.empty()) {
+    auto [v, d] = stack.back();
+    stack.pop_back();
+    if (d > max_depth) {
+      return MakeError(ErrorCode::kResourceExhausted,
+                       "JSON nesting deeper than " + std::to_string(max_depth) + " (4 x max_nesting)");
+    }
+    if (v->is_structured()) {
+      for (const auto& x : *v) stack.emplace_back(&x, d + 1);
+    }
+  }
   Grammar g(options.limits);
   try {
     internal::JsonSchemaCompiler c(root, options, g);

@@ -292,6 +292,17 @@ TEST(JsonSchemaErrors, DeepNestingIsALimitNotACrash) {
   Result<Grammar> g = CompileJsonSchema(s, {});
   ASSERT_FALSE(g.ok());
   EXPECT_EQ(g.error().code, ErrorCode::kResourceExhausted);
+  // Far deeper documents and enum values: rejected before any recursion.
+  for (const std::string& deep : {std::string(200000, '[') + std::string(200000, ']'),
+                                  "{\"enum\":[" + std::string(200000, '[') + std::string(200000, ']') + "]}"}) {
+    Result<Grammar> d = CompileJsonSchema(deep, {});
+    ASSERT_FALSE(d.ok());
+    EXPECT_EQ(d.error().code, ErrorCode::kResourceExhausted);
+  }
+  std::string nested;
+  for (int i = 0; i < 100000; ++i) nested += "{\"items\":";
+  nested += "{}" + std::string(100000, '}');
+  EXPECT_FALSE(CompileJsonSchema(nested, {}).ok());
 }
 
 TEST(JsonSchemaFormats, DatesRespectMonthLengthsAndLeapYears) {
