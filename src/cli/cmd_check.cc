@@ -9,6 +9,8 @@
 
 #include "command.h"
 #include "steer/grammar/gbnf.h"
+#include "steer/grammar/json_schema.h"
+#include "steer/grammar/lark.h"
 #include "steer/grammar/matcher.h"
 #include "steer/grammar/regex.h"
 #include "steer/util/file.h"
@@ -49,9 +51,8 @@ Result<grammar::Grammar> LoadGrammar(const std::string& format, const std::strin
     if (!p.empty() && p.back() == '\r') p.remove_suffix(1);
     return grammar::ParseRegex(p);
   }
-  if (format == "lark" || format == "json-schema") {
-    return MakeError(ErrorCode::kUnsupported, "format " + format + " not available yet in this build");
-  }
+  if (format == "lark") return grammar::ParseLark(text);
+  if (format == "json-schema") return grammar::CompileJsonSchema(text, {});
   return MakeError(ErrorCode::kInvalidArgument,
                    "unknown format '" + format + "' (expected gbnf, lark, regex or json-schema)");
 }
