@@ -181,12 +181,15 @@ Result<BuiltTarget> BuildTarget(const ConstraintArgs& args, std::shared_ptr<engi
       std::chrono::duration<double>(std::chrono::steady_clock::now() - compile_start).count();
 
   if (!args.max_ident_lens.empty()) {
-    // The identifier the prompt leaves open counts toward the limit.
+    // The identifier the prompt leaves open counts toward the limit. One the
+    // prompt already made too long is cut to the limit: the continuation may
+    // end it but not extend it (the prompt's own text is not judged).
     const std::string open = TrailingWordRun(tokenizer.Decode(prompt));
     for (int n : args.max_ident_lens) {
-      target.constraints.push_back(std::make_shared<potential::MaxIdentLenTokens>(n, vocab.token_bytes, open));
+      const std::string counted = open.substr(0, static_cast<size_t>(n));
+      target.constraints.push_back(std::make_shared<potential::MaxIdentLenTokens>(n, vocab.token_bytes, counted));
       built.descriptions.push_back("max-ident-len " + std::to_string(n) +
-                                   (open.empty() ? "" : " (the prompt leaves '" + open + "' open)"));
+                                   (counted.empty() ? "" : " (counting '" + counted + "', left open by the prompt)"));
     }
   }
   potential::ExternalOptions external;
