@@ -3,8 +3,9 @@
 # `--method exact`, `lcd` and `smc` at N = 10, 100, 1000 under a small
 # grammar and --max-ident-len, on a real model. Prints a markdown table: the
 # total-variation distance to exact (mean over SEEDS seeds; lcd's samples
-# count equally, SMC's by their weights) and the most frequent completions
-# (pooled over seeds). bench/check_balance.cc does the same in-process.
+# count equally, SMC's by their weights), resampling steps per run, and the
+# most frequent completions (pooled over seeds). SMC runs twice: with the
+# default ESS threshold (0.5) and resampling at every step (threshold 1). bench/check_balance.cc does the same in-process.
 #
 #   bench/check_balance.sh            # env: STEER MODEL SEEDS PROMPT GRAMMAR MAX_IDENT MAX_TOKENS
 set -euo pipefail
@@ -30,6 +31,8 @@ for n in 10 100 1000; do
   for ((seed = 0; seed < SEEDS; ++seed)); do
     "$STEER" "${common[@]}" --method lcd --samples "$n" --seed "$seed" >"$tmp/lcd-$n-$seed.jsonl"
     "$STEER" "${common[@]}" --method smc --particles "$n" --seed "$seed" >"$tmp/smc-$n-$seed.jsonl"
+    "$STEER" "${common[@]}" --method smc --particles "$n" --seed "$seed" --ess-threshold 1 \
+      >"$tmp/smc1-$n-$seed.jsonl"
   done
 done
 
@@ -54,12 +57,14 @@ samples, summary = read(f"{tmp}/exact.jsonl")
 exact = {s["text"]: math.exp(s["log_weight"]) for s in samples}
 print(f"prompt `{prompt}`, grammar `{grammar}`, --max-ident-len {max_ident}, --end complete, "
       f"--max-tokens {max_tokens}; exact: {summary['nodes']} prefixes in {int(exact_ms) / 1000:.1f} s wall\n")
-print(f"| method | N | TV to exact (mean of {seeds} seeds) | mean log Ẑ | most frequent completions |")
-print("|---|---:|---:|---:|---|")
-print(f"| exact | - | 0 | {summary['log_z']:.3f} | {top(exact)} |")
-for method in ("lcd", "smc"):
+print(f"| method | N | TV to exact (mean of {seeds} seeds) | mean log Ẑ | resamples per run | "
+      "most frequent completions |")
+print("|---|---:|---:|---:|---:|---|")
+print(f"| exact | - | 0 | {summary['log_z']:.3f} | - | {top(exact)} |")
+names = {"lcd": "lcd", "smc": "smc", "smc1": "smc, --ess-threshold 1"}
+for method in ("lcd", "smc", "smc1"):
     for n in (10, 100, 1000):
-        tvs, log_zs, pooled = [], [], defaultdict(float)
+        tvs, log_zs, pooled, resamples = [], [], defaultdict(float), 0
         for seed in range(seeds):
             samples, summary = read(f"{tmp}/{method}-{n}-{seed}.jsonl")
             d = defaultdict(float)
@@ -67,7 +72,9 @@ for method in ("lcd", "smc"):
                 d[s["text"]] += 1.0 / len(samples) if method == "lcd" else math.exp(s["log_weight"])
             tvs.append(tv(d, exact))
             log_zs.append(summary["log_z"] if summary["log_z"] is not None else -math.inf)
+            resamples += summary["resamples"]
             for k, v in d.items():
                 pooled[k] += v / seeds
-        print(f"| {method} | {n} | {sum(tvs) / seeds:.3f} | {sum(log_zs) / seeds:.3f} | {top(pooled)} |")
+        print(f"| {names[method]} | {n} | {sum(tvs) / seeds:.3f} | {sum(log_zs) / seeds:.3f} | "
+              f"{resamples / seeds:.1f} | {top(pooled)} |")
 EOF
