@@ -25,6 +25,7 @@ struct SampleOptions {
   ModelArgs model;
   PromptArgs prompt;
   ConstraintArgs constraints;
+  std::string tokenizer;  // overrides the model's (a GGUF or tokenizer.json)
   std::string method = "smc";
   int particles = 16;
   double ess_threshold = 0.5;
@@ -125,6 +126,19 @@ int RunSample(const SampleOptions& o) {
   say("loading " + o.model.model);
   auto session = OpenSession(o.model);
   if (!session.ok()) return ReportError("sample", session.error());
+  if (!o.tokenizer.empty()) {
+    auto t = tokenizer::Tokenizer::Load(o.tokenizer);
+    if (!t.ok()) return ReportError("sample", t.error().Within("--tokenizer"));
+    if ((*t)->vocab_size() != session->engine->n_vocab()) {
+      return ReportError("sample", MakeError(ErrorCode::kInvalidInput,
+                                             "the tokenizer has " + std::to_string((*t)->vocab_size()) +
+                                                 " tokens but the model " +
+                                                 std::to_string(session->engine->n_vocab()),
+                                             o.tokenizer));
+    }
+    session->tokenizer = std::move(t).value();
+    session->tokenizer_error.reset();
+  }
   auto prompt = PromptTokens(*session, o.prompt);
   if (!prompt.ok()) return ReportError("sample", prompt.error());
   auto tok = session->Tokenizer();
@@ -233,6 +247,10 @@ void AddSampleCommand(CLI::App& app, Context& ctx) {
   AddModelOptions(cmd, o->model);
   AddPromptOptions(cmd, o->prompt);
   AddConstraintOptions(cmd, o->constraints);
+  cmd->add_option("--tokenizer", o->tokenizer,
+                  "Tokenizer to use instead of the model's: a GGUF or an HF tokenizer.json with the\n"
+                  "model's vocabulary size (for models without one, e.g. make_random_model's)")
+      ->type_name("FILE");
   cmd->add_option("--method", o->method, "ancestral, greedy, lcd, beam, rejection, is, smc or exact")
       ->check(CLI::IsMember({"ancestral", "greedy", "lcd", "beam", "rejection", "is", "smc", "exact"}))
       ->capture_default_str();

@@ -172,6 +172,12 @@ TEST(SampleCli, JsonOutputFormatIsExactAndSeeded) {
   ASSERT_EQ(pa.samples.size(), pb.samples.size());
   for (size_t i = 0; i < pa.samples.size(); ++i) EXPECT_EQ(pa.samples[i], pb.samples[i]);
   EXPECT_EQ(pa.summary["log_z"], pb.summary["log_z"]);
+  // The model's own tokenizer given as --tokenizer changes nothing.
+  RunResult c = RunSteer(smc + " --seed 1 --json --tokenizer '" + model + "'");
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  const Parsed pc = Parse(c.out);
+  ASSERT_EQ(pc.samples.size(), pa.samples.size());
+  for (size_t i = 0; i < pa.samples.size(); ++i) EXPECT_EQ(pc.samples[i], pa.samples[i]);
   RunResult human = RunSteer(smc + " --seed 1");
   ASSERT_EQ(human.exit_code, 0) << human.err;
   const std::vector<std::string> lines = Lines(human.out);
@@ -217,6 +223,13 @@ TEST(SampleCli, BadInputIsExit2WithLocation) {
   EXPECT_EQ(r.exit_code, 2) << r.err;
   r = RunSteer("sample -m '" + model + "' -p 'Once' --method smc --top-k 5");
   EXPECT_EQ(r.exit_code, 2) << r.err;
+  // --tokenizer must match the model's vocabulary (512 vs 32000 tokens).
+  const std::string other = steer::testing::SharedPath("models/llama-2-tiny-random.gguf");
+  if (!other.empty()) {
+    r = RunSteer("sample -m '" + model + "' --tokenizer '" + other + "' -p 'Once' --method smc");
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("the tokenizer has 32000 tokens but the model 512"), std::string::npos) << r.err;
+  }
 }
 
 TEST(SampleCli, JsonSchemaConstraint) {
