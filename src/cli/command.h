@@ -30,6 +30,7 @@ void AddRunTestsCommand(CLI::App& app, Context& ctx);
 void AddClusterCommand(CLI::App& app, Context& ctx);
 void AddCheckCommand(CLI::App& app, Context& ctx);
 void AddMaskBenchCommand(CLI::App& app, Context& ctx);
+void AddSampleCommand(CLI::App& app, Context& ctx);
 
 
 }  // namespace steer::cli

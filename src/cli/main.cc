@@ -31,6 +31,7 @@ int Main(int argc, char** argv) {
   AddClusterCommand(app, ctx);
   AddCheckCommand(app, ctx);
   AddMaskBenchCommand(app, ctx);
+  AddSampleCommand(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -9,11 +9,12 @@ namespace steer::sampler::internal {
 using potential::kLogZero;
 
 namespace {
-// Draws an index with probability p[i] / Σp (p[i] = 0 for removed ones).
-// Returns −1 when nothing is left.
-TokenId DrawRemaining(const std::vector<double>& p, double total, Rng& rng) {
+
+// Draws an index with probability p[i] / Σp (p[i] = 0 for removed ones) by a
+// linear scan. Returns −1 when nothing is left. The oracle for Fenwick::Draw.
+TokenId DrawLinear(std::span<const double> p, double total, double u01) {
   if (!(total > 0)) return -1;
-  const double u = rng.Uniform() * total;
+  const double u = u01 * total;
   double acc = 0;
   TokenId last = -1;
   for (size_t i = 0; i < p.size(); ++i) {
@@ -25,11 +26,60 @@ TokenId DrawRemaining(const std::vector<double>& p, double total, Rng& rng) {
   return last;  // rounding
 }
 
-double Sum(const std::vector<double>& p) {
+double Sum(std::span<const double> p) {
   double s = 0;
   for (double v : p) s += v;
   return s;
 }
+
+// A Fenwick (binary indexed) tree over p: O(V) build, O(log V) removal and
+// draw, so a rejection costs O(log V) instead of a scan of the vocabulary.
+// tree has n + 1 entries (1-based).
+class Fenwick {
+ public:
+  Fenwick(std::span<const double> p, std::span<double> tree) : p_(p), tree_(tree), n_(p.size()) {
+    tree_[0] = 0;
+    for (size_t i = 1; i <= n_; ++i) tree_[i] = p[i - 1];
+    for (size_t i = 1; i <= n_; ++i) {
+      const size_t j = i + (i & (~i + 1));
+      if (j <= n_) tree_[j] += tree_[i];
+    }
+    top_ = 1;
+    while (top_ * 2 <= n_) top_ *= 2;
+  }
+  void Add(size_t index, double delta) {
+    for (size_t i = index + 1; i <= n_; i += i & (~i + 1)) tree_[i] += delta;
+  }
+  double Total() const {
+    double s = 0;
+    for (size_t i = n_; i > 0; i -= i & (~i + 1)) s += tree_[i];
+    return s;
+  }
+  // The smallest index whose inclusive prefix sum exceeds u01 · total, as
+  // DrawLinear picks it; rounding that lands on a removed symbol falls back
+  // to the scan.
+  TokenId Draw(double total, double u01) const {
+    if (!(total > 0)) return -1;
+    const double u = u01 * total;
+    size_t pos = 0;
+    double rem = u;
+    for (size_t step = top_; step > 0; step /= 2) {
+      if (pos + step <= n_ && tree_[pos + step] <= rem) {
+        pos += step;
+        rem -= tree_[pos];
+      }
+    }
+    if (pos >= n_ || p_[pos] == 0) return DrawLinear(p_, total, u01);
+    return static_cast<TokenId>(pos);
+  }
+
+ private:
+  std::span<const double> p_;
+  std::span<double> tree_;
+  size_t n_;
+  size_t top_ = 1;
+};
+
 }  // namespace
 
 Result<Choice> AwrsChoose(std::span<const double> base_row, const std::function<Result<bool>(TokenId)>& accept,
@@ -37,16 +87,18 @@ Result<Choice> AwrsChoose(std::span<const double> base_row, const std::function<
   const TokenId end = static_cast<TokenId>(base_row.size()) - 1;
   const double log_z = potential::LogSumExp(base_row);
   if (log_z == kLogZero) return Choice{end, kLogZero};
-  std::vector<double>& p = *scratch;
-  p.resize(base_row.size());
-  for (size_t i = 0; i < p.size(); ++i) p[i] = std::exp(base_row[i] - log_z);
-  double remaining = 1.0;
+  const size_t n = base_row.size();
+  scratch->resize(2 * n + 1);
+  std::span<double> p(scratch->data(), n);
+  for (size_t i = 0; i < n; ++i) p[i] = std::exp(base_row[i] - log_z);
+  Fenwick tree(p, std::span<double>(scratch->data() + n, n + 1));
+  double remaining = tree.Total();
   TokenId sample = -1;
   int64_t rejections = 0;
   double kept_after_round1 = 1.0;  // 1 − R1
   for (int round = 0; round < 2; ++round) {
     for (;;) {
-      const TokenId t = DrawRemaining(p, remaining, rng);
+      const TokenId t = tree.Draw(remaining, rng.Uniform());
       if (t < 0) break;  // everything left was rejected
       STEER_ASSIGN_OR_RETURN(const bool ok, accept(t));
       if (ok) {
@@ -54,8 +106,9 @@ Result<Choice> AwrsChoose(std::span<const double> base_row, const std::function<
         break;
       }
       ++rejections;
-      remaining -= p[t];
+      tree.Add(static_cast<size_t>(t), -p[t]);
       p[t] = 0;
+      remaining = tree.Total();
       if (remaining < 1e-6) remaining = Sum(p);  // no drift when almost all is gone
     }
     if (round == 0) {

@@ -13,7 +13,8 @@
 //   log Z_p + log(1 − R1) − log(r + 1)
 // is an unbiased estimate of log-normalizer Z_p·Σ_t p(t)c(t) given the
 // sample (proper weighting), without evaluating c on the whole vocabulary.
-// Cost: O(V) per draw, O(V·(r + 2)) per call; c runs r + 2 times.
+// Cost: O(V) once per call (normalizing the row, a Fenwick tree over it),
+// then O(log V) per draw; c runs r + 2 times.
 #pragma once
 
 #include <functional>

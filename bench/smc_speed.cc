@@ -1,0 +1,278 @@
+// SMC speed on the 58M Q8_0 model (issue 4), ratios measured within one run
+// (the machine is shared: each repetition runs every configuration back to
+// back, and the medians of wall and CPU time are reported).
+//
+//   build/bench/smc_speed [--model M.gguf] [--tokenizer T] [--grammar G.gbnf]
+//       [--particles N] [--max-tokens T] [--reps R]
+//       [--big-model M128k.gguf --big-tokenizer tokenizer.json]
+//
+// 1. SMC with N particles vs N lcd runs in sequence (same target): token
+//    throughput = tokens the LM decoded / time.
+// 2. Overhead of SMC: time outside the LM potential (grammar masks, proposal,
+//    resampling, bookkeeping) as a fraction of the LM potential's time
+//    (decode in Extend plus the rows in LogWeightNext/LogComplete); the
+//    decode alone is reported too.
+// 3. With --big-model (a model whose vocabulary matches --big-tokenizer, e.g.
+//    a random tiny llama with 128,256 tokens and the llama3 tokenizer.json):
+//    one SMC run with the masked proposal vs AWRS.
+// The model file may lack a tokenizer (make_random_model writes none): the
+// tokenizer comes from --tokenizer (a GGUF or tokenizer.json with the same
+// vocabulary size). Engines run on one thread.
+#include <time.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "steer/engine/engine.h"
+#include "steer/grammar/compiled_grammar.h"
+#include "steer/grammar/gbnf.h"
+#include "steer/potential/grammar.h"
+#include "steer/potential/lm.h"
+#include "steer/sampler/sampler.h"
+#include "steer/tokenizer/tokenizer.h"
+#include "steer/util/file.h"
+
+using namespace steer;
+
+namespace {
+
+struct Clock {
+  double wall = 0, cpu = 0;
+  static Clock Now() {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    Clock c;
+    c.wall = std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    c.cpu = static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+    return c;
+  }
+  Clock operator-(const Clock& o) const { return {wall - o.wall, cpu - o.cpu}; }
+  Clock& operator+=(const Clock& o) {
+    wall += o.wall;
+    cpu += o.cpu;
+    return *this;
+  }
+};
+
+// Forwards to the LM potential, timing every call and counting decoded tokens.
+class Timed final : public potential::Potential {
+ public:
+  explicit Timed(std::shared_ptr<potential::Potential> inner) : inner_(std::move(inner)) {}
+  int32_t vocab_size() const override { return inner_->vocab_size(); }
+  std::string name() const override { return inner_->name(); }
+  Result<potential::StatePtr> Start() override {
+    const Clock t = Clock::Now();
+    auto s = inner_->Start();
+    total_ += Clock::Now() - t;
+    return s;
+  }
+  potential::StatePtr Fork(const potential::State& s) override { return inner_->Fork(s); }
+  Status Extend(std::span<potential::State* const> states, std::span<const TokenId> tokens) override {
+    const Clock t = Clock::Now();
+    Status st = inner_->Extend(states, tokens);
+    const Clock d = Clock::Now() - t;
+    decode_ += d;
+    total_ += d;
+    tokens_ += static_cast<int64_t>(tokens.size());
+    return st;
+  }
+  double LogPrefix(const potential::State& s) const override { return inner_->LogPrefix(s); }
+  Status LogComplete(std::span<const potential::State* const> states, std::span<double> out) override {
+    const Clock t = Clock::Now();
+    Status st = inner_->LogComplete(states, out);
+    total_ += Clock::Now() - t;
+    return st;
+  }
+  Status LogWeightNext(std::span<const potential::State* const> states, std::span<double> out) override {
+    const Clock t = Clock::Now();
+    Status st = inner_->LogWeightNext(states, out);
+    total_ += Clock::Now() - t;
+    return st;
+  }
+  void Reset() {
+    decode_ = total_ = {};
+    tokens_ = 0;
+  }
+  Clock decode_, total_;  // decode: Extend only; total: every LM call
+  int64_t tokens_ = 0;
+
+ private:
+  std::shared_ptr<potential::Potential> inner_;
+};
+
+struct Setup {
+  sampler::Target target;
+  std::shared_ptr<Timed> lm;
+};
+
+int Fail(const Error& e) {
+  std::fprintf(stderr, "smc_speed: %s\n", e.ToString().c_str());
+  return 1;
+}
+
+Result<Setup> Make(const std::string& model, const std::string& tokenizer_path, const std::string& gbnf_path) {
+  engine::EngineOptions eo;
+  eo.threads = 1;
+  STEER_ASSIGN_OR_RETURN(auto eng, engine::Engine::Open(model, eo));
+  STEER_ASSIGN_OR_RETURN(auto tok, tokenizer::Tokenizer::Load(tokenizer_path));
+  if (tok->vocab_size() != eng->n_vocab()) {
+    return MakeError(ErrorCode::kInvalidArgument, "tokenizer has " + std::to_string(tok->vocab_size()) +
+                                                      " tokens, model " + std::to_string(eng->n_vocab()));
+  }
+  grammar::Vocabulary vocab;
+  for (TokenId i = 0; i < tok->vocab_size(); ++i) {
+    vocab.token_bytes.push_back(tok->IsSpecial(i) ? std::string() : tok->TokenBytes(i));
+    if (tok->IsSpecial(i) && i != tok->eos()) vocab.special_ids.push_back(i);
+  }
+  vocab.eos = tok->eos();
+  STEER_ASSIGN_OR_RETURN(std::string text, ReadFile(gbnf_path));
+  STEER_ASSIGN_OR_RETURN(auto g, grammar::ParseGbnf(text));
+  STEER_ASSIGN_OR_RETURN(auto compiled, grammar::CompiledGrammar::Create(g, vocab));
+  const TokenId first = tok->bos() >= 0 ? tok->bos() : 0;
+  STEER_ASSIGN_OR_RETURN(auto lm, potential::LmPotential::Create(std::shared_ptr<engine::Engine>(std::move(eng)),
+                                                                 {first}, tok->eos()));
+  Setup s;
+  s.lm = std::make_shared<Timed>(lm);
+  s.target.base = s.lm;
+  s.target.constraints = {std::make_shared<potential::GrammarPotential>(compiled)};
+  // Finished documents: with random weights EOS is rare, so every run decodes
+  // max_tokens tokens (stop-when-complete would stop at the first "{}").
+  s.target.end_mode = sampler::EndMode::kFinishedDocument;
+  return s;
+}
+
+struct Measure {
+  Clock all, lm, decode;
+  int64_t tokens = 0;
+};
+
+// Runs `runs` samplers with options o (seed advanced per run).
+Result<Measure> Time(Setup& s, sampler::Options o, int runs) {
+  s.lm->Reset();
+  const Clock t = Clock::Now();
+  for (int i = 0; i < runs; ++i) {
+    STEER_ASSIGN_OR_RETURN(auto got, sampler::Run(s.target, o));
+    ++o.seed;
+  }
+  Measure m;
+  m.all = Clock::Now() - t;
+  m.lm = s.lm->total_;
+  m.decode = s.lm->decode_;
+  m.tokens = s.lm->tokens_;
+  return m;
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string model = "/tmp/engine_models/rand58m-Q8_0.gguf";
+  std::string tokenizer_path = std::string(STEER_SHARED_DIR_DEFAULT) + "/models/llama-2-tiny-random.gguf";
+  std::string gbnf = std::string(STEER_SHARED_DIR_DEFAULT) + "/grammar-data/gbnf/json.gbnf";
+  std::string big_model, big_tokenizer;
+  int particles = 32, max_tokens = 32, reps = 3;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string a = argv[i], v = argv[i + 1];
+    if (a == "--model") model = v;
+    else if (a == "--tokenizer") tokenizer_path = v;
+    else if (a == "--grammar") gbnf = v;
+    else if (a == "--particles") particles = std::atoi(v.c_str());
+    else if (a == "--max-tokens") max_tokens = std::atoi(v.c_str());
+    else if (a == "--reps") reps = std::atoi(v.c_str());
+    else if (a == "--big-model") big_model = v;
+    else if (a == "--big-tokenizer") big_tokenizer = v;
+    else {
+      std::fprintf(stderr, "smc_speed: unknown option %s\n", a.c_str());
+      return 2;
+    }
+  }
+  auto setup = Make(model, tokenizer_path, gbnf);
+  if (!setup.ok()) return Fail(setup.error());
+  sampler::Options smc;
+  smc.method = sampler::Method::kSmc;
+  smc.particles = particles;
+  smc.max_tokens = max_tokens;
+  sampler::Options lcd = smc;
+  lcd.method = sampler::Method::kLcd;
+  lcd.samples = 1;
+
+  std::vector<double> smc_tps_wall, smc_tps_cpu, lcd_tps_wall, lcd_tps_cpu, ratio_wall, ratio_cpu;
+  std::vector<double> over_wall, over_cpu, over_dec_wall, over_dec_cpu;
+  for (int r = 0; r < reps; ++r) {
+    smc.seed = lcd.seed = static_cast<uint64_t>(1000 * r);
+    auto a = Time(*setup, smc, 1);
+    if (!a.ok()) return Fail(a.error());
+    auto b = Time(*setup, lcd, particles);
+    if (!b.ok()) return Fail(b.error());
+    const double sw = a->tokens / a->all.wall, sc = a->tokens / a->all.cpu;
+    const double lw = b->tokens / b->all.wall, lc = b->tokens / b->all.cpu;
+    smc_tps_wall.push_back(sw);
+    smc_tps_cpu.push_back(sc);
+    lcd_tps_wall.push_back(lw);
+    lcd_tps_cpu.push_back(lc);
+    ratio_wall.push_back(sw / lw);
+    ratio_cpu.push_back(sc / lc);
+    over_wall.push_back((a->all.wall - a->lm.wall) / a->lm.wall);
+    over_cpu.push_back((a->all.cpu - a->lm.cpu) / a->lm.cpu);
+    over_dec_wall.push_back((a->all.wall - a->decode.wall) / a->decode.wall);
+    over_dec_cpu.push_back((a->all.cpu - a->decode.cpu) / a->decode.cpu);
+    std::fprintf(stderr,
+                 "rep %d: smc %lld tokens %.2f s wall %.2f s cpu (lm %.2f/%.2f, decode %.2f/%.2f); "
+                 "lcd x%d %lld tokens %.2f s wall %.2f s cpu\n",
+                 r, static_cast<long long>(a->tokens), a->all.wall, a->all.cpu, a->lm.wall, a->lm.cpu,
+                 a->decode.wall, a->decode.cpu, particles, static_cast<long long>(b->tokens), b->all.wall,
+                 b->all.cpu);
+  }
+  std::printf("model %s, grammar %s, %d particles, max %d tokens, finished documents, 1 thread, median of %d\n\n",
+              model.c_str(), gbnf.c_str(), particles, max_tokens, reps);
+  std::printf("| measure | wall | CPU |\n|---|---:|---:|\n");
+  std::printf("| SMC throughput (decoded tok/s) | %.1f | %.1f |\n", Median(smc_tps_wall), Median(smc_tps_cpu));
+  std::printf("| %d lcd in sequence (decoded tok/s) | %.1f | %.1f |\n", particles, Median(lcd_tps_wall),
+              Median(lcd_tps_cpu));
+  std::printf("| SMC / lcd throughput | %.2fx | %.2fx |\n", Median(ratio_wall), Median(ratio_cpu));
+  std::printf("| SMC time outside the LM potential / LM time | %.1f%% | %.1f%% |\n", 100 * Median(over_wall),
+              100 * Median(over_cpu));
+  std::printf("| SMC time outside decode / decode time | %.1f%% | %.1f%% |\n", 100 * Median(over_dec_wall),
+              100 * Median(over_dec_cpu));
+
+  if (!big_model.empty()) {
+    auto big = Make(big_model, big_tokenizer, gbnf);
+    if (!big.ok()) return Fail(big.error());
+    sampler::Options o = smc;
+    std::vector<double> mw, mc, aw, ac, rw, rc, mt, at;
+    for (int r = 0; r < reps; ++r) {
+      o.seed = static_cast<uint64_t>(1000 * r);
+      o.proposal = sampler::ProposalKind::kMasked;
+      auto m = Time(*big, o, 1);
+      if (!m.ok()) return Fail(m.error());
+      o.proposal = sampler::ProposalKind::kAwrs;
+      auto a = Time(*big, o, 1);
+      if (!a.ok()) return Fail(a.error());
+      // Per decoded token, since the two runs may stop at different lengths.
+      mw.push_back(m->all.wall / m->tokens);
+      mc.push_back(m->all.cpu / m->tokens);
+      aw.push_back(a->all.wall / a->tokens);
+      ac.push_back(a->all.cpu / a->tokens);
+      rw.push_back(mw.back() / aw.back());
+      rc.push_back(mc.back() / ac.back());
+      mt.push_back(static_cast<double>(m->tokens));
+      at.push_back(static_cast<double>(a->tokens));
+    }
+    std::printf("\n%s (%s), %d particles, max %d tokens, median of %d\n\n", big_model.c_str(), big_tokenizer.c_str(),
+                particles, max_tokens, reps);
+    std::printf("| proposal | ms per decoded token, wall | CPU | decoded tokens |\n|---|---:|---:|---:|\n");
+    std::printf("| masked | %.3f | %.3f | %.0f |\n", 1e3 * Median(mw), 1e3 * Median(mc), Median(mt));
+    std::printf("| awrs | %.3f | %.3f | %.0f |\n", 1e3 * Median(aw), 1e3 * Median(ac), Median(at));
+    std::printf("| masked / awrs | %.2fx | %.2fx | |\n", Median(rw), Median(rc));
+  }
+  return 0;
+}
