@@ -62,7 +62,9 @@ Result<FilterClusterResult> RunFilterCluster(const Harness& harness, ProgramSamp
   for (const auto& s : report.samples) r.public_passers += s.kept;
   if (!report.tasks.empty()) {
     const TaskClusters& tc = report.tasks[0];
-    if (!tc.inputs.empty()) r.spent.executions += r.public_passers;  // one run on the inputs per survivor
+    // FilterAndCluster generates inputs (one run) only for two or more
+    // survivors, then runs each survivor on them once.
+    if (r.public_passers > 1) r.spent.executions += 1 + (tc.inputs.empty() ? 0 : r.public_passers);
     for (const auto& c : tc.clusters) r.cluster_sizes.push_back(static_cast<int>(c.size()));
     r.submitted = ChooseFromClusters(tc, k);
   }

@@ -7,6 +7,7 @@
 #include "steer/potential/lm.h"
 #include "steer/sampler/sampler.h"
 #include "steer/tokenizer/tokenizer.h"
+#include "steer/util/check.h"
 #include "steer/util/rng.h"
 
 namespace steer::synth {

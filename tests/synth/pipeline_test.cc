@@ -20,7 +20,7 @@ TEST(FunctionEndTest, CutsAtTheFirstUnindentedLineAfterABlankLine) {
   EXPECT_EQ(FunctionEnd("    x = 1\n\n    return x\n"), std::string::npos);  // indented: same body
   EXPECT_EQ(FunctionEnd("    x = 1\nprint(x)\n"), std::string::npos);          // no blank line before it
   EXPECT_EQ(FunctionEnd("    x = 1\n\n"), std::string::npos);                  // nothing after the blank yet
-  EXPECT_EQ(FunctionEnd("    x = 1\n  \n\tfoo\n\nbar"), 16u);
+  EXPECT_EQ(FunctionEnd("    x = 1\n  \n\tfoo\n\nbar"), 18u);  // after "\tfoo\n"
 }
 
 TEST(ScriptedSamplerTest, FirstMatchingRuleAnswersAndCycles) {
@@ -33,7 +33,7 @@ TEST(ScriptedSamplerTest, FirstMatchingRuleAnswersAndCycles) {
   EXPECT_EQ(r->completions, (std::vector<std::string>{"B", "C", "B"}));
   EXPECT_EQ(r->tokens, 3);
   EXPECT_EQ(ScriptedTokenCount("    return a + b\n"), 5);
-  ScriptedSampler none({{"x", {"A"}}});
+  ScriptedSampler none(std::vector<ScriptedSampler::Rule>{{"x", {"A"}}});
   EXPECT_EQ(none.Sample("y", 1).error().code, ErrorCode::kNotFound);
 }
 
@@ -124,7 +124,7 @@ TEST_F(SynthTest, FilterClusterSubmitsOnePerClusterLargestFirst) {
   EXPECT_EQ(r->submitted_hidden[0].verdict, Verdict::kPassed);
   EXPECT_EQ(r->submitted_hidden[1].verdict, Verdict::kWrongAnswer);
   EXPECT_TRUE(r->solved);
-  EXPECT_EQ(r->spent.executions, 7 + 6 + 2);
+  EXPECT_EQ(r->spent.executions, 7 + 1 + 6 + 2);  // public, input generation, inputs, hidden
 }
 
 }  // namespace
