@@ -91,7 +91,7 @@ Result<json> RunOne(const SynthOptions& o, const synth::Harness& harness, synth:
     STEER_ASSIGN_OR_RETURN(auto r, synth::RunRejection(harness, sampler, task, o.samples, harness.options().first_slot));
     const bool solved = r.found && r.hidden.verdict == synth::Verdict::kPassed;
     j.update({{"found", r.found}, {"solved", solved}, {"program", r.program},
-              {"hidden_verdict", r.found ? synth::VerdictName(r.hidden.verdict) : nullptr},
+              {"hidden_verdict", r.found ? json(synth::VerdictName(r.hidden.verdict)) : json(nullptr)},
               {"spent", SpentJson(r.spent)}, {"curve", CurveJson(r.curve)}});
   } else if (o.method == "filter-cluster") {
     synth::ClusterOptions co;
@@ -112,7 +112,7 @@ Result<json> RunOne(const SynthOptions& o, const synth::Harness& harness, synth:
       attempts.push_back({{"initial", a.initial}, {"repair", a.repair},
                           {"public_verdict", synth::VerdictName(a.public_outcome.verdict)}});
     j.update({{"initial", o.initial}, {"repairs", o.repairs}, {"found", r.found}, {"solved", solved},
-              {"program", r.program}, {"hidden_verdict", r.found ? synth::VerdictName(r.hidden.verdict) : nullptr},
+              {"program", r.program}, {"hidden_verdict", r.found ? json(synth::VerdictName(r.hidden.verdict)) : json(nullptr)},
               {"attempts", attempts}, {"spent", SpentJson(r.spent)}, {"curve", CurveJson(r.curve)}});
   }
   return j;

@@ -73,7 +73,8 @@ struct ModelSamplerOptions {
   // FunctionEnd, EOS or max_tokens. "smc": the sampler module's SMC with
   // `particles` particles and the critic (when set) in Target::weights; the
   // particles end at EOS or max_tokens, n completions are drawn from them in
-  // proportion to their weights and cut at FunctionEnd.
+  // proportion to their weights and cut at FunctionEnd. When every particle
+  // gets zero weight the n completions are empty (they fail every test).
   std::string method = "ancestral";
   double temperature = 0.8;
   int max_tokens = 256;
