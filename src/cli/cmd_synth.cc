@@ -194,7 +194,7 @@ int SynthMain(const SynthOptions& o) {
                   static_cast<long long>((*r)["spent"]["executions"].get<int64_t>()));
     }
     std::fflush(stdout);
-    progress.Update(i + 1, std::to_string(solved) + " solved");
+    if (i + 1 < tasks->size()) progress.Update(i + 1, std::to_string(solved) + " solved");
   }
   progress.Finish(std::to_string(solved) + " solved");
   const double n = tasks->empty() ? 1.0 : static_cast<double>(tasks->size());

@@ -97,6 +97,21 @@ TEST_F(SynthTest, ModelSmcWithTheCriticKeepsOnlyCompilingPrograms) {
     for (unsigned char ch : c) ids.push_back(ch);
     EXPECT_EQ(oracle.LogCompleteOf(ids).value(), 0.0) << c;
   }
+  // The story model's prose never compiles, so all particles may die; with a
+  // checker that accepts everything the same run returns the prose.
+  CriticOptions accept_all = co;
+  accept_all.checker = "import sys\nprint('\\n'.join('1' for _ in sys.argv[1:]))\n";
+  ModelSampler loose(l.engine, l.tokenizer.get(), o,
+                     [&](const std::string& prompt) -> Result<std::shared_ptr<potential::Potential>> {
+                       return std::shared_ptr<potential::Potential>(
+                           std::make_shared<CompileCritic>(*sandbox_, prompt, bytes, accept_all));
+                     });
+  auto prose = loose.Sample(kPrompt, 3);
+  ASSERT_TRUE(prose.ok()) << prose.error().ToString();
+  EXPECT_GT(prose->tokens, 0);
+  size_t nonempty = 0;
+  for (const auto& c : prose->completions) nonempty += !c.empty();
+  EXPECT_GT(nonempty, 0u);
 }
 
 }  // namespace
