@@ -5,6 +5,7 @@
 // Per task one JSON line (with --json) or one text line; then a summary.
 // smc samples with the sampler module's SMC and the compile critic as a
 // weight, then runs the rejection pipeline on those samples (budget N).
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -176,6 +177,10 @@ int SynthMain(const SynthOptions& o) {
   Progress progress(o.method, tasks->size());
   int solved = 0, found = 0;
   synth::Spent total;
+  // Per task: the samples spent when the first public passer came (-1: none),
+  // for the pass-rate-against-budget summary.
+  std::vector<int64_t> found_at;
+  int64_t max_samples = 0;
   for (size_t i = 0; i < tasks->size(); ++i) {
     auto r = RunOne(o, harness, *sampler, (*tasks)[i]);
     if (!r.ok()) return ReportError(kCmd, r.error());
@@ -184,6 +189,14 @@ int SynthMain(const SynthOptions& o) {
     total.tokens += (*r)["spent"]["tokens"].get<int64_t>();
     total.executions += (*r)["spent"]["executions"].get<int64_t>();
     if (r->contains("found")) found += (*r)["found"].get<bool>();
+    if (r->contains("curve")) {
+      int64_t at = -1;
+      for (const auto& p : (*r)["curve"]) {
+        max_samples = std::max(max_samples, p["samples"].get<int64_t>());
+        if (at < 0 && p["found"].get<bool>()) at = p["samples"].get<int64_t>();
+      }
+      found_at.push_back(at);
+    }
     if (o.json) {
       std::printf("%s\n", r->dump().c_str());
     } else {
@@ -200,7 +213,18 @@ int SynthMain(const SynthOptions& o) {
   const double n = tasks->empty() ? 1.0 : static_cast<double>(tasks->size());
   json summary = {{"summary", true}, {"method", o.method}, {"tasks", tasks->size()}, {"solved", solved},
                   {"solve_rate", solved / n}, {"spent", SpentJson(total)}};
-  if (o.method != "filter-cluster") summary["found"] = found;
+  if (o.method != "filter-cluster") {
+    summary["found"] = found;
+    // found_by_samples[b - 1]: the fraction of tasks with a public-test passer
+    // within b samples; compare methods at a matched budget with it.
+    json by = json::array();
+    for (int64_t b = 1; b <= max_samples; ++b) {
+      int64_t c = 0;
+      for (int64_t at : found_at) c += at >= 0 && at <= b;
+      by.push_back(c / n);
+    }
+    summary["found_by_samples"] = by;
+  }
   if (o.json) {
     std::printf("%s\n", summary.dump().c_str());
   } else {

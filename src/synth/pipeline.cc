@@ -1,7 +1,5 @@
 #include "steer/synth/pipeline.h"
 
-#include <algorithm>
-
 namespace steer::synth {
 
 namespace {

@@ -71,6 +71,7 @@ TEST_F(SynthCli, SelfRepairRejectionAndFilterClusterPrintJsonLines) {
   EXPECT_EQ(r.lines[0]["spent"]["executions"], 3);
   EXPECT_EQ(r.lines[1]["summary"], true);
   EXPECT_EQ(r.lines[1]["solve_rate"], 1.0);
+  EXPECT_EQ(r.lines[1]["found_by_samples"], json({0.0, 1.0}));
 
   r = Synth("--method rejection --samples 3");  // the buggy program only
   ASSERT_EQ(r.exit_code, 0) << r.err;
