@@ -99,8 +99,17 @@ Result<SampledPrograms> ModelSampler::Sample(const std::string& prompt, int n) {
   return MakeError(ErrorCode::kInvalidArgument, "model sampler: unknown method '" + options_.method + "'");
 }
 
+Result<std::shared_ptr<potential::LmPotential>> ModelSampler::LmFor(const std::string& prompt) {
+  if (lm_ == nullptr || lm_prompt_ != prompt) {
+    lm_ = nullptr;  // releases the old prompt's sequence first
+    STEER_ASSIGN_OR_RETURN(lm_, MakeLm(engine_, *tokenizer_, prompt));
+    lm_prompt_ = prompt;
+  }
+  return lm_;
+}
+
 Result<SampledPrograms> ModelSampler::SampleAncestral(const std::string& prompt, int n) {
-  STEER_ASSIGN_OR_RETURN(auto lm, MakeLm(engine_, *tokenizer_, prompt));
+  STEER_ASSIGN_OR_RETURN(auto lm, LmFor(prompt));
   Rng rng(options_.seed * 0x9E3779B97F4A7C15ull + calls_);
   const int32_t v = lm->vocab_size();
   std::vector<double> row(v + 1), probs(v + 1);
@@ -139,7 +148,7 @@ Result<SampledPrograms> ModelSampler::SampleAncestral(const std::string& prompt,
 
 Result<SampledPrograms> ModelSampler::SampleSmc(const std::string& prompt, int n) {
   sampler::Target target;
-  STEER_ASSIGN_OR_RETURN(target.base, MakeLm(engine_, *tokenizer_, prompt));
+  STEER_ASSIGN_OR_RETURN(target.base, LmFor(prompt));
   target.token_bytes = token_bytes_;
   if (critic_) {
     STEER_ASSIGN_OR_RETURN(auto critic, critic_(prompt));

@@ -23,6 +23,7 @@ class Tokenizer;
 }
 namespace steer::potential {
 class Potential;
+class LmPotential;
 }
 
 namespace steer::synth {
@@ -96,6 +97,9 @@ class ModelSampler final : public ProgramSampler {
   const std::vector<std::string>& token_bytes() const { return token_bytes_; }
 
  private:
+  // The LM potential for `prompt`, kept while successive calls share the
+  // prompt (the prompt is decoded once).
+  Result<std::shared_ptr<potential::LmPotential>> LmFor(const std::string& prompt);
   Result<SampledPrograms> SampleAncestral(const std::string& prompt, int n);
   Result<SampledPrograms> SampleSmc(const std::string& prompt, int n);
   std::shared_ptr<engine::Engine> engine_;
@@ -103,6 +107,8 @@ class ModelSampler final : public ProgramSampler {
   ModelSamplerOptions options_;
   CriticFactory critic_;
   std::vector<std::string> token_bytes_;
+  std::string lm_prompt_;
+  std::shared_ptr<potential::LmPotential> lm_;
   uint64_t calls_ = 0;  // mixes into the seed so successive calls differ
 };
 
