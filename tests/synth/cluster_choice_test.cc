@@ -5,7 +5,7 @@ namespace {
 
 using testing::SynthTest;
 
-TEST_F(SynthTest, ClusterChoiceBeatsRandomChoiceAt10AtK) {
+TEST_F(SynthTest, ClusterChoiceAgainstRandomChoiceAt10AtK) {
   STEER_REQUIRE_SHARED(path, "humaneval/HumanEval.jsonl.gz");
   std::vector<Task> all = testing::HumanEvalTasks(path);
   ASSERT_EQ(all.size(), 164u);

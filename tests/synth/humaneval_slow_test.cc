@@ -27,7 +27,7 @@ TEST_F(SynthTest, AllHumanEvalPoolsClusterByBehaviour) {
   testing::ExpectPoolsClusterByBehaviour(*harness_, tasks, /*stride=*/4, /*min_checked=*/20);
 }
 
-TEST_F(SynthTest, ClusterChoiceBeatsRandomChoiceAt10AtKOnMorePools) {
+TEST_F(SynthTest, ClusterChoiceAgainstRandomChoiceAt10AtKOnMorePools) {
   STEER_REQUIRE_SHARED(path, "humaneval/HumanEval.jsonl.gz");
   std::vector<Task> tasks = testing::HumanEvalTasks(path);
   ASSERT_EQ(tasks.size(), 164u);
