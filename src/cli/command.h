@@ -31,6 +31,7 @@ void AddClusterCommand(CLI::App& app, Context& ctx);
 void AddCheckCommand(CLI::App& app, Context& ctx);
 void AddMaskBenchCommand(CLI::App& app, Context& ctx);
 void AddSampleCommand(CLI::App& app, Context& ctx);
+void AddSynthCommand(CLI::App& app, Context& ctx);
 
 
 }  // namespace steer::cli

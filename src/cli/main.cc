@@ -32,6 +32,7 @@ int Main(int argc, char** argv) {
   AddCheckCommand(app, ctx);
   AddMaskBenchCommand(app, ctx);
   AddSampleCommand(app, ctx);
+  AddSynthCommand(app, ctx);
 
   try {
     app.parse(argc, argv);

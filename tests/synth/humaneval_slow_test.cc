@@ -1,8 +1,12 @@
 // All 164 HumanEval tasks (43 s with 2 workers on the loaded 2-core dev
-// machine) and pools on every 4th task (minutes): labelled slow.
+// machine), pools on every 4th task, cluster choice against random choice
+// on every 4th, and reference-harness agreement on every task (minutes):
+// labelled slow.
 #include <gtest/gtest.h>
 
+#include "cluster_choice.h"
 #include "humaneval_checks.h"
+#include "reference_harness.h"
 
 namespace steer::synth {
 namespace {
@@ -21,6 +25,20 @@ TEST_F(SynthTest, AllHumanEvalPoolsClusterByBehaviour) {
   std::vector<Task> tasks = testing::HumanEvalTasks(path);
   ASSERT_EQ(tasks.size(), 164u);
   testing::ExpectPoolsClusterByBehaviour(*harness_, tasks, /*stride=*/4, /*min_checked=*/20);
+}
+
+TEST_F(SynthTest, ClusterChoiceAgainstRandomChoiceAt10AtKOnMorePools) {
+  STEER_REQUIRE_SHARED(path, "humaneval/HumanEval.jsonl.gz");
+  std::vector<Task> tasks = testing::HumanEvalTasks(path);
+  ASSERT_EQ(tasks.size(), 164u);
+  testing::ExpectClusterChoiceBeatsRandom(*harness_, tasks, /*stride=*/4);
+}
+
+TEST_F(SynthTest, RunTestsAgreesWithTheReferenceHarnessOnEveryTask) {
+  STEER_REQUIRE_SHARED(path, "humaneval/HumanEval.jsonl.gz");
+  std::vector<Task> tasks = testing::HumanEvalTasks(path);
+  ASSERT_EQ(tasks.size(), 164u);
+  testing::ExpectAgreesWithReference(*harness_, *sandbox_, tasks, /*stride=*/1, /*mutants=*/10);
 }
 
 }  // namespace

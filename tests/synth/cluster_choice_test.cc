@@ -1,0 +1,16 @@
+#include "cluster_choice.h"
+
+namespace steer::synth {
+namespace {
+
+using testing::SynthTest;
+
+TEST_F(SynthTest, ClusterChoiceAgainstRandomChoiceAt10AtK) {
+  STEER_REQUIRE_SHARED(path, "humaneval/HumanEval.jsonl.gz");
+  std::vector<Task> all = testing::HumanEvalTasks(path);
+  ASSERT_EQ(all.size(), 164u);
+  testing::ExpectClusterChoiceBeatsRandom(*harness_, all, /*stride=*/24);
+}
+
+}  // namespace
+}  // namespace steer::synth
