@@ -202,7 +202,7 @@ def main():
     budget = args.minutes * 60
     warmup = 100
     curves = {"train": [], "val": []}
-    tokens_seen, running, step = 0, None, 0
+    tokens_seen, ema, step = 0, 0.0, 0
     train_start = time.time()
     # Cosine schedule over the time budget: progress is elapsed / budget.
     while step < args.max_steps:
@@ -221,9 +221,12 @@ def main():
         opt.step()
         step += 1
         tokens_seen += args.batch * args.ctx
-        running = loss.item() if running is None else 0.98 * running + 0.02 * loss.item()
+        ema = 0.95 * ema + 0.05 * loss.item()
+        running = ema / (1 - 0.95 ** step)  # bias-corrected running mean
         if step % 10 == 0:
             curves["train"].append((tokens_seen, running))
+            el = time.time() - train_start
+            log(f"step {step}: train {running:.3f}, {tokens_seen / el:.0f} tok/s")
         if step % args.eval_every == 0:
             vl = evaluate(model, val_ids, args.ctx)
             curves["val"].append((tokens_seen, vl))
