@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "run_command.h"
 #include "shared_data.h"
 #include "steer/gguf/gguf.h"
 #include "steer/util/file.h"
@@ -15,22 +16,10 @@ namespace {
 
 using nlohmann::json;
 
-struct RunResult {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
+using steer::testing::RunResult;
 
 RunResult RunSteer(const std::string& args) {
-  const std::string dir = steer::testing::TempDir();
-  const std::string out_path = dir + "/engine_out", err_path = dir + "/engine_err";
-  const std::string cmd = std::string(STEER_BINARY) + " " + args + " >" + out_path + " 2>" + err_path;
-  const int status = std::system(cmd.c_str());
-  RunResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = steer::ReadFile(out_path).value();
-  r.err = steer::ReadFile(err_path).value();
-  return r;
+  return steer::testing::RunCommand(STEER_BINARY, args);
 }
 
 json Golden(const std::string& path) { return json::parse(steer::ReadFile(path).value()); }

@@ -11,27 +11,16 @@
 #include <fstream>
 #include <string>
 
+#include "run_command.h"
 #include "shared_data.h"
 #include "steer/util/file.h"
 
 namespace {
 
-struct RunResult {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
+using steer::testing::RunResult;
 
 RunResult RunSteer(const std::string& args) {
-  std::string dir = steer::testing::TempDir();
-  std::string out_path = dir + "/mb_out", err_path = dir + "/mb_err";
-  std::string cmd = std::string(STEER_BINARY) + " " + args + " >" + out_path + " 2>" + err_path;
-  int status = std::system(cmd.c_str());
-  RunResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = steer::ReadFile(out_path).value();
-  r.err = steer::ReadFile(err_path).value();
-  return r;
+  return steer::testing::RunCommand(STEER_BINARY, args);
 }
 
 void Write(const std::string& path, const nlohmann::json& j) { std::ofstream(path) << j.dump(); }

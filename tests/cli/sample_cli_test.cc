@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "run_command.h"
 #include "shared_data.h"
 #include "steer/grammar/gbnf.h"
 #include "steer/grammar/matcher.h"
@@ -27,22 +28,10 @@ using nlohmann::json;
 
 constexpr char kPrompt[] = "Once upon a time, there was a little girl named";
 
-struct RunResult {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
+using steer::testing::RunResult;
 
 RunResult RunSteer(const std::string& args) {
-  const std::string dir = steer::testing::TempDir();
-  const std::string out_path = dir + "/sample_out", err_path = dir + "/sample_err";
-  const std::string cmd = std::string(STEER_BINARY) + " " + args + " >" + out_path + " 2>" + err_path;
-  const int status = std::system(cmd.c_str());
-  RunResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = steer::ReadFile(out_path).value();
-  r.err = steer::ReadFile(err_path).value();
-  return r;
+  return steer::testing::RunCommand(STEER_BINARY, args);
 }
 
 std::string WriteTemp(const std::string& name, const std::string& text) {

@@ -6,9 +6,11 @@
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "run_command.h"
 #include "shared_data.h"
 #include "steer/util/file.h"
 
@@ -29,15 +31,10 @@ std::string Write(const std::string& name, const std::string& text) {
 }
 
 RunResult RunSteer(const std::string& args) {
-  const std::string dir = steer::testing::TempDir();
-  const std::string out_path = dir + "/synth_out", err_path = dir + "/synth_err";
-  const std::string cmd = std::string(STEER_BINARY) + " " + args + " >" + out_path + " 2>" + err_path;
-  const int status = std::system(cmd.c_str());
-  RunResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream in(out_path);
+  steer::testing::RunResult run = steer::testing::RunCommand(STEER_BINARY, args);
+  RunResult r{run.exit_code, {}, run.err};
+  std::istringstream in(run.out);
   for (std::string line; std::getline(in, line);) r.lines.push_back(json::parse(line));
-  r.err = steer::ReadFile(err_path).value();
   return r;
 }
 

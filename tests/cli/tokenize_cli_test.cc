@@ -5,16 +5,13 @@
 #include <cstdio>
 #include <string>
 
+#include "run_command.h"
 #include "shared_data.h"
 #include "steer/util/file.h"
 
 namespace {
 
-struct RunResult {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
+using steer::testing::RunResult;
 
 std::string Quote(const std::string& s) {
   std::string q = "'";
@@ -29,15 +26,7 @@ std::string Quote(const std::string& s) {
 }
 
 RunResult RunSteer(const std::string& args) {
-  std::string dir = steer::testing::TempDir();
-  std::string out_path = dir + "/out", err_path = dir + "/err";
-  std::string cmd = std::string(STEER_BINARY) + " " + args + " >" + out_path + " 2>" + err_path;
-  int status = std::system(cmd.c_str());
-  RunResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = steer::ReadFile(out_path).value();
-  r.err = steer::ReadFile(err_path).value();
-  return r;
+  return steer::testing::RunCommand(STEER_BINARY, args);
 }
 
 size_t Lines(const std::string& s) {

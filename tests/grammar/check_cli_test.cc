@@ -5,28 +5,16 @@
 #include <cstdlib>
 #include <string>
 
+#include "run_command.h"
 #include "shared_data.h"
 #include "steer/util/file.h"
 
 namespace {
 
-struct RunResult {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
+using steer::testing::RunResult;
 
 RunResult RunSteer(const std::string& args, const std::string& stdin_text = "") {
-  std::string dir = steer::testing::TempDir();
-  std::string in_path = dir + "/in", out_path = dir + "/out", err_path = dir + "/err";
-  EXPECT_TRUE(steer::WriteFile(in_path, stdin_text).ok());
-  std::string cmd = std::string(STEER_BINARY) + " " + args + " <" + in_path + " >" + out_path + " 2>" + err_path;
-  int status = std::system(cmd.c_str());
-  RunResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = steer::ReadFile(out_path).value();
-  r.err = steer::ReadFile(err_path).value();
-  return r;
+  return steer::testing::RunCommand(STEER_BINARY, args, stdin_text);
 }
 
 std::string Write(const std::string& name, const std::string& text) {
