@@ -10,6 +10,7 @@
 #include <random>
 #include <string>
 
+#include "language.h"
 #include "shared_data.h"
 #include "steer/grammar/matcher.h"
 
@@ -19,35 +20,10 @@ namespace {
 using Json = nlohmann::json;
 
 // Compiles a schema for matching; fails the test on error.
-class Checker {
+class Checker : public Language {
  public:
-  explicit Checker(const std::string& schema, JsonSchemaOptions opts = {}) {
-    Result<Grammar> g = CompileJsonSchema(schema, opts);
-    if (!g.ok()) {
-      error_ = g.error().ToString();
-      return;
-    }
-    Result<Parser> p = CompileParser(*g);
-    if (!p.ok()) {
-      error_ = p.error().ToString();
-      return;
-    }
-    parser_ = *p;
-  }
-  bool ok() const { return parser_ != nullptr; }
-  const std::string& error() const { return error_; }
-  bool Accepts(std::string_view s) const {
-    Matcher m(parser_);
-    return m.AcceptBytes(s) && m.IsComplete();
-  }
-  bool Prefix(std::string_view s) const {
-    Matcher m(parser_);
-    return m.AcceptBytes(s);
-  }
-
- private:
-  Parser parser_;
-  std::string error_;
+  explicit Checker(const std::string& schema, JsonSchemaOptions opts = {})
+      : Language(CompileJsonSchema(schema, opts)) {}
 };
 
 Error CompileError(const std::string& schema) {

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 
+#include "language.h"
 #include "shared_data.h"
 #include "steer/grammar/matcher.h"
 
@@ -19,35 +20,9 @@ namespace {
 
 using Json = nlohmann::json;
 
-class Lark {
+class Lark : public Language {
  public:
-  explicit Lark(std::string_view text) {
-    Result<Grammar> g = ParseLark(text);
-    if (!g.ok()) {
-      error_ = g.error().ToString();
-      return;
-    }
-    Result<Parser> p = CompileParser(*g);
-    if (!p.ok()) {
-      error_ = p.error().ToString();
-      return;
-    }
-    parser_ = *p;
-  }
-  bool ok() const { return parser_ != nullptr; }
-  const std::string& error() const { return error_; }
-  bool Accepts(std::string_view s) const {
-    Matcher m(parser_);
-    return m.AcceptBytes(s) && m.IsComplete();
-  }
-  bool Prefix(std::string_view s) const {
-    Matcher m(parser_);
-    return m.AcceptBytes(s);
-  }
-
- private:
-  Parser parser_;
-  std::string error_;
+  explicit Lark(std::string_view text) : Language(ParseLark(text)) {}
 };
 
 TEST(Lark, RulesTerminalsAndOperators) {
