@@ -29,6 +29,7 @@ void AddSandboxCommand(CLI::App& app, Context& ctx);
 void AddRunTestsCommand(CLI::App& app, Context& ctx);
 void AddClusterCommand(CLI::App& app, Context& ctx);
 void AddCheckCommand(CLI::App& app, Context& ctx);
+void AddDemoCommand(CLI::App& app, Context& ctx);
 
 
 }  // namespace steer::cli

@@ -30,6 +30,7 @@ int Main(int argc, char** argv) {
   AddRunTestsCommand(app, ctx);
   AddClusterCommand(app, ctx);
   AddCheckCommand(app, ctx);
+  AddDemoCommand(app, ctx);
 
   try {
     app.parse(argc, argv);
