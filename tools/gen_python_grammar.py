@@ -2,9 +2,10 @@
 """Writes models/python_function.gbnf: a GBNF grammar of Python function
 definitions with simple bodies (steer demo's constraint).
 
-Every string of the language parses with Python 3.11's ast.parse (the test
-tests/cli/demo_cli_test.cc and tools/train/eval_quality.py check samples of
-it). The hand-written part is below; the `name` rules are generated from the
+Every string of the language parses with Python 3.11's ast.parse:
+tools/check_python_grammar.py parses random derivations (a ctest), and
+tools/train/eval_quality.py parses the model's grammar-constrained samples.
+The hand-written part is below; the `name` rules are generated from the
 keyword list, because an identifier that is a keyword (`if`, `None`, ...)
 would not parse and GBNF has no "except". Run from the repository root:
 
