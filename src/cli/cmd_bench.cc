@@ -12,6 +12,7 @@
 
 #include "command.h"
 #include "lm_common.h"
+#include "steer/gguf/gguf.h"
 #include "steer/util/rng.h"
 
 namespace steer::cli {
