@@ -86,6 +86,13 @@ def main():
     w("Sampled by the training tool at temperature 0.8 after training (the prompt is the beginning of each):\n")
     for s in r["samples"]:
         w(fence(s) + "\n")
+    if q:
+        w("And steer's own unconstrained completions (`steer generate`) of the first five held-out headers of the "
+          "generation-quality run, cut as described above:\n")
+        for case in q["cases"][:5]:
+            verdict = "parses" if case["unconstrained_parses"] else "does not parse"
+            w(f"From `{case['file']}` ({verdict}):\n")
+            w(fence(case["unconstrained"]) + "\n")
     w("## Limitations\n")
     w("- A few million parameters trained for about an hour on two CPU cores: it writes Python-looking code, "
       "not correct programs. It knows only the standard library's style and names.")
