@@ -42,11 +42,11 @@ struct DemoOptions {
   ModelArgs model;
   std::string prompt = "def check_balance(account_";
   std::string grammar_file;  // empty: the embedded models/python_function.gbnf
-  int particles = 16;
+  int particles = 64;
   int runs = 4;
   int samples = 0;  // lcd samples; 0: particles · runs
   int max_ident_len = 10;
-  int max_tokens = 40;
+  int max_tokens = 64;
   uint64_t seed = 0;
   std::string methods = "lcd,smc";
   bool json = false;

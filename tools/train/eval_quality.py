@@ -9,7 +9,7 @@ and completes each:
     top-k 40, top-p 0.95); the completed function is the header plus the
     indented lines that follow it, cut at the first unindented line, and,
     when the 64 tokens ran out first, without the last (partial) line;
-  - under the grammar: `steer demo --methods smc` (4 particles, at most 64
+  - under the grammar: `steer demo --methods smc` (32 particles, at most 64
     tokens, stop when the function is complete; no identifier limit in
     effect), the highest-weight completion.
 A completed function counts when `ast.parse` accepts it: parsing only, no
@@ -114,7 +114,7 @@ def main():
             sys.exit(f"steer generate failed: {gen.stderr}")
         g = json.loads(gen.stdout)
         free = completed_function(header, g["text"], len(g["tokens"]) >= args.tokens)
-        demo = subprocess.run([args.steer, "demo", *model, "-p", header, "--methods", "smc", "--particles", "4",
+        demo = subprocess.run([args.steer, "demo", *model, "-p", header, "--methods", "smc", "--particles", "32",
                                "--runs", "1", "--max-tokens", str(args.tokens), "--max-ident-len", "1000",
                                "--seed", seed, "--json"], capture_output=True, text=True)
         if demo.returncode != 0:

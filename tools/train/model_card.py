@@ -78,7 +78,7 @@ def main():
         w("| completion | parses as Python |\n|---|---:|")
         w(f"| unconstrained (`steer generate`, temperature 0.8, top-k 40, top-p 0.95) | "
           f"{100 * q['unconstrained_parse_fraction']:.0f}% |")
-        w(f"| under the grammar (`steer demo --methods smc`, 4 particles) | "
+        w(f"| under the grammar (`steer demo --methods smc`, 32 particles) | "
           f"{100 * q['grammar_parse_fraction']:.0f}% of the {100 * q['grammar_finished_fraction']:.0f}% that "
           f"finished within {q['tokens']} tokens |\n")
         w(f"Command: `{q['command']}` ({q['seconds']:.0f} s).\n")
