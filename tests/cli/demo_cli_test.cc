@@ -52,7 +52,7 @@ TEST(DemoCli, CompletionsSatisfyBothConstraints) {
   if (std::string(STEER_EMBEDDED_MODEL_FILE).empty()) GTEST_SKIP() << "this build embeds no model";
   const std::string prompt = "def check_balance(account_";
   const std::string grammar = steer::testing::SourceDir() + "/models/python_function.gbnf";
-  RunResult r = RunSteer("demo --json --particles 16 --runs 2 --samples 16 --max-tokens 48 --max-ident-len 12 --seed 5");
+  RunResult r = RunSteer("demo --json --particles 16 --runs 2 --samples 64 --max-tokens 64 --max-ident-len 12 --seed 5");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   double lcd_sum = 0, smc_sum = 0;
   int summaries = 0, checked = 0;
@@ -74,7 +74,7 @@ TEST(DemoCli, CompletionsSatisfyBothConstraints) {
   EXPECT_EQ(summaries, 2);
   if (lcd_sum > 0) EXPECT_NEAR(lcd_sum, 1.0, 1e-9);
   if (smc_sum > 0) EXPECT_NEAR(smc_sum, 1.0, 1e-9);
-  RecordProperty("completions_checked", checked);
+  EXPECT_GT(checked, 0);  // 7 with the shipped model and this seed
 }
 
 TEST(DemoCli, PromptOutsideTheGrammarIsExit2) {
