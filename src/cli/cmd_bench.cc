@@ -12,6 +12,7 @@
 
 #include "command.h"
 #include "lm_common.h"
+#include "steer/gguf/gguf.h"
 #include "steer/util/rng.h"
 
 namespace steer::cli {
@@ -136,7 +137,7 @@ int RunBench(BenchOptions o) {
   std::fprintf(stderr,
                "bench: %s, %d threads, %d runs; kv_bytes %lld = %.3fx of prompt + %d tails (%.0f bytes); "
                "per CPU second: pp %.1f, tg %.1f, batch %.1f tok/s\n",
-               o.model.model.c_str(), e.num_threads(), o.runs, static_cast<long long>(kv_bytes), kv_bytes / ideal,
+               e.model().file().path().c_str(), e.num_threads(), o.runs, static_cast<long long>(kv_bytes), kv_bytes / ideal,
                o.batch, ideal, Median(pp_cpu), Median(tg_cpu), Median(bt_cpu));
   if (o.json) {
     nlohmann::json j;

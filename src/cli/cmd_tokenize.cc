@@ -4,6 +4,7 @@
 #include <string>
 
 #include "command.h"
+#include "embedded.h"
 #include "steer/tokenizer/tokenizer.h"
 
 namespace steer::cli {
@@ -19,13 +20,16 @@ struct TokenizeOptions {
 };
 
 int RunTokenize(const TokenizeOptions& o) {
-  const std::string& path = o.model.empty() ? o.tokenizer : o.model;
-  if (path.empty()) {
-    return ReportError("tokenize", MakeError(ErrorCode::kInvalidArgument,
-                                             "no model given: pass -m MODEL.gguf or --tokenizer "
-                                             "FILE (this build has no embedded model yet)"));
+  // -m FILE or --tokenizer FILE, else the embedded model's vocabulary.
+  Result<std::unique_ptr<tokenizer::Tokenizer>> tok = MakeError(ErrorCode::kInternal, "unset");
+  if (!o.model.empty() || !o.tokenizer.empty()) {
+    tok = tokenizer::Tokenizer::Load(o.model.empty() ? o.tokenizer : o.model);
+  } else {
+    auto file = OpenEmbeddedModel();
+    if (!file.ok()) return ReportError("tokenize", file.error());
+    tok = tokenizer::Tokenizer::FromGguf(**file);
+    if (!tok.ok()) tok = tok.error().Within((*file)->path());
   }
-  auto tok = tokenizer::Tokenizer::Load(path);
   if (!tok.ok()) return ReportError("tokenize", tok.error());
   auto ids = (*tok)->Encode(o.text, {.add_special = !o.no_special, .parse_special = o.parse_special});
   if (!ids.ok()) return ReportError("tokenize", ids.error().Within("TEXT"));
@@ -47,14 +51,15 @@ void AddTokenizeCommand(CLI::App& app, Context& ctx) {
   cmd->description(
       "Print the token ids of TEXT, space-separated (or {\"tokens\":[...]} with --json).\n"
       "The tokenizer comes from a GGUF model (-m) or a GGUF / HF tokenizer.json file\n"
-      "(--tokenizer). BOS/EOS are added as the vocabulary says unless --no-special;\n"
-      "text such as \"<s>\" is plain text unless --parse-special.");
+      "(--tokenizer); without either, from the embedded model. BOS/EOS are added as\n"
+      "the vocabulary says unless --no-special; text such as \"<s>\" is plain text unless --parse-special.");
   cmd->footer(
       "Examples:\n"
       "  steer tokenize -m model.gguf 'Hello world'\n"
       "      1 15043 3186\n"
       "  steer tokenize --tokenizer llama3/tokenizer.json --no-special --json -- '-x'\n"
       "      {\"tokens\":[6695]}\n"
+      "  steer tokenize --no-special 'def f(x):'     (the embedded model's tokens)\n"
       "Exit codes: 0 ok, 2 bad usage or input (invalid UTF-8 in TEXT, a bad or\n"
       "truncated file, an unsupported tokenizer), 1 other failures.");
   auto* model = cmd->add_option("-m,--model", o->model, "GGUF model whose vocabulary to use");

@@ -32,6 +32,7 @@ void AddCheckCommand(CLI::App& app, Context& ctx);
 void AddMaskBenchCommand(CLI::App& app, Context& ctx);
 void AddSampleCommand(CLI::App& app, Context& ctx);
 void AddSynthCommand(CLI::App& app, Context& ctx);
+void AddDemoCommand(CLI::App& app, Context& ctx);
 
 
 }  // namespace steer::cli

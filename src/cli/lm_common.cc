@@ -2,10 +2,13 @@
 
 #include <sstream>
 
+#include "embedded.h"
+#include "steer/model/weights.h"
+
 namespace steer::cli {
 
 void AddModelOptions(CLI::App* cmd, ModelArgs& args) {
-  cmd->add_option("-m,--model", args.model, "GGUF model file")->required();
+  cmd->add_option("-m,--model", args.model, "GGUF model file (default: the embedded steer-code model)");
   cmd->add_option("--threads", args.threads, "Worker threads (default: all cores)")->check(CLI::Range(0, 1024));
   cmd->add_option("--ctx-size", args.n_ctx, "Maximum sequence length (default: the model's)")
       ->check(CLI::Range(0, 1 << 24));
@@ -29,7 +32,10 @@ Result<LmSession> OpenSession(const ModelArgs& args) {
   options.kv_budget_bytes = static_cast<int64_t>(args.kv_budget_mb * 1024 * 1024);
   options.q8_activations = args.q8_activations;
   LmSession s;
-  STEER_ASSIGN_OR_RETURN(s.engine, engine::Engine::Open(args.model, options));
+  STEER_ASSIGN_OR_RETURN(std::unique_ptr<gguf::File> file, OpenModelFile(args.model));
+  const std::string name = file->path();
+  STEER_ASSIGN_OR_RETURN(std::shared_ptr<const model::Model> model, model::Model::FromFile(std::move(file)));
+  STEER_ASSIGN_OR_RETURN(s.engine, engine::Engine::Create(std::move(model), options));
   auto tok = tokenizer::Tokenizer::FromGguf(s.engine->model().file());
   if (tok.ok()) {
     s.tokenizer = std::move(tok).value();
@@ -37,11 +43,11 @@ Result<LmSession> OpenSession(const ModelArgs& args) {
       s.tokenizer_error = MakeError(ErrorCode::kInvalidInput,
                                     "the tokenizer has " + std::to_string(s.tokenizer->vocab_size()) +
                                         " tokens but the model " + std::to_string(s.engine->n_vocab()),
-                                    args.model);
+                                    name);
       s.tokenizer.reset();
     }
   } else {
-    s.tokenizer_error = tok.error().Within(args.model + " tokenizer");
+    s.tokenizer_error = tok.error().Within(name + " tokenizer");
   }
   return s;
 }

@@ -19,14 +19,14 @@
 namespace steer::cli {
 
 struct ModelArgs {
-  std::string model;
+  std::string model;  // empty: the embedded model (embedded.h)
   int threads = 0;  // 0: all cores
   int n_ctx = 0;    // 0: the model's
   double kv_budget_mb = 0;
   bool q8_activations = false;
 };
 
-// Adds -m/--model, --threads, --ctx-size, --kv-budget-mb and --q8-activations.
+// Adds -m/--model (optional: the embedded model by default), --threads, --ctx-size, --kv-budget-mb and --q8-activations.
 void AddModelOptions(CLI::App* cmd, ModelArgs& args);
 
 // An engine plus the model's tokenizer. A model without (or with a broken)

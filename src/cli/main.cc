@@ -33,6 +33,7 @@ int Main(int argc, char** argv) {
   AddMaskBenchCommand(app, ctx);
   AddSampleCommand(app, ctx);
   AddSynthCommand(app, ctx);
+  AddDemoCommand(app, ctx);
 
   try {
     app.parse(argc, argv);

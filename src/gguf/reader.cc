@@ -443,6 +443,16 @@ Result<std::unique_ptr<File>> File::FromBytes(std::string_view bytes, const Read
   return file;
 }
 
+Result<std::unique_ptr<File>> File::FromStaticMemory(const uint8_t* data, size_t size, std::string name,
+                                                    const ReadLimits& limits) {
+  std::unique_ptr<File> file(new File());
+  file->path_ = std::move(name);
+  Parser parser(data, size, limits, file.get());
+  Status st = parser.Parse();
+  if (!st.ok()) return st.error().Within(file->path_);
+  return file;  // storage_ stays empty: the bytes are borrowed
+}
+
 const Value* File::Find(std::string_view key) const {
   auto it = metadata_index_.find(key);
   return it == metadata_index_.end() ? nullptr : &metadata_[it->second].second;

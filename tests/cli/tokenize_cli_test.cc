@@ -88,10 +88,20 @@ TEST(TokenizeCli, UnknownPreTokenizerIsExit2NamingIt) {
   EXPECT_EQ(Lines(r.err), 1u) << r.err;
 }
 
-TEST(TokenizeCli, NoModelIsExit2) {
-  RunResult r = RunSteer("tokenize hello");
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("no model given"), std::string::npos) << r.err;
+// Without -m or --tokenizer: the embedded model's vocabulary, or (in a build
+// without one) exit 2 saying what to pass.
+TEST(TokenizeCli, NoModelUsesTheEmbeddedOne) {
+  RunResult r = RunSteer("tokenize 'def f(x):'");
+  if (std::string(STEER_EMBEDDED_MODEL_FILE).empty()) {
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("no model given"), std::string::npos) << r.err;
+    return;
+  }
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  RunResult direct = RunSteer("tokenize -m " + Quote(STEER_EMBEDDED_MODEL_FILE) + " 'def f(x):'");
+  ASSERT_EQ(direct.exit_code, 0) << direct.err;
+  EXPECT_EQ(r.out, direct.out);
+  EXPECT_GT(Lines(r.out), 0u);
 }
 
 TEST(TokenizeCli, HelpTeachesWithAnExample) {

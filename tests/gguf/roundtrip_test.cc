@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <new>
 
 #include "shared_data.h"
 #include "steer/gguf/gguf.h"
@@ -256,6 +257,36 @@ TEST(GgufRoundTrip, OpenMapsWrittenFile) {
   auto corrupt = File::Open(bad_path);
   ASSERT_FALSE(corrupt.ok());
   EXPECT_EQ(corrupt.error().location, bad_path + ": offset 0");
+}
+
+// FromStaticMemory borrows the bytes: tensor data points into them, and
+// errors are located by the given name.
+TEST(GgufRoundTrip, StaticMemoryIsBorrowedNotCopied) {
+  Writer w(64);
+  w.Set("k", Value::StringArray({"a", "b"}));
+  w.AddTensor("t", TensorType::kF32, {2}, Bytes(8, 1));
+  const std::string bytes = w.Serialize();
+  constexpr std::align_val_t kAlign{64};
+  uint8_t* mem = static_cast<uint8_t*>(::operator new(bytes.size(), kAlign));
+  std::memcpy(mem, bytes.data(), bytes.size());
+  {
+    auto f = File::FromStaticMemory(mem, bytes.size(), "<embedded>");
+    ASSERT_TRUE(f.ok()) << f.error().ToString();
+    EXPECT_EQ((*f)->path(), "<embedded>");
+    const uint8_t* data = (*f)->TensorData((*f)->tensors()[0]);
+    EXPECT_GE(data, mem);
+    EXPECT_LT(data, mem + bytes.size());
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(data) % 64, 0u);
+    EXPECT_EQ(std::string(reinterpret_cast<const char*>(data), 8), Bytes(8, 1));
+    auto bad = (*f)->GetInt("k");
+    ASSERT_FALSE(bad.ok());
+    EXPECT_EQ(bad.error().location, "<embedded>: key \"k\"");
+  }
+  mem[0] = 'X';
+  auto corrupt = File::FromStaticMemory(mem, bytes.size(), "<embedded>");
+  ASSERT_FALSE(corrupt.ok());
+  EXPECT_EQ(corrupt.error().location, "<embedded>: offset 0");
+  ::operator delete(mem, kAlign);
 }
 
 TEST(GgufRoundTrip, Version2Reads) {

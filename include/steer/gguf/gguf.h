@@ -108,6 +108,13 @@ class File {
   // tensor data is as aligned as in a map). Used by tests and the fuzzer.
   static Result<std::unique_ptr<File>> FromBytes(std::string_view bytes, const ReadLimits& limits = {});
 
+  // Parses memory that outlives the File (e.g. a model linked into the
+  // binary) without copying it. `data` should be 64-byte aligned, as a map
+  // is, so tensor data is as aligned as the file's alignment asks. `name`
+  // stands in for the path in path() and error locations.
+  static Result<std::unique_ptr<File>> FromStaticMemory(const uint8_t* data, size_t size, std::string name,
+                                                       const ReadLimits& limits = {});
+
   ~File();
   File(const File&) = delete;
   File& operator=(const File&) = delete;
@@ -151,7 +158,7 @@ class File {
   std::vector<TensorInfo> tensors_;
   std::map<std::string, size_t, std::less<>> tensor_index_;
   const uint8_t* data_ = nullptr;   // start of the data section
-  std::shared_ptr<void> storage_;   // owns the map or the copied bytes
+  std::shared_ptr<void> storage_;   // owns the map or the copied bytes; empty for static memory
 };
 
 // Builds a GGUF v3 file in memory. Tensors are written in the order added,
