@@ -37,11 +37,15 @@ void AddBias(float* y, const float* bias, int64_t batch, int64_t n) {
 }  // namespace
 
 Forward::Forward(const Model& model, ThreadPool* pool, const ForwardOptions& options)
-    : model_(model), hp_(model.hparams()), pool_(pool), options_(options) {}
+    : model_(model),
+      hp_(model.hparams()),
+      pool_(pool),
+      options_(options),
+      q8_packs_(options.q8_activations ? &model.q8_packs() : nullptr) {}
 
-void Forward::Mul(const Matrix& m, const float* x, int64_t batch, float* y) {
-  if (options_.q8_activations && HasQ8ActivationKernel(m.type)) {
-    MatMulQ8(m.type, m.data, m.rows, m.cols, x, batch, y, pool_);
+void Forward::Mul(const Matrix& m, const PackedWeights* packed, const float* x, int64_t batch, float* y) {
+  if (packed != nullptr && HasQ8ActivationKernel(m.type)) {
+    MatMulQ8Packed(*packed, x, batch, y, pool_);
   } else {
     MatMul(m.type, m.data, m.rows, m.cols, x, batch, y, pool_);
   }
@@ -76,12 +80,13 @@ void Forward::Run(std::span<const ForwardRow> rows, KvStore& kv, float* logits) 
 
   for (int32_t l = 0; l < hp_.n_layer; ++l) {
     const LayerWeights& L = w.layers[l];
+    const PackedLayer* P = q8_packs_ != nullptr ? &q8_packs_->layers[l] : nullptr;
     for (int64_t b = 0; b < B; ++b) {
       RmsNorm(x_.data() + b * E, L.attn_norm, E, hp_.rms_eps, xn_.data() + b * E);
     }
-    Mul(L.wq, xn_.data(), B, q_.data());
-    Mul(L.wk, xn_.data(), B, k_.data());
-    Mul(L.wv, xn_.data(), B, v_.data());
+    Mul(L.wq, P != nullptr ? &P->wq : nullptr, xn_.data(), B, q_.data());
+    Mul(L.wk, P != nullptr ? &P->wk : nullptr, xn_.data(), B, k_.data());
+    Mul(L.wv, P != nullptr ? &P->wv : nullptr, xn_.data(), B, v_.data());
     AddBias(q_.data(), L.bq, B, Q);
     AddBias(k_.data(), L.bk, B, KV);
     AddBias(v_.data(), L.bv, B, KV);
@@ -96,16 +101,16 @@ void Forward::Run(std::span<const ForwardRow> rows, KvStore& kv, float* logits) 
       std::memcpy(kv.Values(block, l) + slot * KV, v_.data() + b * KV, KV * sizeof(float));
     }
     Attention(rows, kv, l);
-    Mul(L.wo, att_.data(), B, xn_.data());
+    Mul(L.wo, P != nullptr ? &P->wo : nullptr, att_.data(), B, xn_.data());
     for (int64_t i = 0; i < B * E; ++i) x_[i] += xn_[i];
 
     for (int64_t b = 0; b < B; ++b) {
       RmsNorm(x_.data() + b * E, L.ffn_norm, E, hp_.rms_eps, xn_.data() + b * E);
     }
-    Mul(L.gate, xn_.data(), B, gate_.data());
-    Mul(L.up, xn_.data(), B, up_.data());
+    Mul(L.gate, P != nullptr ? &P->gate : nullptr, xn_.data(), B, gate_.data());
+    Mul(L.up, P != nullptr ? &P->up : nullptr, xn_.data(), B, up_.data());
     SwiGlu(gate_.data(), up_.data(), B * F);
-    Mul(L.down, gate_.data(), B, xn_.data());
+    Mul(L.down, P != nullptr ? &P->down : nullptr, gate_.data(), B, xn_.data());
     for (int64_t i = 0; i < B * E; ++i) x_[i] += xn_[i];
   }
 
@@ -114,7 +119,7 @@ void Forward::Run(std::span<const ForwardRow> rows, KvStore& kv, float* logits) 
   for (int64_t i = 0; i < n_out; ++i) {
     RmsNorm(x_.data() + logit_rows_[i] * E, w.output_norm, E, hp_.rms_eps, xn_.data() + i * E);
   }
-  Mul(w.output, xn_.data(), n_out, logits);
+  Mul(w.output, q8_packs_ != nullptr ? &q8_packs_->output : nullptr, xn_.data(), n_out, logits);
 }
 
 // Work item: one KV head g and a chunk of up to kChunkRows batch rows, with

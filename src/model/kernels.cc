@@ -13,7 +13,8 @@
 // once per call (into the ISA's own layout), then each tile's weight blocks
 // are dotted with it in integers; the AVX-512 path first transposes a
 // tile's blocks across VNNI lanes (kernels_avx512.cc), reused for the whole
-// batch. No dequantized F32 copy is made.
+// batch. No dequantized F32 copy is made. MatMulQ8Packed skips that
+// transposition by using a copy made once by PackForQ8.
 //
 // Both paths give the same result for a (row, batch row) whatever the batch
 // size, the tiling and the thread count: each dot's summation order depends
@@ -203,6 +204,25 @@ void MatMul(TensorType type, const void* w, int64_t rows, int64_t cols, const fl
   });
 }
 
+namespace {
+
+// Quantizes the batch into the calling thread's buffer (64-byte aligned;
+// grows once, never shrinks) in the layout of `k`; returns it.
+const void* QuantizeBatch(const KernelTable& k, const float* x, int64_t batch, int64_t cols) {
+  struct alignas(64) CacheLine {
+    uint8_t bytes[64];
+  };
+  thread_local std::vector<CacheLine> xq;
+  const int64_t xq_row = k.q8a_row_bytes(cols);
+  if (static_cast<int64_t>(xq.size() * sizeof(CacheLine)) < batch * xq_row)
+    xq.resize(static_cast<size_t>(batch * xq_row) / sizeof(CacheLine));
+  auto* xq_bytes = reinterpret_cast<uint8_t*>(xq.data());
+  for (int64_t b = 0; b < batch; ++b) k.quantize_q8a(x + b * cols, cols, xq_bytes + b * xq_row);
+  return xq_bytes;
+}
+
+}  // namespace
+
 void MatMulQ8(TensorType type, const void* w, int64_t rows, int64_t cols, const float* x,
               int64_t batch, float* y, ThreadPool* pool, Isa isa) {
   if (!HasQ8ActivationKernel(type)) {
@@ -213,18 +233,7 @@ void MatMulQ8(TensorType type, const void* w, int64_t rows, int64_t cols, const 
   STEER_CHECK(rows >= 0 && batch >= 0);
   if (rows == 0 || batch == 0) return;
   const KernelTable& k = Kernels(isa);
-  // The calling thread's quantized copy of x, 64-byte aligned; grows once,
-  // never shrinks.
-  struct alignas(64) CacheLine {
-    uint8_t bytes[64];
-  };
-  thread_local std::vector<CacheLine> xq;
-  const int64_t xq_row = k.q8a_row_bytes(cols);
-  if (static_cast<int64_t>(xq.size() * sizeof(CacheLine)) < batch * xq_row)
-    xq.resize(static_cast<size_t>(batch * xq_row) / sizeof(CacheLine));
-  auto* xq_bytes = reinterpret_cast<uint8_t*>(xq.data());
-  for (int64_t b = 0; b < batch; ++b) k.quantize_q8a(x + b * cols, cols, xq_bytes + b * xq_row);
-  const void* xqp = xq_bytes;
+  const void* xqp = QuantizeBatch(k, x, batch, cols);
   const auto* wbytes = static_cast<const uint8_t*>(w);
   const size_t row_bytes = gguf::RowBytes(type, cols);
   const int64_t tile_rows = TileRows(cols);
@@ -236,6 +245,50 @@ void MatMulQ8(TensorType type, const void* w, int64_t rows, int64_t cols, const 
       const uint8_t* wr[kMaxTileRows];
       for (int i = 0; i < nr; ++i) wr[i] = wbytes + static_cast<size_t>(r0 + i) * row_bytes;
       k.dot_tile_q8a(type, wr, nr, cols, xqp, batch, y + r0, rows);
+    }
+  });
+}
+
+PackedWeights PackForQ8(TensorType type, const void* w, int64_t rows, int64_t cols, Isa isa) {
+  CheckShape(type, cols);
+  STEER_CHECK(rows >= 0);
+  const KernelTable& k = Kernels(isa);
+  PackedWeights p;
+  p.type_ = type;
+  p.rows_ = rows;
+  p.cols_ = cols;
+  p.isa_ = isa;
+  p.raw_ = w;
+  if (!HasQ8ActivationKernel(type) || k.q8a_packed_row_bytes == nullptr) return p;
+  p.packed_row_bytes_ = k.q8a_packed_row_bytes(cols);
+  STEER_CHECK(p.packed_row_bytes_ % 64 == 0);
+  p.lines_.resize(static_cast<size_t>(rows * p.packed_row_bytes_ / 64));
+  auto* out = reinterpret_cast<uint8_t*>(p.lines_.data());
+  const auto* wbytes = static_cast<const uint8_t*>(w);
+  const size_t row_bytes = gguf::RowBytes(type, cols);
+  for (int64_t r = 0; r < rows; ++r)
+    k.pack_q8a_row(type, wbytes + static_cast<size_t>(r) * row_bytes, cols, out + r * p.packed_row_bytes_);
+  return p;
+}
+
+void MatMulQ8Packed(const PackedWeights& w, const float* x, int64_t batch, float* y, ThreadPool* pool) {
+  if (w.packed_row_bytes_ == 0) {
+    MatMulQ8(w.type_, w.raw_, w.rows_, w.cols_, x, batch, y, pool, w.isa_);
+    return;
+  }
+  STEER_CHECK(batch >= 0);
+  const int64_t rows = w.rows_, cols = w.cols_;
+  if (rows == 0 || batch == 0) return;
+  const KernelTable& k = Kernels(w.isa_);
+  const void* xqp = QuantizeBatch(k, x, batch, cols);
+  const auto* wbytes = reinterpret_cast<const uint8_t*>(w.lines_.data());
+  const int64_t tile_rows = TileRows(cols);
+  const int64_t tiles = (rows + tile_rows - 1) / tile_rows;
+  ForTiles(tiles, pool, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t r0 = t * tile_rows;
+      const int nr = static_cast<int>(std::min<int64_t>(tile_rows, rows - r0));
+      k.dot_tile_q8a_packed(w.type_, wbytes + r0 * w.packed_row_bytes_, nr, cols, xqp, batch, y + r0, rows);
     }
   });
 }

@@ -424,23 +424,18 @@ void RunTileQ8A(const uint8_t* wp, int nr, int64_t groups, const uint8_t* xq, in
   }
 }
 
-// Packs the tile's rows once, then runs every batch row over them (batch row
-// outer, so its activations stay in L1 across the tile's rows).
-void DotTileQ8AAvx512(TensorType type, const uint8_t* const* w, int nr, int64_t cols,
-                      const void* xq_bytes, int64_t batch, float* y, int64_t y_stride) {
+int64_t PackedRowBytesAvx512(int64_t cols) { return Groups(cols) * kWGroupBytes; }
+
+void PackQ8ARowAvx512(TensorType type, const uint8_t* row, int64_t cols, uint8_t* out) {
   const int64_t nb = cols / kQK;
+  for (int64_t g = 0; g < Groups(cols); ++g) PackWeightGroup(type, row, nb, g, out + g * kWGroupBytes);
+}
+
+// Runs every batch row over nr packed rows (batch row outer, so its
+// activations stay in L1 across the tile's rows).
+void DotTileQ8APackedAvx512(TensorType type, const uint8_t* wp, int nr, int64_t cols,
+                            const void* xq_bytes, int64_t batch, float* y, int64_t y_stride) {
   const int64_t groups = Groups(cols);
-  struct alignas(64) Line {
-    uint8_t bytes[64];
-  };
-  // Packed weights of one tile; grows once per thread, never shrinks.
-  thread_local std::vector<Line> packed;
-  const size_t need = static_cast<size_t>(nr * groups * kWGroupBytes / 64);
-  if (packed.size() < need) packed.resize(need);
-  auto* wp = reinterpret_cast<uint8_t*>(packed.data());
-  for (int r = 0; r < nr; ++r)
-    for (int64_t g = 0; g < groups; ++g)
-      PackWeightGroup(type, w[r], nb, g, wp + (r * groups + g) * kWGroupBytes);
   const auto* xq = static_cast<const uint8_t*>(xq_bytes);
   const int64_t xs = Q8ARowBytesAvx512(cols);
   switch (KindOf(type)) {
@@ -450,11 +445,28 @@ void DotTileQ8AAvx512(TensorType type, const uint8_t* const* w, int nr, int64_t 
   }
 }
 
+// Packs the tile's rows once (into per-thread scratch), then runs them.
+void DotTileQ8AAvx512(TensorType type, const uint8_t* const* w, int nr, int64_t cols,
+                      const void* xq_bytes, int64_t batch, float* y, int64_t y_stride) {
+  struct alignas(64) Line {
+    uint8_t bytes[64];
+  };
+  // Packed weights of one tile; grows once per thread, never shrinks.
+  thread_local std::vector<Line> packed;
+  const int64_t row_bytes = PackedRowBytesAvx512(cols);
+  const size_t need = static_cast<size_t>(nr * row_bytes / 64);
+  if (packed.size() < need) packed.resize(need);
+  auto* wp = reinterpret_cast<uint8_t*>(packed.data());
+  for (int r = 0; r < nr; ++r) PackQ8ARowAvx512(type, w[r], cols, wp + r * row_bytes);
+  DotTileQ8APackedAvx512(type, wp, nr, cols, xq_bytes, batch, y, y_stride);
+}
+
 }  // namespace
 
 const KernelTable& Avx512Kernels() {
   static const KernelTable table = {DequantizeRowAvx512, DotTileAvx512, DotTileRawAvx512, Q8ARowBytesAvx512,
-                                    QuantizeQ8AAvx512, DotTileQ8AAvx512};
+                                    QuantizeQ8AAvx512, DotTileQ8AAvx512, PackedRowBytesAvx512,
+                                    PackQ8ARowAvx512, DotTileQ8APackedAvx512};
   return table;
 }
 

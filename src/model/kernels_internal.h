@@ -166,6 +166,17 @@ struct KernelTable {
   // guarantee.
   void (*dot_tile_q8a)(gguf::TensorType type, const uint8_t* const* w, int nr, int64_t cols,
                        const void* xq, int64_t batch, float* y, int64_t y_stride);
+  // Optional pre-packed weight layout (null on ISAs that read raw blocks).
+  // Bytes of one packed row of `cols` values, a multiple of 64.
+  int64_t (*q8a_packed_row_bytes)(int64_t cols);
+  // Writes q8a_packed_row_bytes(cols) bytes at `out` (64-byte aligned): the
+  // raw row at `row` in the layout dot_tile_q8a rearranges it into per call.
+  void (*pack_q8a_row)(gguf::TensorType type, const uint8_t* row, int64_t cols, uint8_t* out);
+  // As dot_tile_q8a, for nr rows packed back to back at `w` (64-byte
+  // aligned, row stride q8a_packed_row_bytes(cols)). Bit-identical to
+  // dot_tile_q8a on the unpacked rows.
+  void (*dot_tile_q8a_packed)(gguf::TensorType type, const uint8_t* w, int nr, int64_t cols,
+                              const void* xq, int64_t batch, float* y, int64_t y_stride);
 };
 
 const KernelTable& PortableKernels();

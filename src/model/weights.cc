@@ -73,6 +73,24 @@ class Binder {
 
 Model::~Model() = default;
 
+const Q8Packs& Model::q8_packs() const {
+  std::call_once(q8_once_, [this] {
+    auto packs = std::make_unique<Q8Packs>();
+    auto pack = [&](const Matrix& m) {
+      PackedWeights p = PackForQ8(m.type, m.data, m.rows, m.cols);
+      packs->owned_bytes += p.owned_bytes();
+      return p;
+    };
+    for (const LayerWeights& L : weights_.layers) {
+      packs->layers.push_back(PackedLayer{pack(L.wq), pack(L.wk), pack(L.wv), pack(L.wo),
+                                          pack(L.gate), pack(L.up), pack(L.down)});
+    }
+    packs->output = pack(weights_.output);
+    q8_packs_ = std::move(packs);
+  });
+  return *q8_packs_;
+}
+
 Result<std::unique_ptr<Model>> Model::Load(const std::string& path) {
   STEER_ASSIGN_OR_RETURN(std::unique_ptr<gguf::File> file, gguf::File::Open(path));
   return FromFile(std::move(file));

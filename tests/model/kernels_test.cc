@@ -427,6 +427,51 @@ TEST(KernelsProperty, ThreadCountDoesNotChangeResults) {
   }
 }
 
+// MatMulQ8Packed equals MatMulQ8 on the raw rows bit for bit, on every ISA,
+// for partial tiles, partial AVX-512 groups, several batch sizes and
+// threads. Types without a Q8 kernel pass through to MatMul unowned.
+TEST(KernelsProperty, PackedQ8EqualsUnpacked) {
+  Rng rng(17);
+  ThreadPool three(3);
+  const TensorType q8_types[] = {TensorType::kQ8_0, TensorType::kQ4_0, TensorType::kQ4_K,
+                                 TensorType::kQ5_K, TensorType::kQ6_K};
+  for (TensorType type : q8_types) {
+    const int64_t bs = gguf::GetTensorTypeInfo(type).block_size;
+    const int64_t col_list[] = {bs == 32 ? 32 : 256, bs == 32 ? 17 * 32 : 3 * 256,
+                                bs == 32 ? 64 * 32 : 8 * 256};
+    for (int64_t cols : col_list) {
+      for (int64_t rows : {1, 5, 37}) {
+        Matrix m = RandomMatrix(type, rows, cols, rng);
+        for (int64_t batch : {1, 2, 3, 8}) {
+          std::vector<float> x = RandomVector(batch * cols, rng);
+          for (Isa isa : CpuIsas()) {
+            const PackedWeights p = PackForQ8(type, m.raw.data(), rows, cols, isa);
+            EXPECT_EQ(p.rows(), rows);
+            EXPECT_EQ(p.cols(), cols);
+            for (ThreadPool* pool : {static_cast<ThreadPool*>(nullptr), &three}) {
+              std::vector<float> want(batch * rows), got(batch * rows);
+              MatMulQ8(type, m.raw.data(), rows, cols, x.data(), batch, want.data(), pool, isa);
+              MatMulQ8Packed(p, x.data(), batch, got.data(), pool);
+              for (size_t i = 0; i < got.size(); ++i)
+                ASSERT_EQ(Bits(got[i]), Bits(want[i]))
+                    << gguf::TensorTypeName(type) << " " << IsaName(isa) << " rows " << rows
+                    << " cols " << cols << " batch " << batch << " i " << i;
+            }
+          }
+        }
+      }
+    }
+  }
+  const int64_t cols = ColsFor(TensorType::kF16);
+  Matrix m = RandomMatrix(TensorType::kF16, 3, cols, rng);
+  std::vector<float> x = RandomVector(2 * cols, rng), want(6), got(6);
+  const PackedWeights p = PackForQ8(TensorType::kF16, m.raw.data(), 3, cols);
+  EXPECT_EQ(p.owned_bytes(), 0);
+  MatMul(TensorType::kF16, m.raw.data(), 3, cols, x.data(), 2, want.data(), nullptr);
+  MatMulQ8Packed(p, x.data(), 2, got.data(), nullptr);
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(Bits(got[i]), Bits(want[i]));
+}
+
 TEST(KernelsApi, SupportedTypesAndIsa) {
   for (TensorType t : kTypes) EXPECT_TRUE(IsSupportedWeightType(t)) << gguf::TensorTypeName(t);
   for (TensorType t : {TensorType::kQ4_1, TensorType::kQ5_0, TensorType::kQ2_K, TensorType::kQ3_K,

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "steer/gguf/types.h"
 
@@ -62,5 +63,53 @@ bool HasQ8ActivationKernel(gguf::TensorType type);
 void MatMulQ8(gguf::TensorType type, const void* w, int64_t rows, int64_t cols,
               const float* x, int64_t batch, float* y, ThreadPool* pool,
               Isa isa = DetectIsa());
+
+// A weight matrix prepared once for MatMulQ8Packed: on ISAs whose Q8 kernel
+// rearranges weight blocks (AVX-512: 16 blocks transposed across VNNI lanes
+// plus precomputed scales and sums, 832 bytes per 512 values), it owns that
+// rearranged copy, 64-byte aligned; otherwise (other ISAs, types without a
+// Q8 kernel) it owns nothing and refers to the raw rows. In both cases the
+// raw rows are not read by MatMulQ8Packed when an owned copy exists, but
+// `w` passed to PackForQ8 must outlive this when it owns nothing.
+// Move-only; immutable after PackForQ8, so shareable between threads.
+class PackedWeights {
+ public:
+  PackedWeights() = default;
+  PackedWeights(PackedWeights&&) = default;
+  PackedWeights& operator=(PackedWeights&&) = default;
+  PackedWeights(const PackedWeights&) = delete;
+  PackedWeights& operator=(const PackedWeights&) = delete;
+
+  gguf::TensorType type() const { return type_; }
+  int64_t rows() const { return rows_; }
+  int64_t cols() const { return cols_; }
+  Isa isa() const { return isa_; }
+  // Bytes this object owns (0 when it refers to the raw rows).
+  int64_t owned_bytes() const { return static_cast<int64_t>(lines_.size() * sizeof(Line)); }
+
+ private:
+  friend PackedWeights PackForQ8(gguf::TensorType, const void*, int64_t, int64_t, Isa);
+  friend void MatMulQ8Packed(const PackedWeights&, const float*, int64_t, float*, ThreadPool*);
+  struct alignas(64) Line {
+    uint8_t bytes[64];
+  };
+  gguf::TensorType type_ = gguf::TensorType::kF32;
+  int64_t rows_ = 0;
+  int64_t cols_ = 0;
+  Isa isa_ = Isa::kPortable;
+  const void* raw_ = nullptr;   // the rows given to PackForQ8 (not owned)
+  int64_t packed_row_bytes_ = 0;  // 0 = no owned copy
+  std::vector<Line> lines_;     // [rows][packed_row_bytes_ / 64]
+};
+
+// Prepares W[rows][cols] of `type` for MatMulQ8Packed with `isa`. Cost: one
+// pass over W (the rearrangement MatMulQ8 does on every call).
+PackedWeights PackForQ8(gguf::TensorType type, const void* w, int64_t rows, int64_t cols,
+                        Isa isa = DetectIsa());
+
+// Bit-identical to MatMulQ8(w.type(), <rows given to PackForQ8>, w.rows(),
+// w.cols(), x, batch, y, pool, w.isa()), without rearranging the weights.
+void MatMulQ8Packed(const PackedWeights& w, const float* x, int64_t batch, float* y,
+                    ThreadPool* pool);
 
 }  // namespace steer::model

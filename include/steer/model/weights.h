@@ -7,11 +7,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "steer/gguf/types.h"
 #include "steer/model/hparams.h"
+#include "steer/model/kernels.h"
 #include "steer/util/result.h"
 
 namespace steer::gguf {
@@ -53,6 +55,19 @@ struct Weights {
   std::vector<LayerWeights> layers;   // [n_layer]
 };
 
+// The matmul weights of one layer packed for MatMulQ8Packed.
+struct PackedLayer {
+  PackedWeights wq, wk, wv, wo, gate, up, down;
+};
+
+// Every matrix Forward multiplies, packed for MatMulQ8Packed with
+// DetectIsa(). token_embd stays raw (rows are dequantized for lookup).
+struct Q8Packs {
+  std::vector<PackedLayer> layers;  // [n_layer]
+  PackedWeights output;
+  int64_t owned_bytes = 0;          // sum of owned_bytes() of the above
+};
+
 // A loaded model: the mapped file, its hyperparameters and weight views.
 // Immutable after Load; share it between threads and engines.
 class Model {
@@ -69,6 +84,9 @@ class Model {
   const gguf::File& file() const { return *file_; }
   // Total weight parameters.
   int64_t num_params() const { return num_params_; }
+  // The matrices packed for 8-bit-activation matmuls; built on the first
+  // call (thread-safe; one pass over the weights), then shared.
+  const Q8Packs& q8_packs() const;
 
  private:
   Model() = default;
@@ -76,6 +94,8 @@ class Model {
   HParams hparams_;
   Weights weights_;
   int64_t num_params_ = 0;
+  mutable std::once_flag q8_once_;
+  mutable std::unique_ptr<Q8Packs> q8_packs_;
 };
 
 }  // namespace steer::model
