@@ -1,5 +1,6 @@
 #include "steer/grammar/compiled_grammar.h"
 
+#include <mutex>
 #include <unordered_map>
 
 #include "grammar/earley.h"
@@ -17,8 +18,25 @@ struct CompiledGrammar::Cache {
   std::vector<int32_t> stack;  // walk scratch: state at each trie depth
 };
 
+struct VocabIndex::ExitTables {
+  std::mutex mu;
+  std::vector<std::pair<ByteSet, std::unique_ptr<std::vector<int32_t>>>> tables;
+};
+
 CompiledGrammar::~CompiledGrammar() = default;
+VocabIndex::VocabIndex() : exit_tables_(std::make_unique<ExitTables>()) {}
 VocabIndex::~VocabIndex() = default;
+
+const int32_t* VocabIndex::ExitTable(const ByteSet& loop) const {
+  std::lock_guard<std::mutex> lock(exit_tables_->mu);
+  auto& tables = exit_tables_->tables;
+  for (const auto& [set, table] : tables) {
+    if (set == loop) return table->data();
+  }
+  if (tables.size() >= kMaxExitTables) return nullptr;
+  tables.emplace_back(loop, std::make_unique<std::vector<int32_t>>(trie_->ExitTable(loop)));
+  return tables.back().second->data();
+}
 
 int32_t VocabIndex::num_trie_nodes() const { return trie_->num_nodes(); }
 
@@ -83,20 +101,39 @@ void SetSubtree(const TokenTrie& trie, int32_t i, uint64_t* words) {
   }
 }
 
+// Clears what SetSubtree sets.
+void ClearSubtree(const TokenTrie& trie, int32_t i, uint64_t* words) {
+  if (const uint64_t* dense = trie.dense_subtree(i)) {
+    for (size_t w = 0; w < trie.num_words(); ++w) words[w] &= ~dense[w];
+  } else {
+    for (const int32_t* t = trie.tokens_begin(i); t != trie.subtree_tokens_end(i); ++t) {
+      words[static_cast<size_t>(*t) >> 6] &= ~(uint64_t{1} << (*t & 63));
+    }
+  }
+}
+
+// The jump walk pays off for large subtrees of states that loop on many
+// bytes; below these sizes the plain walk is as fast.
+constexpr int32_t kMinJumpSubtree = 64;
+constexpr int kMinJumpLoopBytes = 32;
+// Children probed for a self-loop before a state is asked for all its loop
+// bytes (the first child alone is often a byte that ends the loop: a quote).
+constexpr int kLoopProbes = 4;
+
 }  // namespace
 
-// Depth-first over the trie from `state` (caller holds the parser lock).
-// Invariant: st[d] is the parse state after the first d bytes of the current
-// node's path. A node whose byte is rejected is skipped with its subtree; a
-// node whose state loops on every byte below it accepts its subtree whole.
-void CompiledGrammar::Walk(int32_t state, uint64_t* words) const {
+// Depth-first over trie nodes [begin, end), a forest of whole subtrees
+// (caller holds the parser lock). Invariant: st[d] is the parse state after
+// the first d bytes of the current node's path; the caller sets
+// st[depth(begin) - 1]. A node whose byte is rejected is skipped with its
+// subtree; a node whose state loops on every byte below it accepts its
+// subtree whole; one whose state loops on many bytes (e.g. inside a JSON
+// string) visits only the nodes below it that leave the loop.
+void CompiledGrammar::Walk(int32_t begin, int32_t end, int32_t* st, uint64_t* words) const {
   EarleyAutomaton& a = *parser_;
   const TokenTrie& trie = vocab_->trie();
-  int32_t* st = cache_->stack.data();
-  st[0] = state;
-  int32_t n = trie.num_nodes();
   int64_t visited = 0;
-  for (int32_t i = 1; i < n;) {
+  for (int32_t i = begin; i < end;) {
     ++visited;
     int32_t d = trie.depth(i);
     int32_t s = a.NextLocked(st[d - 1], trie.byte(i));
@@ -105,21 +142,53 @@ void CompiledGrammar::Walk(int32_t state, uint64_t* words) const {
       continue;
     }
     st[d] = s;
-    // Only states seen to loop (on this node's byte, or on its first child's
-    // byte, a transition the walk needs anyway) are asked for all their loop
-    // bytes, which builds all their transitions: few states loop, and they
-    // are the ones with large accepted subtrees.
-    bool has_children = trie.end(i) > i + 1;
-    bool loops = has_children && (s == st[d - 1] || a.NextLocked(s, trie.byte(i + 1)) == s);
-    if (loops && Subset(trie.below(i), a.SelfLoopBytesLocked(s))) {
-      SetSubtree(trie, i, words);
-      i = trie.end(i);
-      continue;
+    // Asking a state for its loop bytes builds all its transitions, so only
+    // states seen to loop (on this node's byte, or on one of its first few
+    // children's bytes, transitions the walk needs anyway) are asked: few
+    // states loop, and they are the ones with large accepted subtrees.
+    int32_t size = trie.end(i) - i;
+    bool loops = size > 1 && s == st[d - 1];
+    for (int32_t c = i + 1, k = 0; !loops && c < trie.end(i) && k < kLoopProbes; c = trie.end(c), ++k) {
+      loops = a.NextLocked(s, trie.byte(c)) == s;
+    }
+    if (loops) {
+      ByteSet loop = a.SelfLoopBytesLocked(s);
+      if (Subset(trie.below(i), loop)) {
+        SetSubtree(trie, i, words);
+        i = trie.end(i);
+        continue;
+      }
+      if (size >= kMinJumpSubtree && loop.Count() >= kMinJumpLoopBytes) {
+        if (const int32_t* exit = vocab_->ExitTable(loop)) {
+          cache_->nodes_visited += visited;
+          visited = 0;
+          WalkLoopSubtree(i, s, exit, st, words);
+          i = trie.end(i);
+          continue;
+        }
+      }
     }
     SetTokens(trie.tokens_begin(i), trie.tokens_end(i), words);
     ++i;
   }
   cache_->nodes_visited += visited;
+}
+
+// Node i's subtree when st[depth(i)] == s and s loops on every byte of the
+// exit table's set: every node reached through loop bytes only is accepted
+// (state s all the way), so the subtree is set whole, and each first node
+// that leaves the loop (an "exit") has its subtree cleared and walked from s.
+// Exits are disjoint subtrees, found in order by exit[] jumps.
+void CompiledGrammar::WalkLoopSubtree(int32_t i, int32_t s, const int32_t* exit, int32_t* st,
+                                      uint64_t* words) const {
+  const TokenTrie& trie = vocab_->trie();
+  SetSubtree(trie, i, words);
+  const int32_t stop = trie.end(i);
+  for (int32_t j = exit[i + 1]; j < stop; j = exit[trie.end(j)]) {
+    ClearSubtree(trie, j, words);
+    st[trie.depth(j) - 1] = s;  // j's ancestors below i carry loop bytes
+    Walk(j, trie.end(j), st, words);
+  }
 }
 
 void CompiledGrammar::FillMaskForState(int32_t state, DynamicBitset* mask) const {
@@ -135,7 +204,9 @@ void CompiledGrammar::FillMaskForState(int32_t state, DynamicBitset* mask) const
   } else {
     ++c.misses;
     mask->ResetAll();
-    Walk(state, words);
+    int32_t* st = c.stack.data();
+    st[0] = state;
+    Walk(1, vocab_->trie().num_nodes(), st, words);
     int64_t cost = static_cast<int64_t>(mask->num_words() * sizeof(uint64_t));
     if (c.bytes + cost <= mask_cache_bytes_) {
       c.masks.emplace(state, std::vector<uint64_t>(words, words + mask->num_words()));

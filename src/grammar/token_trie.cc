@@ -107,4 +107,14 @@ TokenTrie::TokenTrie(const std::vector<std::string>& token_bytes, const std::vec
   }
 }
 
+std::vector<int32_t> TokenTrie::ExitTable(const ByteSet& loop) const {
+  int32_t n = num_nodes();
+  std::vector<int32_t> exit(static_cast<size_t>(n) + 1, n);
+  for (int32_t i = n - 1; i >= 1; --i) {
+    exit[static_cast<size_t>(i)] = loop.Contains(byte(i)) ? exit[static_cast<size_t>(i) + 1] : i;
+  }
+  if (n > 0) exit[0] = n > 1 ? exit[1] : n;
+  return exit;
+}
+
 }  // namespace steer::grammar

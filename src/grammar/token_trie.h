@@ -44,6 +44,12 @@ class TokenTrie {
     return k < 0 ? nullptr : dense_words_.data() + static_cast<size_t>(k) * num_words_;
   }
   size_t num_words() const { return num_words_; }
+  // For a byte set `loop`: exit[i] = the first node j >= max(i, 1) in
+  // preorder whose byte is not in `loop` (num_nodes() if none); n + 1
+  // entries. Within node i's subtree, every node in [i + 1, exit[i + 1]) and,
+  // recursively, between one exit subtree and the next, is reached through
+  // `loop` bytes only. O(nodes) to build.
+  std::vector<int32_t> ExitTable(const ByteSet& loop) const;
 
  private:
   // One record per node (the walk reads them in order), plus a sentinel

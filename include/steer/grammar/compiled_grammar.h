@@ -15,7 +15,10 @@
 // memoized transitions (see src/grammar/earley.h), so the walk is mostly one
 // table load per trie node. A subtree whose bytes all loop on the current
 // state (e.g. plain characters inside a JSON string) is accepted whole
-// without visiting it. The finished mask is cached per parse state.
+// without visiting it; when only some bytes below loop, the walk jumps from
+// one non-looping node to the next (TokenTrie::ExitTable) instead of
+// stepping through the looping ones. The finished mask is cached per parse
+// state.
 //
 // Thread safety: a CompiledGrammar is shared (const) between threads; its
 // memo tables are guarded by one internal lock. TokenMatchers are per thread.
@@ -63,12 +66,20 @@ class VocabIndex {
   bool is_special(int32_t id) const { return special_[static_cast<size_t>(id)] != 0; }
   const TokenTrie& trie() const { return *trie_; }
   int32_t num_trie_nodes() const;
+  // TokenTrie::ExitTable(loop), built on first use and kept (4 bytes per
+  // trie node each). Grammars share loop sets (every JSON string body has
+  // the same one), so at most kMaxExitTables are kept; past that, nullptr.
+  // Thread-safe; the pointer stays valid for the VocabIndex's lifetime.
+  static constexpr size_t kMaxExitTables = 32;
+  const int32_t* ExitTable(const ByteSet& loop) const;
 
  private:
-  VocabIndex() = default;
+  VocabIndex();
   Vocabulary vocab_;
   std::vector<uint8_t> special_;
   std::unique_ptr<TokenTrie> trie_;
+  struct ExitTables;
+  std::unique_ptr<ExitTables> exit_tables_;
 };
 
 class CompiledGrammar {
@@ -98,7 +109,8 @@ class CompiledGrammar {
 
  private:
   CompiledGrammar() = default;
-  void Walk(int32_t state, uint64_t* words) const;
+  void Walk(int32_t begin, int32_t end, int32_t* st, uint64_t* words) const;
+  void WalkLoopSubtree(int32_t i, int32_t s, const int32_t* exit, int32_t* st, uint64_t* words) const;
   struct Cache;
   std::shared_ptr<const VocabIndex> vocab_;
   Parser parser_;
