@@ -3,6 +3,10 @@
 // generates G tokens for each of B sequences forked from it, B rows per
 // Decode (batch). Prints the median of the runs; kv_bytes is the K/V memory
 // in use at the end of the batched phase (the shared prompt plus B tails).
+// With --grammar, a constrained phase repeats tg under the grammar's token
+// masks (FillMask, masked argmax, AcceptToken every step; a finished text
+// starts over), and grammar_overhead is its time over tg's, minus 1 (the
+// median over runs of that ratio within each run).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -11,8 +15,10 @@
 #include <nlohmann/json.hpp>
 
 #include "command.h"
+#include "grammar_files.h"
 #include "lm_common.h"
 #include "steer/gguf/gguf.h"
+#include "steer/grammar/compiled_grammar.h"
 #include "steer/util/rng.h"
 
 namespace steer::cli {
@@ -25,10 +31,14 @@ struct BenchOptions {
   int gen_tokens = 64;
   int runs = 3;
   bool json = false;
+  std::string grammar;    // file; "" = no constrained phase
+  std::string format;     // overrides the grammar file's extension
+  std::string tokenizer;  // overrides the model's (for models without one)
 };
 
 struct RunResult {
   double pp_tok_s = 0, tg_tok_s = 0, batch_tok_s = 0;
+  double grammar_tg_tok_s = 0, grammar_overhead = 0;  // with --grammar
   // The same rates per second of process CPU time (all threads): on a loaded
   // machine, with one thread, close to what an idle machine would give.
   double pp_cpu = 0, tg_cpu = 0, batch_cpu = 0;
@@ -53,7 +63,49 @@ TokenId Argmax(std::span<const float> l) {
   return static_cast<TokenId>(std::max_element(l.begin(), l.end()) - l.begin());
 }
 
-Result<RunResult> BenchOnce(engine::Engine& e, const BenchOptions& o, uint64_t seed) {
+// The allowed token with the largest logit, or -1 when none is allowed.
+TokenId MaskedArgmax(std::span<const float> l, const DynamicBitset& mask) {
+  TokenId best = -1;
+  mask.ForEachSet([&](size_t i) {
+    if (best < 0 || l[i] > l[static_cast<size_t>(best)]) best = static_cast<TokenId>(i);
+  });
+  return best;
+}
+
+// G tokens for one sequence forked from `root` under the grammar; returns
+// the seconds taken. `start` holds the root's last logits.
+Result<double> ConstrainedTg(engine::Engine& e, const BenchOptions& o, SeqId root, std::span<const float> start,
+                             const std::shared_ptr<const grammar::CompiledGrammar>& grammar) {
+  engine::Batch batch;
+  STEER_ASSIGN_OR_RETURN(SeqId seq, e.Fork(root));
+  grammar::TokenMatcher m(grammar);
+  DynamicBitset mask;
+  std::vector<float> logits(start.begin(), start.end());
+  Timer t0;
+  for (int g = 0; g < o.gen_tokens; ++g) {
+    m.FillMask(&mask);
+    TokenId t = MaskedArgmax(logits, mask);
+    if (t < 0 || !m.AcceptToken(t) || m.IsFinished()) {
+      m = grammar::TokenMatcher(grammar);  // a finished (or dead) text starts over
+      if (t < 0) {
+        m.FillMask(&mask);
+        t = MaskedArgmax(logits, mask);
+        if (t < 0 || !m.AcceptToken(t)) return MakeError(ErrorCode::kInvalidInput, "the grammar allows no token");
+      }
+    }
+    batch.Clear();
+    batch.Add(t, e.Length(seq), seq, true);
+    STEER_RETURN_IF_ERROR(e.Decode(batch));
+    std::span<const float> l = e.Logits(0);
+    logits.assign(l.begin(), l.end());
+  }
+  const double seconds = t0.Wall();
+  STEER_RETURN_IF_ERROR(e.Release(seq));
+  return seconds;
+}
+
+Result<RunResult> BenchOnce(engine::Engine& e, const BenchOptions& o, uint64_t seed,
+                            const std::shared_ptr<const grammar::CompiledGrammar>& grammar) {
   RunResult r;
   Rng rng(seed);
   engine::Batch batch;
@@ -66,6 +118,7 @@ Result<RunResult> BenchOnce(engine::Engine& e, const BenchOptions& o, uint64_t s
   r.pp_tok_s = o.prompt_tokens / t0.Wall();
   r.pp_cpu = o.prompt_tokens / t0.Cpu();
   const TokenId first = Argmax(e.Logits(0));
+  const std::vector<float> root_logits(e.Logits(0).begin(), e.Logits(0).end());
 
   STEER_ASSIGN_OR_RETURN(SeqId single, e.Fork(root));
   TokenId t = first;
@@ -76,9 +129,15 @@ Result<RunResult> BenchOnce(engine::Engine& e, const BenchOptions& o, uint64_t s
     STEER_RETURN_IF_ERROR(e.Decode(batch));
     t = Argmax(e.Logits(0));
   }
-  r.tg_tok_s = o.gen_tokens / t0.Wall();
+  const double tg_seconds = t0.Wall();
+  r.tg_tok_s = o.gen_tokens / tg_seconds;
   r.tg_cpu = o.gen_tokens / t0.Cpu();
   STEER_RETURN_IF_ERROR(e.Release(single));
+  if (grammar != nullptr) {
+    STEER_ASSIGN_OR_RETURN(double seconds, ConstrainedTg(e, o, root, root_logits, grammar));
+    r.grammar_tg_tok_s = o.gen_tokens / seconds;
+    r.grammar_overhead = seconds / tg_seconds - 1;
+  }
 
   std::vector<SeqId> seqs;
   std::vector<TokenId> next(o.batch);
@@ -113,15 +172,32 @@ int RunBench(BenchOptions o) {
   auto session = OpenSession(o.model);
   if (!session.ok()) return ReportError("bench", session.error());
   engine::Engine& e = *session->engine;
-  // One untimed warm-up run grows every scratch buffer to its final size.
+  std::shared_ptr<const grammar::CompiledGrammar> grammar;
+  if (!o.grammar.empty()) {
+    if (!o.tokenizer.empty()) {
+      Status st = OverrideTokenizer(*session, o.tokenizer);
+      if (!st.ok()) return ReportError("bench", st.error().Within("--tokenizer"));
+    }
+    auto tok = session->Tokenizer();
+    if (!tok.ok()) return ReportError("bench", tok.error());
+    auto g = LoadGrammarFile(o.grammar, o.format.empty() ? InferFormat(o.grammar) : o.format);
+    if (!g.ok()) return ReportError("bench", g.error());
+    auto compiled = grammar::CompiledGrammar::Create(*g, GrammarVocabulary(**tok, e.n_vocab()));
+    if (!compiled.ok()) return ReportError("bench", compiled.error().Within(o.grammar));
+    grammar = std::move(compiled).value();
+  }
+  // One untimed warm-up run grows every scratch buffer to its final size
+  // (the grammar's parse states and masks stay cold: each run starts at its
+  // root again, so later runs find the states earlier runs built, as a
+  // long-running sampler would).
   BenchOptions warm = o;
   warm.gen_tokens = std::min(o.gen_tokens, 2);
-  auto w = BenchOnce(e, warm, 0);
+  auto w = BenchOnce(e, warm, 0, nullptr);
   if (!w.ok()) return ReportError("bench", w.error());
-  std::vector<double> pp, tg, bt, pp_cpu, tg_cpu, bt_cpu;
+  std::vector<double> pp, tg, bt, pp_cpu, tg_cpu, bt_cpu, gtg, gover;
   int64_t kv_bytes = 0;
   for (int i = 0; i < o.runs; ++i) {
-    auto r = BenchOnce(e, o, i + 1);
+    auto r = BenchOnce(e, o, i + 1, grammar);
     if (!r.ok()) return ReportError("bench", r.error());
     pp.push_back(r->pp_tok_s);
     tg.push_back(r->tg_tok_s);
@@ -129,6 +205,8 @@ int RunBench(BenchOptions o) {
     pp_cpu.push_back(r->pp_cpu);
     tg_cpu.push_back(r->tg_cpu);
     bt_cpu.push_back(r->batch_cpu);
+    gtg.push_back(r->grammar_tg_tok_s);
+    gover.push_back(r->grammar_overhead);
     kv_bytes = r->kv_bytes;
   }
   const auto& hp = e.hparams();
@@ -146,10 +224,18 @@ int RunBench(BenchOptions o) {
     j["batch"] = o.batch;
     j["batch_tok_s"] = Median(bt);
     j["kv_bytes"] = kv_bytes;
+    if (grammar != nullptr) {
+      j["grammar_tg_tok_s"] = Median(gtg);
+      j["grammar_overhead"] = Median(gover);
+    }
     std::printf("%s\n", j.dump().c_str());
   } else {
     std::printf("pp%d %.1f tok/s | tg%d %.1f tok/s | batch %d: %.1f tok/s | kv %lld bytes\n", o.prompt_tokens,
                 Median(pp), o.gen_tokens, Median(tg), o.batch, Median(bt), static_cast<long long>(kv_bytes));
+    if (grammar != nullptr) {
+      std::printf("tg%d under %s: %.1f tok/s (grammar overhead %+.1f%%)\n", o.gen_tokens, o.grammar.c_str(),
+                  Median(gtg), 100 * Median(gover));
+    }
   }
   return 0;
 }
@@ -166,6 +252,13 @@ void AddBenchCommand(CLI::App& app, Context& ctx) {
   cmd->add_option("--gen-tokens", o->gen_tokens, "Tokens generated per sequence")->check(CLI::Range(1, 1 << 20));
   cmd->add_option("--runs", o->runs, "Timed runs (the median is printed)")->check(CLI::Range(1, 1000));
   cmd->add_flag("--json", o->json, "Print one JSON line");
+  cmd->add_option("--grammar", o->grammar,
+                  "Also time tg under this grammar's token masks (GBNF, Lark, regex or JSON Schema)")
+      ->type_name("FILE");
+  cmd->add_option("--format", o->format, "Format of --grammar: gbnf, lark, regex or json-schema (default: extension)");
+  cmd->add_option("--tokenizer", o->tokenizer,
+                  "Tokenizer for --grammar instead of the model's (a GGUF or tokenizer.json), for models without one")
+      ->type_name("FILE");
   cmd->callback([o, &ctx]() { ctx.exit_code = RunBench(*o); });
 }
 

@@ -8,11 +8,8 @@
 #include <string>
 
 #include "command.h"
-#include "steer/grammar/gbnf.h"
-#include "steer/grammar/json_schema.h"
-#include "steer/grammar/lark.h"
+#include "grammar_files.h"
 #include "steer/grammar/matcher.h"
-#include "steer/grammar/regex.h"
 #include "steer/util/file.h"
 
 namespace steer::cli {
@@ -30,33 +27,6 @@ constexpr int kExitAccept = 0;
 constexpr int kExitReject = 1;
 constexpr int kExitPrefix = 3;
 
-std::string InferFormat(const std::string& path) {
-  auto ends = [&](const char* ext) {
-    std::string e(ext);
-    return path.size() >= e.size() && path.compare(path.size() - e.size(), e.size(), e) == 0;
-  };
-  if (ends(".gbnf")) return "gbnf";
-  if (ends(".lark")) return "lark";
-  if (ends(".json")) return "json-schema";
-  if (ends(".regex") || ends(".re")) return "regex";
-  return "";
-}
-
-Result<grammar::Grammar> LoadGrammar(const std::string& format, const std::string& text) {
-  if (format == "gbnf") return grammar::ParseGbnf(text);
-  if (format == "regex") {
-    // A trailing newline in a .regex file is the file's, not the pattern's.
-    std::string_view p = text;
-    if (!p.empty() && p.back() == '\n') p.remove_suffix(1);
-    if (!p.empty() && p.back() == '\r') p.remove_suffix(1);
-    return grammar::ParseRegex(p);
-  }
-  if (format == "lark") return grammar::ParseLark(text);
-  if (format == "json-schema") return grammar::CompileJsonSchema(text, {});
-  return MakeError(ErrorCode::kInvalidArgument,
-                   "unknown format '" + format + "' (expected gbnf, lark, regex or json-schema)");
-}
-
 const char* Verdict(const grammar::Parser& parser, std::string_view text) {
   grammar::Matcher m(parser);
   if (!m.AcceptBytes(text)) return "reject";
@@ -64,20 +34,9 @@ const char* Verdict(const grammar::Parser& parser, std::string_view text) {
 }
 
 int RunCheck(const CheckOptions& o) {
-  std::string format = o.format.empty() ? InferFormat(o.grammar) : o.format;
-  if (format.empty()) {
-    return ReportError("check", MakeError(ErrorCode::kInvalidArgument,
-                                          "cannot infer the format from '" + o.grammar +
-                                              "': pass --format gbnf|lark|regex|json-schema"));
-  }
-  auto text = ReadFile(o.grammar);
-  if (!text.ok()) return ReportError("check", text.error());
-  auto g = LoadGrammar(format, *text);
-  if (!g.ok()) {
-    Error e = g.error();
-    e.location = o.grammar + (e.location.empty() ? "" : ":" + e.location);
-    return ReportError("check", e);
-  }
+  const std::string format = o.format.empty() ? InferFormat(o.grammar) : o.format;
+  auto g = LoadGrammarFile(o.grammar, format);
+  if (!g.ok()) return ReportError("check", g.error());
   auto parser = grammar::CompileParser(*g);
   if (!parser.ok()) return ReportError("check", parser.error().Within(o.grammar));
 

@@ -24,6 +24,7 @@
 
 #include "command.h"
 #include "embedded.h"
+#include "grammar_files.h"
 #include "lm_common.h"
 #include "steer/grammar/compiled_grammar.h"
 #include "steer/grammar/gbnf.h"
@@ -85,14 +86,8 @@ struct DemoTarget {
 Result<DemoTarget> BuildTarget(LmSession& session, const DemoOptions& o) {
   STEER_ASSIGN_OR_RETURN(const tokenizer::Tokenizer* tok, session.Tokenizer());
   DemoTarget d;
-  std::vector<std::string> token_bytes;
-  grammar::Vocabulary vocab;
-  for (TokenId i = 0; i < tok->vocab_size(); ++i) {
-    token_bytes.push_back(tok->IsSpecial(i) ? std::string() : tok->TokenBytes(i));
-    if (tok->IsSpecial(i) && i != tok->eos()) vocab.special_ids.push_back(i);
-  }
-  vocab.token_bytes = token_bytes;
-  vocab.eos = tok->eos();
+  grammar::Vocabulary vocab = GrammarVocabulary(*tok, tok->vocab_size());
+  const std::vector<std::string>& token_bytes = vocab.token_bytes;
   if (tok->eos() < 0) return MakeError(ErrorCode::kInvalidInput, "the model's vocabulary has no EOS token");
 
   auto encoded = tok->Encode(o.prompt);
@@ -137,7 +132,7 @@ Result<DemoTarget> BuildTarget(LmSession& session, const DemoOptions& o) {
   d.target.base = lm;
   d.target.constraints = {primed, ident};
   d.target.end_mode = sampler::EndMode::kStopWhenComplete;
-  d.target.token_bytes = std::move(token_bytes);
+  d.target.token_bytes = token_bytes;
   return d;
 }
 

@@ -127,17 +127,8 @@ int RunSample(const SampleOptions& o) {
   auto session = OpenSession(o.model);
   if (!session.ok()) return ReportError("sample", session.error());
   if (!o.tokenizer.empty()) {
-    auto t = tokenizer::Tokenizer::Load(o.tokenizer);
-    if (!t.ok()) return ReportError("sample", t.error().Within("--tokenizer"));
-    if ((*t)->vocab_size() != session->engine->n_vocab()) {
-      return ReportError("sample", MakeError(ErrorCode::kInvalidInput,
-                                             "the tokenizer has " + std::to_string((*t)->vocab_size()) +
-                                                 " tokens but the model " +
-                                                 std::to_string(session->engine->n_vocab()),
-                                             o.tokenizer));
-    }
-    session->tokenizer = std::move(t).value();
-    session->tokenizer_error.reset();
+    Status st = OverrideTokenizer(*session, o.tokenizer);
+    if (!st.ok()) return ReportError("sample", st.error().Within("--tokenizer"));
   }
   auto prompt = PromptTokens(*session, o.prompt);
   if (!prompt.ok()) return ReportError("sample", prompt.error());

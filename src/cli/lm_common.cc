@@ -52,6 +52,20 @@ Result<LmSession> OpenSession(const ModelArgs& args) {
   return s;
 }
 
+Status OverrideTokenizer(LmSession& session, const std::string& path) {
+  auto t = tokenizer::Tokenizer::Load(path);
+  if (!t.ok()) return t.error().Within(path);
+  if ((*t)->vocab_size() != session.engine->n_vocab()) {
+    return MakeError(ErrorCode::kInvalidInput,
+                     "the tokenizer has " + std::to_string((*t)->vocab_size()) + " tokens but the model " +
+                         std::to_string(session.engine->n_vocab()),
+                     path);
+  }
+  session.tokenizer = std::move(t).value();
+  session.tokenizer_error.reset();
+  return {};
+}
+
 void AddPromptOptions(CLI::App* cmd, PromptArgs& args) {
   auto* p = cmd->add_option("-p,--prompt", args.prompt, "Prompt text");
   auto* t = cmd->add_option("--tokens", args.tokens, "Prompt as token ids, e.g. \"1 306 4317\"");

@@ -41,6 +41,11 @@ struct LmSession {
 };
 Result<LmSession> OpenSession(const ModelArgs& args);
 
+// Replaces the session's tokenizer with the one in `path` (a GGUF or an HF
+// tokenizer.json), which must have the model's vocabulary size: for models
+// without one, such as make_random_model's. Errors are located at `path`.
+Status OverrideTokenizer(LmSession& session, const std::string& path);
+
 struct PromptArgs {
   std::string prompt;  // -p/--prompt: text, tokenized with the model's tokenizer
   std::string tokens;  // --tokens: "1 2 3", token ids used as given

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -75,6 +76,25 @@ TEST(EngineCli, BenchPrintsOneJsonLine) {
   // 20 prompt positions (2 blocks of 16), 4 tails of 4 that copy the shared
   // partial block: 2 + 4 = 6 blocks of 16 positions.
   EXPECT_EQ(out["kv_bytes"], 6 * 16 * 1280);
+}
+
+TEST(EngineCli, BenchUnderAGrammarReportsItsOverhead) {
+  STEER_REQUIRE_SHARED(model, "models/stories260K.gguf");
+  const std::string dir = steer::testing::TempDir();
+  std::ofstream(dir + "/names.regex") << "( [A-Z][a-z]+)+\\.\n";
+  RunResult r = RunSteer("bench -m '" + model + "' --prompt-tokens 8 --gen-tokens 16 --runs 1 --json --grammar '" + dir +
+                         "/names.regex'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json out = json::parse(r.out);
+  EXPECT_GT(out["grammar_tg_tok_s"].get<double>(), 0);
+  EXPECT_GT(out["grammar_overhead"].get<double>(), -1);
+  EXPECT_FALSE(json::parse(RunSteer("bench -m '" + model + "' --gen-tokens 2 --runs 1 --json").out).contains(
+      "grammar_overhead"));
+  // A malformed grammar is exit 2 with its location.
+  std::ofstream(dir + "/bad.gbnf") << "root ::= (\"a\"\n";
+  r = RunSteer("bench -m '" + model + "' --runs 1 --grammar '" + dir + "/bad.gbnf'");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("bad.gbnf:"), std::string::npos) << r.err;
 }
 
 TEST(EngineCli, BadInputIsExit2WithAMessage) {
