@@ -5,6 +5,7 @@
 
 #include "steer/engine/engine.h"
 #include "steer/util/check.h"
+#include "steer/util/fast_exp.h"
 
 namespace steer::potential {
 
@@ -25,9 +26,7 @@ namespace {
 double LogNorm(std::span<const float> logits) {
   float m = -std::numeric_limits<float>::infinity();
   for (float v : logits) m = std::max(m, v);
-  double s = 0;
-  for (float v : logits) s += std::exp(static_cast<double>(v) - m);
-  return m + std::log(s);
+  return m + std::log(SumExpShifted(logits, m));
 }
 }  // namespace
 

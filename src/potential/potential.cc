@@ -1,9 +1,11 @@
 #include "steer/potential/potential.h"
 
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include "steer/util/check.h"
+#include "steer/util/fast_exp.h"
 
 namespace steer::potential {
 
@@ -66,9 +68,7 @@ double LogSumExp(std::span<const double> v) {
   double m = kLogZero;
   for (double x : v) m = std::max(m, x);
   if (m == kLogZero) return kLogZero;
-  double s = 0;
-  for (double x : v) s += std::exp(x - m);
-  return m + std::log(s);
+  return m + std::log(SumExpShifted(v, m));
 }
 
 }  // namespace steer::potential

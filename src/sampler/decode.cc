@@ -43,15 +43,16 @@ class AncestralChooser {
       }
       for (size_t j = keep; j < order_.size(); ++j) scratch_[order_[j]] = kLogZero;
     }
-    const double total = LogSumExp(scratch_);
-    if (total == kLogZero) return {0, kLogZero};
-    return {SampleLog(scratch_, total, rng), 0.0};
+    const Draw d = SampleLog(scratch_, rng, &draw_);
+    if (d.log_total == kLogZero) return {0, kLogZero};
+    return {d.index, 0.0};
   }
 
  private:
   const Options& options_;
   std::vector<double> scratch_;
   std::vector<int> order_;
+  std::vector<double> draw_;
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "steer/util/check.h"
+#include "steer/util/fast_exp.h"
 
 namespace steer::sampler::internal {
 
@@ -210,18 +211,25 @@ Result<int64_t> Stepper::Step(std::span<Particle* const> ps, int max_tokens, siz
   return forced;
 }
 
-TokenId SampleLog(std::span<const double> row, double log_total, Rng& rng) {
-  STEER_CHECK(log_total != kLogZero);
-  const double u = rng.Uniform();
+Draw SampleLog(std::span<const double> row, Rng& rng, std::vector<double>* scratch) {
+  double m = kLogZero;
+  for (double v : row) m = std::max(m, v);
+  if (m == kLogZero) return {0, kLogZero};
+  scratch->resize(row.size());
+  const double sum = ExpShifted(row, m, *scratch);
+  const double u = rng.Uniform() * sum;
+  const double* p = scratch->data();
   double acc = 0;
   TokenId last = 0;
   for (size_t t = 0; t < row.size(); ++t) {
-    if (row[t] == kLogZero) continue;
-    acc += std::exp(row[t] - log_total);
+    if (p[t] == 0) continue;
+    acc += p[t];
     last = static_cast<TokenId>(t);
-    if (u < acc) return last;
+    if (u < acc) break;
   }
-  return last;  // rounding: u beyond the accumulated total
+  // (Rounding can leave u at or beyond the accumulated total: the last
+  // token with positive probability is taken.)
+  return {last, m + std::log(sum)};
 }
 
 }  // namespace steer::sampler::internal

@@ -92,8 +92,14 @@ class Stepper {
   std::vector<TokenId> tokens_;
 };
 
-// Samples an index from the unnormalized log weights in row; row must have
-// a finite entry.
-TokenId SampleLog(std::span<const double> row, double log_total, Rng& rng);
+// Draws an index with probability exp(row[i]) / Σ exp(row) in one exp pass
+// over the row (scratch receives exp(row - max)); one rng.Uniform() per
+// draw. Returns the index and log Σ exp(row), or {0, kLogZero} when every
+// entry is kLogZero.
+struct Draw {
+  TokenId index;
+  double log_total;
+};
+Draw SampleLog(std::span<const double> row, Rng& rng, std::vector<double>* scratch);
 
 }  // namespace steer::sampler::internal

@@ -1,0 +1,22 @@
+// Vectorized exp over rows, for softmax-style work on vocabulary-sized rows
+// (log-normalizers, proposal distributions). One row of 128k entries takes
+// about 0.1 ms with the AVX-512 clone instead of ~0.6 ms through libm.
+//
+// Accuracy: relative error below 1e-14 against std::exp for every argument
+// in [-708, 709]; arguments below -708 (including -inf) give exactly 0, NaN
+// gives NaN. The same arithmetic runs in every ISA clone (no FMA
+// contraction), so results are bit-identical on every x86-64 machine.
+#pragma once
+
+#include <span>
+
+namespace steer {
+
+// out[i] = exp(x[i] - shift); returns the sum of out. out.size() == x.size().
+double ExpShifted(std::span<const double> x, double shift, std::span<double> out);
+
+// Σ exp(x[i] - shift), without an output row.
+double SumExpShifted(std::span<const double> x, double shift);
+double SumExpShifted(std::span<const float> x, double shift);
+
+}  // namespace steer

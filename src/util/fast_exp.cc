@@ -1,0 +1,107 @@
+// exp(x) = 2^n · exp(r), n = round(x / ln 2), r = x - n·ln 2 (Cody-Waite, two
+// parts), |r| <= ln2 / 2; exp(r) by its Taylor series to degree 12
+// (truncation below 2e-16 relative); 2^n built in the exponent bits. Every
+// step is branch-free, so the loops vectorize; target_clones compiles them
+// for AVX-512, AVX2 and baseline x86-64 and picks one at load time.
+#include "steer/util/fast_exp.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+
+namespace steer {
+namespace {
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define STEER_EXP_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define STEER_EXP_CLONES
+#endif
+
+constexpr int kChunk = 256;  // stack scratch for the sum-only forms
+
+inline double Exp(double x) {
+  constexpr double kLog2e = 1.4426950408889634;
+  constexpr double kLn2Hi = 0.6931471803691238;     // ln 2 to 33 bits: n·kLn2Hi is exact
+  constexpr double kLn2Lo = 1.9082149292705877e-10;  // ln 2 - kLn2Hi
+  constexpr double kRound = 6755399441055744.0;      // 1.5 · 2^52: adding it rounds to an integer
+  const double clamped = x < -708.0 ? -708.0 : (x > 709.0 ? 709.0 : x);
+  const double shifted = clamped * kLog2e + kRound;
+  const double n = shifted - kRound;
+  const double r = (clamped - n * kLn2Hi) - n * kLn2Lo;
+  double p = 1.0 / 479001600.0;  // 1/12!
+  p = p * r + 1.0 / 39916800.0;
+  p = p * r + 1.0 / 3628800.0;
+  p = p * r + 1.0 / 362880.0;
+  p = p * r + 1.0 / 40320.0;
+  p = p * r + 1.0 / 5040.0;
+  p = p * r + 1.0 / 720.0;
+  p = p * r + 1.0 / 120.0;
+  p = p * r + 1.0 / 24.0;
+  p = p * r + 1.0 / 6.0;
+  p = p * r + 0.5;
+  p = p * r + 1.0;
+  p = p * r + 1.0;
+  // The low bits of `shifted` hold n (two's complement); n + 1023 is in
+  // [1, 2046] for the clamped range, so it is a valid biased exponent.
+  uint64_t bits;
+  std::memcpy(&bits, &shifted, sizeof bits);
+  const uint64_t scale_bits = (bits + 1023) << 52;
+  double scale;
+  std::memcpy(&scale, &scale_bits, sizeof scale);
+  const double y = p * scale;
+  return x < -708.0 ? 0.0 : y;  // (NaN compares false and stays NaN)
+}
+
+STEER_EXP_CLONES void ExpRow(const double* x, double shift, double* out, int n) {
+  for (int i = 0; i < n; ++i) out[i] = Exp(x[i] - shift);
+}
+
+STEER_EXP_CLONES void ExpRowF(const float* x, double shift, double* out, int n) {
+  for (int i = 0; i < n; ++i) out[i] = Exp(static_cast<double>(x[i]) - shift);
+}
+
+// Eight partial sums: the compiler may not reorder a floating-point sum.
+double Sum(const double* v, size_t n) {
+  double s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (int k = 0; k < 8; ++k) s[k] += v[i + k];
+  }
+  for (; i < n; ++i) s[0] += v[i];
+  return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+}
+
+}  // namespace
+
+double ExpShifted(std::span<const double> x, double shift, std::span<double> out) {
+  for (size_t i = 0; i < x.size(); i += kChunk) {
+    const int n = static_cast<int>(std::min<size_t>(kChunk, x.size() - i));
+    ExpRow(x.data() + i, shift, out.data() + i, n);
+  }
+  return Sum(out.data(), out.size());
+}
+
+double SumExpShifted(std::span<const double> x, double shift) {
+  double buf[kChunk];
+  double total = 0;
+  for (size_t i = 0; i < x.size(); i += kChunk) {
+    const int n = static_cast<int>(std::min<size_t>(kChunk, x.size() - i));
+    ExpRow(x.data() + i, shift, buf, n);
+    total += Sum(buf, static_cast<size_t>(n));
+  }
+  return total;
+}
+
+double SumExpShifted(std::span<const float> x, double shift) {
+  double buf[kChunk];
+  double total = 0;
+  for (size_t i = 0; i < x.size(); i += kChunk) {
+    const int n = static_cast<int>(std::min<size_t>(kChunk, x.size() - i));
+    ExpRowF(x.data() + i, shift, buf, n);
+    total += Sum(buf, static_cast<size_t>(n));
+  }
+  return total;
+}
+
+}  // namespace steer

@@ -1,0 +1,75 @@
+// The vectorized exp against libm's: relative error, the edges of its range,
+// and the sums.
+#include "steer/util/fast_exp.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "steer/util/rng.h"
+
+namespace steer {
+namespace {
+
+TEST(FastExp, MatchesLibmWithinOneE14) {
+  Rng rng(3);
+  std::vector<double> x;
+  for (int i = 0; i < 200000; ++i) x.push_back(-708.0 + 1417.0 * rng.Uniform());
+  for (int i = -2000; i <= 2000; ++i) x.push_back(i * 0.001);  // around 0, where n flips
+  for (int k = -1021; k <= 1022; ++k) x.push_back(k * std::log(2.0));  // at the scale boundaries
+  x.push_back(709.0);
+  std::vector<double> out(x.size());
+  ExpShifted(x, 0.0, out);
+  double worst = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double want = std::exp(x[i]);
+    worst = std::max(worst, std::abs(out[i] - want) / want);
+  }
+  EXPECT_LT(worst, 1e-14);
+}
+
+TEST(FastExp, EdgesOfTheRange) {
+  const double inf = std::numeric_limits<double>::infinity();
+  const std::vector<double> x = {-inf, -1e300, -709.0, -708.5, 0.0, std::nan("")};
+  std::vector<double> out(x.size());
+  ExpShifted(x, 0.0, out);
+  EXPECT_EQ(out[0], 0.0);
+  EXPECT_EQ(out[1], 0.0);
+  EXPECT_EQ(out[2], 0.0);
+  EXPECT_EQ(out[3], 0.0);
+  EXPECT_EQ(out[4], 1.0);
+  EXPECT_TRUE(std::isnan(out[5]));
+  // The shift is subtracted first: exp(710 - 10) is in range.
+  const std::vector<double> big = {710.0};
+  std::vector<double> one(1);
+  ExpShifted(big, 10.0, one);
+  EXPECT_NEAR(one[0] / std::exp(700.0), 1.0, 1e-14);
+}
+
+TEST(FastExp, SumsAgreeWithNaiveSums) {
+  Rng rng(5);
+  // Lengths around the internal chunk and lane counts.
+  for (size_t n : {size_t{0}, size_t{1}, size_t{7}, size_t{8}, size_t{255}, size_t{256}, size_t{257}, size_t{32001}}) {
+    std::vector<double> x(n);
+    std::vector<float> xf(n);
+    for (size_t i = 0; i < n; ++i) {
+      x[i] = rng.Uniform() < 0.2 ? -std::numeric_limits<double>::infinity() : -30.0 * rng.Uniform();
+      xf[i] = static_cast<float>(x[i]);
+    }
+    double want = 0, want_f = 0;
+    for (size_t i = 0; i < n; ++i) {
+      want += std::exp(x[i] - 2.0);
+      want_f += std::exp(static_cast<double>(xf[i]) - 2.0);
+    }
+    std::vector<double> out(n);
+    const double with_row = ExpShifted(x, 2.0, out);
+    EXPECT_NEAR(with_row, want, 1e-13 * std::max(1.0, want)) << n;
+    EXPECT_EQ(SumExpShifted(std::span<const double>(x), 2.0), with_row) << n;
+    EXPECT_NEAR(SumExpShifted(std::span<const float>(xf), 2.0), want_f, 1e-13 * std::max(1.0, want_f)) << n;
+  }
+}
+
+}  // namespace
+}  // namespace steer
