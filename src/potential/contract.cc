@@ -101,11 +101,22 @@ Status CheckContract(Potential& p, std::span<const std::vector<TokenId>> context
   STEER_RETURN_IF_ERROR(p.LogWeightNext(batch, batched));
   std::vector<double> completes(states.size());
   STEER_RETURN_IF_ERROR(p.LogComplete(batch, completes));
+  // AddLogWeightNext adds the same rows onto a base with finite and −inf
+  // entries.
+  std::vector<double> base(rows.size()), added(rows.size());
+  for (size_t j = 0; j < base.size(); ++j) base[j] = j % 7 == 3 ? kLogZero : -0.25 * static_cast<double>(j % 11);
+  added = base;
+  STEER_RETURN_IF_ERROR(p.AddLogWeightNext(batch, added));
   for (size_t c = 0; c < contexts.size(); ++c) {
     for (size_t t = 0; t < width; ++t) {
       if (!Agree(batched[c * width + t], rows[c * width + t], tolerance)) {
         return Violation(p, "batched logw_next[" + std::to_string(t) + "] differs from single", contexts[c],
                          batched[c * width + t], rows[c * width + t]);
+      }
+      const double want = base[c * width + t] + rows[c * width + t];
+      if (!Agree(added[c * width + t], want, tolerance)) {
+        return Violation(p, "AddLogWeightNext[" + std::to_string(t) + "] differs from base + logw_next", contexts[c],
+                         added[c * width + t], want);
       }
     }
     STEER_ASSIGN_OR_RETURN(const double single, p.LogCompleteOne(*states[c]));

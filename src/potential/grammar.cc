@@ -77,4 +77,34 @@ Status GrammarPotential::LogWeightNext(std::span<const State* const> states, std
   return {};
 }
 
+Status GrammarPotential::AddLogWeightNext(std::span<const State* const> states, std::span<double> rows) {
+  const int32_t v = vocab_size();
+  const size_t width = static_cast<size_t>(v) + 1;
+  STEER_CHECK(rows.size() == states.size() * width);
+  DynamicBitset& mask = mask_;
+  for (size_t i = 0; i < states.size(); ++i) {
+    const auto& s = static_cast<const GrammarState&>(*states[i]);
+    std::span<double> row = rows.subspan(i * width, width);
+    if (!s.viable) {
+      std::fill(row.begin(), row.end(), kLogZero);
+      continue;
+    }
+    s.matcher.FillMask(&mask);
+    const uint64_t* words = mask.words();
+    for (size_t w = 0; w < mask.num_words(); ++w) {
+      // Bits past V in the last word are clear; only tokens < V are written.
+      uint64_t clear = ~words[w];
+      while (clear != 0) {
+        const size_t t = w * 64 + static_cast<size_t>(__builtin_ctzll(clear));
+        if (t >= static_cast<size_t>(v)) break;
+        row[t] = kLogZero;
+        clear &= clear - 1;
+      }
+    }
+    if (compiled_->eos() >= 0) row[compiled_->eos()] = kLogZero;
+    if (!s.matcher.IsComplete()) row[v] = kLogZero;
+  }
+  return {};
+}
+
 }  // namespace steer::potential

@@ -57,6 +57,13 @@ Status Potential::LogWeightNextOne(const State& s, std::span<double> out) {
   return LogWeightNext(states, out);
 }
 
+Status Potential::AddLogWeightNext(std::span<const State* const> states, std::span<double> rows) {
+  add_scratch_.resize(rows.size());
+  STEER_RETURN_IF_ERROR(LogWeightNext(states, add_scratch_));
+  for (size_t j = 0; j < rows.size(); ++j) rows[j] += add_scratch_[j];
+  return {};
+}
+
 double LogAddExp(double a, double b) {
   if (a == kLogZero) return b;
   if (b == kLogZero) return a;

@@ -133,9 +133,7 @@ Status Stepper::SummedRows(std::span<Particle* const> ps, size_t num_potentials,
       std::copy(base_rows->begin(), base_rows->end(), rows->begin());
       continue;
     }
-    part_.resize(rows->size());
-    STEER_RETURN_IF_ERROR(pots_[k]->LogWeightNext(cstates_, part_));
-    for (size_t j = 0; j < rows->size(); ++j) (*rows)[j] += part_[j];
+    STEER_RETURN_IF_ERROR(pots_[k]->AddLogWeightNext(cstates_, *rows));
   }
   return {};
 }

@@ -31,6 +31,8 @@ class GrammarPotential final : public Potential {
   double LogPrefix(const State& s) const override;
   Status LogComplete(std::span<const State* const> states, std::span<double> out) override;
   Status LogWeightNext(std::span<const State* const> states, std::span<double> out) override;
+  // Writes −inf where the mask is clear; O(V/64) for words that allow all.
+  Status AddLogWeightNext(std::span<const State* const> states, std::span<double> rows) override;
 
  private:
   struct GrammarState;

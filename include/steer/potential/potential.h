@@ -29,6 +29,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "steer/util/result.h"
 #include "steer/util/types.h"
@@ -68,6 +69,11 @@ class Potential {
   // Row i of out (entries [i*(V+1), (i+1)*(V+1))) = logw_next(x_i).
   // Requires out.size() == states.size() * (V + 1).
   virtual Status LogWeightNext(std::span<const State* const> states, std::span<double> out) = 0;
+  // rows += LogWeightNext(states), entry by entry, for samplers that sum the
+  // rows of several potentials (−inf absorbs). The default goes through a
+  // scratch row; a boolean potential overrides it to write only its −inf
+  // entries, without materializing its row of zeros.
+  virtual Status AddLogWeightNext(std::span<const State* const> states, std::span<double> rows);
 
   // Single-context conveniences over the batched calls (not for hot paths:
   // they rebuild the state from the empty context).
@@ -79,6 +85,9 @@ class Potential {
   Status ExtendOne(State& s, TokenId token);
   Result<double> LogCompleteOne(const State& s);
   Status LogWeightNextOne(const State& s, std::span<double> out);
+
+ private:
+  std::vector<double> add_scratch_;  // AddLogWeightNext's default
 };
 
 // log(exp(a) + exp(b)) with −inf handled (never NaN for a, b in [−inf, +inf)).
