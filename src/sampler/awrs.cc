@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "steer/potential/potential.h"
+#include "steer/util/fast_exp.h"
 
 namespace steer::sampler::internal {
 
@@ -90,7 +91,7 @@ Result<Choice> AwrsChoose(std::span<const double> base_row, const std::function<
   const size_t n = base_row.size();
   scratch->resize(2 * n + 1);
   std::span<double> p(scratch->data(), n);
-  for (size_t i = 0; i < n; ++i) p[i] = std::exp(base_row[i] - log_z);
+  ExpShifted(base_row, log_z, p);
   Fenwick tree(p, std::span<double>(scratch->data() + n, n + 1));
   double remaining = tree.Total();
   TokenId sample = -1;

@@ -24,7 +24,7 @@ class AncestralChooser {
  public:
   explicit AncestralChooser(const Options& o) : options_(o) {}
 
-  Choice operator()(std::span<const double> row, std::span<const double>, Rng& rng) {
+  Choice operator()(std::span<const double> row, Rng& rng) {
     if (options_.temperature == 0) return {ArgMax(row), 0.0};
     scratch_.assign(row.begin(), row.end());
     for (double& v : scratch_) v = v == kLogZero ? kLogZero : v / options_.temperature;
@@ -62,8 +62,9 @@ Result<SampleSet> RunAncestral(const Target& target, const Options& options) {
   Rng rng(options.seed);
   SampleSet out;
   AncestralChooser chooser_state(options);
-  const Chooser choose = [&](std::span<const double> row, std::span<const double> base, Rng& r,
-                             const Particle&) -> Result<Choice> { return chooser_state(row, base, r); };
+  const Chooser choose = [&](std::span<const double> row, Rng& r, const Particle&) -> Result<Choice> {
+    return chooser_state(row, r);
+  };
   STEER_ASSIGN_OR_RETURN(Particle start, st.Start());
   // Runs a batch of independent sequences to the end; returns the accepted.
   auto run_batch = [&](int count, std::vector<Particle>* accepted) -> Status {
@@ -122,8 +123,7 @@ Result<SampleSet> RunGreedy(const Target& target, const Options& options) {
   SampleSet out;
   out.summary.log_z = kLogZero;
   STEER_ASSIGN_OR_RETURN(Particle p, st.Start());
-  const Chooser argmax = [](std::span<const double> row, std::span<const double>, Rng&,
-                            const Particle&) -> Result<Choice> {
+  const Chooser argmax = [](std::span<const double> row, Rng&, const Particle&) -> Result<Choice> {
     const TokenId t = ArgMax(row);
     return Choice{t, row[t]};
   };
@@ -160,7 +160,7 @@ Result<SampleSet> RunBeam(const Target& target, const Options& options) {
     STEER_ASSIGN_OR_RETURN(Particle start, st.Start());
     if (start.active()) beams.push_back(std::move(start));
   }
-  std::vector<double> rows, base_rows;
+  std::vector<double> rows;
   struct Candidate {
     double score;
     int beam;
@@ -197,7 +197,7 @@ Result<SampleSet> RunBeam(const Target& target, const Options& options) {
 
     ptrs.clear();
     for (auto& b : open) ptrs.push_back(&b);
-    STEER_RETURN_IF_ERROR(st.SummedRows(ptrs, k_all, &rows, &base_rows));
+    STEER_RETURN_IF_ERROR(st.SummedRows(ptrs, k_all, &rows));
     cands.clear();
     for (size_t i = 0; i < open.size(); ++i) {
       for (size_t t = 0; t < width; ++t) {

@@ -29,7 +29,7 @@ Result<SampleSet> RunExact(const Target& target, const Options& options) {
     if (start.active()) stack.push_back(std::move(start));
   }
   std::vector<Sequence> found;
-  std::vector<double> rows, base_rows;
+  std::vector<double> rows;
   while (!stack.empty()) {
     Particle p = std::move(stack.back());
     stack.pop_back();
@@ -53,7 +53,7 @@ Result<SampleSet> RunExact(const Target& target, const Options& options) {
       if (!end.dead) found.push_back({std::move(end.tokens), "", end.log_weight, end.log_prob});
     }
     if (static_cast<int>(p.tokens.size()) >= options.max_tokens) continue;
-    STEER_RETURN_IF_ERROR(st.SummedRows(one, k_all, &rows, &base_rows));
+    STEER_RETURN_IF_ERROR(st.SummedRows(one, k_all, &rows));
     for (size_t t = width - 1; t-- > 0;) {  // reversed, so the stack pops in token order
       if (rows[t] == kLogZero) continue;
       Particle child = st.Fork(p);

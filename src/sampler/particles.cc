@@ -120,20 +120,17 @@ Status Stepper::StopIfComplete(std::span<Particle* const> ps) {
   return {};
 }
 
-Status Stepper::SummedRows(std::span<Particle* const> ps, size_t num_potentials, std::vector<double>* rows,
-                           std::vector<double>* base_rows) {
+Status Stepper::SummedRows(std::span<Particle* const> ps, size_t num_potentials, std::vector<double>* rows) {
   const size_t width = static_cast<size_t>(vocab_) + 1;
   rows->resize(ps.size() * width);
-  base_rows->resize(ps.size() * width);
   for (size_t k = 0; k < num_potentials; ++k) {
     cstates_.clear();
     for (Particle* p : ps) cstates_.push_back(p->states[k].get());
     if (k == 0) {
-      STEER_RETURN_IF_ERROR(pots_[0]->LogWeightNext(cstates_, *base_rows));
-      std::copy(base_rows->begin(), base_rows->end(), rows->begin());
-      continue;
+      STEER_RETURN_IF_ERROR(pots_[0]->LogWeightNext(cstates_, *rows));
+    } else {
+      STEER_RETURN_IF_ERROR(pots_[k]->AddLogWeightNext(cstates_, *rows));
     }
-    STEER_RETURN_IF_ERROR(pots_[k]->AddLogWeightNext(cstates_, *rows));
   }
   return {};
 }
@@ -181,7 +178,7 @@ Result<int64_t> Stepper::Step(std::span<Particle* const> ps, int max_tokens, siz
   if (group_.empty()) return forced;
 
   const size_t width = static_cast<size_t>(vocab_) + 1;
-  STEER_RETURN_IF_ERROR(SummedRows(group_, num_proposal, &rows_, &base_rows_));
+  STEER_RETURN_IF_ERROR(SummedRows(group_, num_proposal, &rows_));
   // Choose, then split into enders and extenders (ended_ and group_ reused).
   std::vector<Particle*>& extend = extend_;
   extend.clear();
@@ -189,9 +186,8 @@ Result<int64_t> Stepper::Step(std::span<Particle* const> ps, int max_tokens, siz
   ended_.clear();
   for (size_t i = 0; i < group_.size(); ++i) {
     std::span<const double> row(rows_.data() + i * width, width);
-    std::span<const double> base_row(base_rows_.data() + i * width, width);
     Particle* p = group_[i];
-    STEER_ASSIGN_OR_RETURN(const Choice c, choose(row, base_row, rng, *p));
+    STEER_ASSIGN_OR_RETURN(const Choice c, choose(row, rng, *p));
     p->log_weight += c.log_increment;
     if (p->log_weight == kLogZero) {
       p->dead = true;

@@ -32,8 +32,7 @@ struct Choice {
   TokenId token = 0;
   double log_increment = 0;
 };
-using Chooser = std::function<Result<Choice>(std::span<const double> row, std::span<const double> base_row,
-                                             Rng& rng, const Particle& particle)>;
+using Chooser = std::function<Result<Choice>(std::span<const double> row, Rng& rng, const Particle& particle)>;
 
 class Stepper {
  public:
@@ -65,10 +64,9 @@ class Stepper {
 
   // Stop-when-complete check alone (used by exact and beam).
   Status StopIfComplete(std::span<Particle* const> ps);
-  // Rows of every potential for ps, summed into rows (ps.size() × (V+1)); the
-  // base's rows go to base_rows.
-  Status SummedRows(std::span<Particle* const> ps, size_t num_potentials, std::vector<double>* rows,
-                    std::vector<double>* base_rows);
+  // Rows of potentials [0, num_potentials) for ps, summed into rows
+  // (ps.size() × (V+1)).
+  Status SummedRows(std::span<Particle* const> ps, size_t num_potentials, std::vector<double>* rows);
   // Ends ps: weight += Σ_{first_weighted <= k < twists} (complete_k −
   // prefix_k) − Σ_{twists} prefix_k; log_prob += complete_0 − prefix_0.
   Status ApplyEnd(std::span<Particle* const> ps, size_t first_weighted);
@@ -87,7 +85,7 @@ class Stepper {
   // Scratch, reused across steps (no allocation once warm).
   std::vector<const potential::State*> cstates_;
   std::vector<potential::State*> mstates_;
-  std::vector<double> values_, before_, rows_, part_, base_rows_;
+  std::vector<double> values_, before_, rows_, part_;
   std::vector<Particle*> group_, ended_, extend_;
   std::vector<TokenId> tokens_;
 };
