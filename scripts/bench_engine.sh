@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Engine speed on the random 58M llama (issue 3's figures). Makes the models
 # with make_random_model if absent, then prints one JSON line per setting.
+# Quantized models run with 8-bit activations (steer's default, as llama.cpp)
+# and once with --exact-activations.
 #   scripts/bench_engine.sh [BUILD_DIR] [MODEL_DIR]
 set -euo pipefail
 build=${1:-build}
@@ -16,6 +18,10 @@ for t in F32 F16 Q8_0; do
     echo -n "$t threads=$th pp128/tg64: "
     "$steer" bench -m "$dir/rand58m-$t.gguf" --threads "$th" --batch 1 --json
   done
+done
+for th in 1 2; do
+  echo -n "Q8_0 --exact-activations threads=$th pp128/tg64: "
+  "$steer" bench -m "$dir/rand58m-Q8_0.gguf" --threads "$th" --batch 1 --exact-activations --json
 done
 for th in 1 2; do
   for b in 1 4 8 16 32 64; do

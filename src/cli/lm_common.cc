@@ -14,8 +14,10 @@ void AddModelOptions(CLI::App* cmd, ModelArgs& args) {
       ->check(CLI::Range(0, 1 << 24));
   cmd->add_option("--kv-budget-mb", args.kv_budget_mb, "KV cache memory limit in MiB (default: none)")
       ->check(CLI::NonNegativeNumber);
-  cmd->add_flag("--q8-activations", args.q8_activations,
-                "Round activations to 8 bits for quantized weights, as llama.cpp does (faster, inexact)");
+  cmd->add_flag("--exact-activations", args.exact_activations,
+                "Multiply quantized weights with F32 activations (slower; by default activations are\n"
+                "rounded to 8 bits for quantized weights, as llama.cpp does). F32/F16/BF16 models are\n"
+                "unaffected");
 }
 
 Result<const tokenizer::Tokenizer*> LmSession::Tokenizer() const {
@@ -30,7 +32,7 @@ Result<LmSession> OpenSession(const ModelArgs& args) {
   options.threads = args.threads;
   options.n_ctx = args.n_ctx;
   options.kv_budget_bytes = static_cast<int64_t>(args.kv_budget_mb * 1024 * 1024);
-  options.q8_activations = args.q8_activations;
+  options.q8_activations = !args.exact_activations;
   LmSession s;
   STEER_ASSIGN_OR_RETURN(std::unique_ptr<gguf::File> file, OpenModelFile(args.model));
   const std::string name = file->path();

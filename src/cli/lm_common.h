@@ -23,10 +23,11 @@ struct ModelArgs {
   int threads = 0;  // 0: all cores
   int n_ctx = 0;    // 0: the model's
   double kv_budget_mb = 0;
-  bool q8_activations = false;
+  bool exact_activations = false;  // F32 activations for quantized weights (default: 8-bit, as llama.cpp)
 };
 
-// Adds -m/--model (optional: the embedded model by default), --threads, --ctx-size, --kv-budget-mb and --q8-activations.
+// Adds -m/--model (optional: the embedded model by default), --threads, --ctx-size, --kv-budget-mb and
+// --exact-activations.
 void AddModelOptions(CLI::App* cmd, ModelArgs& args);
 
 // An engine plus the model's tokenizer. A model without (or with a broken)
