@@ -9,6 +9,10 @@ namespace steer::grammar::internal {
 
 namespace {
 
+// Objects with at most this many named properties (in schema order) skip
+// optional ones lazily (see LowerObject).
+constexpr int64_t kMaxLazySkipSlots = 64;
+
 Error Unsupported(const std::string& keyword, const std::string& ptr, const std::string& why) {
   return MakeError(ErrorCode::kUnsupported, "keyword \"" + keyword + "\" is not supported: " + why,
                    ptr.empty() ? "/" : ptr);
@@ -470,6 +474,18 @@ Result<ExprId> JsonSchemaCompiler::LowerObject(const SchemaNode& n, int depth) {
     ExprId member;  // -1: skip an optional slot (no text)
     int64_t p, c;
   };
+  // In schema order, optional slots are skipped lazily when there are few:
+  // from p, any slot q >= p may come next if slots p..q-1 are optional, and
+  // the object may end if all of p..S-1 are. An extra member then has one
+  // derivation (it never follows a skip), so a parse state inside an extra
+  // key holds one item for it instead of one per skippable slot, which made
+  // every byte of a free key rebuild ~S items. Costs O(S^2) edges, hence the
+  // bound; past it, skips are explicit (unambiguous only without extras).
+  const bool lazy_skip = !any_order && S <= kMaxLazySkipSlots;
+  std::vector<int64_t> next_required(static_cast<size_t>(S) + 1, S);  // first required slot >= p
+  for (int64_t i = S - 1; i >= 0; --i) {
+    next_required[static_cast<size_t>(i)] = slots[static_cast<size_t>(i)].required ? i : next_required[static_cast<size_t>(i) + 1];
+  }
   auto edges = [&](int64_t p, int64_t c) {
     std::vector<Edge> out;
     if (extra && can_add(c)) out.push_back({*extra, p, next(c)});
@@ -477,6 +493,9 @@ Result<ExprId> JsonSchemaCompiler::LowerObject(const SchemaNode& n, int depth) {
       for (int64_t i = 0; i < S; ++i) {
         if (!(p >> i & 1) && can_add(c)) out.push_back({slots[static_cast<size_t>(i)].member, p | int64_t{1} << i, next(c)});
       }
+    } else if (lazy_skip) {
+      const int64_t last = std::min(next_required[static_cast<size_t>(p)], S - 1);
+      for (int64_t q = p; q <= last && can_add(c); ++q) out.push_back({slots[static_cast<size_t>(q)].member, q + 1, next(c)});
     } else if (p < S) {
       if (can_add(c)) out.push_back({slots[static_cast<size_t>(p)].member, p + 1, next(c)});
       if (!slots[static_cast<size_t>(p)].required) out.push_back({-1, p + 1, c});
@@ -484,7 +503,9 @@ Result<ExprId> JsonSchemaCompiler::LowerObject(const SchemaNode& n, int depth) {
     return out;
   };
   auto accepting = [&](int64_t p, int64_t c) {
-    return c >= min && (any_order ? (p & required_mask) == required_mask : p == S);
+    if (c < min) return false;
+    if (any_order) return (p & required_mask) == required_mask;
+    return lazy_skip ? next_required[static_cast<size_t>(p)] == S : p == S;
   };
   // viable: some completion from the state exists (least fixpoint).
   std::vector<char> viable(static_cast<size_t>(P * (C + 1)), 0);
