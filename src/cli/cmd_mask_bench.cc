@@ -224,6 +224,19 @@ int RunMaskBench(const MaskBenchOptions& o) {
     ir_ms.push_back(r.ir_ms);
     for (float m : r.mask_us) mask_us.push_back(m), mask_sum += m;
   }
+  // The schemas with the slowest masks, for whoever works on the tail.
+  std::vector<std::pair<float, const FileResult*>> slowest;
+  for (const FileResult& r : results) {
+    if (r.compiled && !r.mask_us.empty()) slowest.emplace_back(*std::max_element(r.mask_us.begin(), r.mask_us.end()), &r);
+  }
+  std::sort(slowest.begin(), slowest.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (size_t k = 0; k < std::min<size_t>(slowest.size(), 5); ++k) {
+    const FileResult& r = *slowest[k].second;
+    double sum = 0;
+    for (float m : r.mask_us) sum += m;
+    std::fprintf(stderr, "mask-bench: slow: %s (max %.0f us, mean %.0f us over %zu masks)\n", r.name.c_str(),
+                 static_cast<double>(slowest[k].first), sum / static_cast<double>(r.mask_us.size()), r.mask_us.size());
+  }
   const int schemas = static_cast<int>(results.size());
   const double frac = schemas ? static_cast<double>(passing) / schemas : 0;
   const double mean = mask_us.empty() ? 0 : mask_sum / static_cast<double>(mask_us.size());
