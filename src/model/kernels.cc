@@ -97,15 +97,17 @@ bool HasF16c() {
 }
 }  // namespace
 
+// Probed once: CPUID (in HasF16c) traps to the hypervisor in a VM, and
+// Kernels() checks support on every matmul call. A per-token CPUID per
+// matmul made stories260K 4x slower.
 bool CpuSupports(Isa isa) {
+  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && HasF16c();
+  static const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                             __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
   switch (isa) {
     case Isa::kPortable: return true;
-    case Isa::kAvx2:
-      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && HasF16c();
-    case Isa::kAvx512:
-      return CpuSupports(Isa::kAvx2) && __builtin_cpu_supports("avx512f") &&
-             __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
-             __builtin_cpu_supports("avx512vnni");
+    case Isa::kAvx2: return avx2;
+    case Isa::kAvx512: return avx512;
   }
   return false;
 }
