@@ -1,6 +1,9 @@
 #include "steer/model/ops.h"
 
 #include <cmath>
+#include <span>
+
+#include "steer/util/fast_exp.h"
 
 namespace steer::model {
 
@@ -50,11 +53,7 @@ void SwiGlu(float* gate, const float* up, int64_t n) {
 void Softmax(float* x, int64_t n) {
   float max = x[0];
   for (int64_t i = 1; i < n; ++i) max = x[i] > max ? x[i] : max;
-  double sum = 0.0;
-  for (int64_t i = 0; i < n; ++i) {
-    x[i] = std::exp(x[i] - max);
-    sum += x[i];
-  }
+  const double sum = ExpShiftedInPlace(std::span<float>(x, static_cast<size_t>(n)), max);
   const float inv = static_cast<float>(1.0 / sum);
   for (int64_t i = 0; i < n; ++i) x[i] *= inv;
 }

@@ -53,11 +53,11 @@ inline double Exp(double x) {
   return x < -708.0 ? 0.0 : y;  // (NaN compares false and stays NaN)
 }
 
-STEER_EXP_CLONES void ExpRow(const double* x, double shift, double* out, int n) {
+STEER_EXP_CLONES void ExpRow(const double* __restrict x, double shift, double* __restrict out, int n) {
   for (int i = 0; i < n; ++i) out[i] = Exp(x[i] - shift);
 }
 
-STEER_EXP_CLONES void ExpRowF(const float* x, double shift, double* out, int n) {
+STEER_EXP_CLONES void ExpRowF(const float* __restrict x, double shift, double* __restrict out, int n) {
   for (int i = 0; i < n; ++i) out[i] = Exp(static_cast<double>(x[i]) - shift);
 }
 
@@ -70,6 +70,10 @@ double Sum(const double* v, size_t n) {
   }
   for (; i < n; ++i) s[0] += v[i];
   return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+}
+
+STEER_EXP_CLONES void Narrow(const double* __restrict in, float* __restrict out, int n) {
+  for (int i = 0; i < n; ++i) out[i] = static_cast<float>(in[i]);
 }
 
 }  // namespace
@@ -99,6 +103,18 @@ double SumExpShifted(std::span<const float> x, double shift) {
   for (size_t i = 0; i < x.size(); i += kChunk) {
     const int n = static_cast<int>(std::min<size_t>(kChunk, x.size() - i));
     ExpRowF(x.data() + i, shift, buf, n);
+    total += Sum(buf, static_cast<size_t>(n));
+  }
+  return total;
+}
+
+double ExpShiftedInPlace(std::span<float> x, double shift) {
+  double buf[kChunk];
+  double total = 0;
+  for (size_t i = 0; i < x.size(); i += kChunk) {
+    const int n = static_cast<int>(std::min<size_t>(kChunk, x.size() - i));
+    ExpRowF(x.data() + i, shift, buf, n);
+    Narrow(buf, x.data() + i, n);
     total += Sum(buf, static_cast<size_t>(n));
   }
   return total;

@@ -19,4 +19,8 @@ double ExpShifted(std::span<const double> x, double shift, std::span<double> out
 double SumExpShifted(std::span<const double> x, double shift);
 double SumExpShifted(std::span<const float> x, double shift);
 
+// x[i] = exp(x[i] - shift) rounded to float, in place; returns the sum of
+// the unrounded values.
+double ExpShiftedInPlace(std::span<float> x, double shift);
+
 }  // namespace steer
