@@ -40,7 +40,7 @@ Result<std::unique_ptr<gguf::File>> OpenEmbeddedModel() {
   if (bytes.empty()) {
     return MakeError(ErrorCode::kNotFound,
                      "no model given and this steer has no embedded model (it was built with "
-                     "-DSTEER_EMBED_MODEL=OFF or without models/steer-code.gguf): pass -m MODEL.gguf");
+                     "-DSTEER_EMBED_MODEL=OFF or without models/steer-code-*.gguf): pass -m MODEL.gguf");
   }
   return gguf::File::FromStaticMemory(bytes.data(), bytes.size(), std::string(kEmbeddedModelName));
 }

@@ -1,5 +1,5 @@
 // Files linked into the steer binary, so that it works from any directory
-// with no download: the default model (models/steer-code.gguf at build time,
+// with no download: the default model (models/steer-code-*.gguf at build time,
 // unless built with -DSTEER_EMBED_MODEL=OFF) and the demo's Python grammar
 // (models/python_function.gbnf).
 //
@@ -19,7 +19,7 @@
 namespace steer::cli {
 
 // The name the embedded model goes by in paths and messages.
-inline constexpr std::string_view kEmbeddedModelName = "<embedded steer-code.gguf>";
+inline constexpr std::string_view kEmbeddedModelName = "<embedded steer-code model>";
 
 // The embedded model's bytes; empty when none is embedded.
 std::span<const uint8_t> EmbeddedModelBytes();

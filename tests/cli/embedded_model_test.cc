@@ -1,4 +1,4 @@
-// The model linked into steer (models/steer-code.gguf): its bytes are the
+// The model linked into steer (models/steer-code-*.gguf): its bytes are the
 // file's, it loads in place, and steer's tokens and logits agree with the
 // training tool's own PyTorch forward (models/steer-code.reference.json,
 // written by tools/train/train.py) on its 5 prompts: token ids exactly,
@@ -25,7 +25,7 @@ using nlohmann::json;
 
 #define REQUIRE_EMBEDDED()                                                                  \
   if (std::string(STEER_EMBEDDED_MODEL_FILE).empty())                                       \
-  GTEST_SKIP() << "this build embeds no model (STEER_EMBED_MODEL=OFF or models/steer-code.gguf absent)"
+  GTEST_SKIP() << "this build embeds no model (STEER_EMBED_MODEL=OFF or no models/steer-code-*.gguf)"
 
 json Reference() {
   auto text = steer::ReadFile(steer::testing::SourceDir() + "/models/steer-code.reference.json");
