@@ -1,5 +1,6 @@
 #include "steer/potential/grammar.h"
 
+#include <algorithm>
 #include <optional>
 
 #include "steer/grammar/compiled_grammar.h"
@@ -58,23 +59,8 @@ Status GrammarPotential::LogComplete(std::span<const State* const> states, std::
 }
 
 Status GrammarPotential::LogWeightNext(std::span<const State* const> states, std::span<double> out) {
-  const int32_t v = vocab_size();
-  const size_t width = static_cast<size_t>(v) + 1;
-  STEER_CHECK(out.size() == states.size() * width);
-  DynamicBitset& mask = mask_;
-  for (size_t i = 0; i < states.size(); ++i) {
-    const auto& s = static_cast<const GrammarState&>(*states[i]);
-    std::span<double> row = out.subspan(i * width, width);
-    if (!s.viable) {
-      std::fill(row.begin(), row.end(), kLogZero);
-      continue;
-    }
-    s.matcher.FillMask(&mask);
-    for (int32_t t = 0; t < v; ++t) row[t] = mask.Test(t) ? 0.0 : kLogZero;
-    if (compiled_->eos() >= 0) row[compiled_->eos()] = kLogZero;
-    row[v] = s.matcher.IsComplete() ? 0.0 : kLogZero;
-  }
-  return {};
+  std::fill(out.begin(), out.end(), 0.0);
+  return AddLogWeightNext(states, out);
 }
 
 Status GrammarPotential::AddLogWeightNext(std::span<const State* const> states, std::span<double> rows) {

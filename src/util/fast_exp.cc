@@ -86,38 +86,37 @@ double ExpShifted(std::span<const double> x, double shift, std::span<double> out
   return Sum(out.data(), out.size());
 }
 
-double SumExpShifted(std::span<const double> x, double shift) {
+namespace {
+
+// Runs row(begin, n, buf) over [0, size) in chunks of kChunk, where row
+// fills buf[0, n) with exps; returns the sum of all of them.
+template <class Row>
+double ChunkedSum(size_t size, const Row& row) {
   double buf[kChunk];
   double total = 0;
-  for (size_t i = 0; i < x.size(); i += kChunk) {
-    const int n = static_cast<int>(std::min<size_t>(kChunk, x.size() - i));
-    ExpRow(x.data() + i, shift, buf, n);
+  for (size_t i = 0; i < size; i += kChunk) {
+    const int n = static_cast<int>(std::min<size_t>(kChunk, size - i));
+    row(i, n, buf);
     total += Sum(buf, static_cast<size_t>(n));
   }
   return total;
+}
+
+}  // namespace
+
+double SumExpShifted(std::span<const double> x, double shift) {
+  return ChunkedSum(x.size(), [&](size_t i, int n, double* buf) { ExpRow(x.data() + i, shift, buf, n); });
 }
 
 double SumExpShifted(std::span<const float> x, double shift) {
-  double buf[kChunk];
-  double total = 0;
-  for (size_t i = 0; i < x.size(); i += kChunk) {
-    const int n = static_cast<int>(std::min<size_t>(kChunk, x.size() - i));
-    ExpRowF(x.data() + i, shift, buf, n);
-    total += Sum(buf, static_cast<size_t>(n));
-  }
-  return total;
+  return ChunkedSum(x.size(), [&](size_t i, int n, double* buf) { ExpRowF(x.data() + i, shift, buf, n); });
 }
 
 double ExpShiftedInPlace(std::span<float> x, double shift) {
-  double buf[kChunk];
-  double total = 0;
-  for (size_t i = 0; i < x.size(); i += kChunk) {
-    const int n = static_cast<int>(std::min<size_t>(kChunk, x.size() - i));
+  return ChunkedSum(x.size(), [&](size_t i, int n, double* buf) {
     ExpRowF(x.data() + i, shift, buf, n);
     Narrow(buf, x.data() + i, n);
-    total += Sum(buf, static_cast<size_t>(n));
-  }
-  return total;
+  });
 }
 
 }  // namespace steer
