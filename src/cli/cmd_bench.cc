@@ -5,8 +5,10 @@
 // in use at the end of the batched phase (the shared prompt plus B tails).
 // With --grammar, a constrained phase repeats tg under the grammar's token
 // masks (FillMask, masked argmax, AcceptToken every step; a finished text
-// starts over), and grammar_overhead is its time over tg's, minus 1 (the
-// median over runs of that ratio within each run).
+// starts over). grammar_overhead is the time of that grammar work over the
+// phase's decode time (timed step by step within the phase, so it does not
+// depend on how fast memory was during the separate tg phase);
+// grammar_tg_tok_s is the phase's rate.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -72,17 +74,24 @@ TokenId MaskedArgmax(std::span<const float> l, const DynamicBitset& mask) {
   return best;
 }
 
-// G tokens for one sequence forked from `root` under the grammar; returns
-// the seconds taken. `start` holds the root's last logits.
-Result<double> ConstrainedTg(engine::Engine& e, const BenchOptions& o, SeqId root, std::span<const float> start,
+struct ConstrainedTiming {
+  double seconds = 0;          // the whole phase
+  double grammar_seconds = 0;  // FillMask, masked argmax and AcceptToken
+};
+
+// G tokens for one sequence forked from `root` under the grammar. `start`
+// holds the root's last logits.
+Result<ConstrainedTiming> ConstrainedTg(engine::Engine& e, const BenchOptions& o, SeqId root, std::span<const float> start,
                              const std::shared_ptr<const grammar::CompiledGrammar>& grammar) {
   engine::Batch batch;
   STEER_ASSIGN_OR_RETURN(SeqId seq, e.Fork(root));
   grammar::TokenMatcher m(grammar);
   DynamicBitset mask;
   std::vector<float> logits(start.begin(), start.end());
+  ConstrainedTiming timing;
   Timer t0;
   for (int g = 0; g < o.gen_tokens; ++g) {
+    Timer tg;
     m.FillMask(&mask);
     TokenId t = MaskedArgmax(logits, mask);
     if (t < 0 || !m.AcceptToken(t) || m.IsFinished()) {
@@ -93,15 +102,16 @@ Result<double> ConstrainedTg(engine::Engine& e, const BenchOptions& o, SeqId roo
         if (t < 0 || !m.AcceptToken(t)) return MakeError(ErrorCode::kInvalidInput, "the grammar allows no token");
       }
     }
+    timing.grammar_seconds += tg.Wall();
     batch.Clear();
     batch.Add(t, e.Length(seq), seq, true);
     STEER_RETURN_IF_ERROR(e.Decode(batch));
     std::span<const float> l = e.Logits(0);
     logits.assign(l.begin(), l.end());
   }
-  const double seconds = t0.Wall();
+  timing.seconds = t0.Wall();
   STEER_RETURN_IF_ERROR(e.Release(seq));
-  return seconds;
+  return timing;
 }
 
 Result<RunResult> BenchOnce(engine::Engine& e, const BenchOptions& o, uint64_t seed,
@@ -129,14 +139,13 @@ Result<RunResult> BenchOnce(engine::Engine& e, const BenchOptions& o, uint64_t s
     STEER_RETURN_IF_ERROR(e.Decode(batch));
     t = Argmax(e.Logits(0));
   }
-  const double tg_seconds = t0.Wall();
-  r.tg_tok_s = o.gen_tokens / tg_seconds;
+  r.tg_tok_s = o.gen_tokens / t0.Wall();
   r.tg_cpu = o.gen_tokens / t0.Cpu();
   STEER_RETURN_IF_ERROR(e.Release(single));
   if (grammar != nullptr) {
-    STEER_ASSIGN_OR_RETURN(double seconds, ConstrainedTg(e, o, root, root_logits, grammar));
-    r.grammar_tg_tok_s = o.gen_tokens / seconds;
-    r.grammar_overhead = seconds / tg_seconds - 1;
+    STEER_ASSIGN_OR_RETURN(ConstrainedTiming c, ConstrainedTg(e, o, root, root_logits, grammar));
+    r.grammar_tg_tok_s = o.gen_tokens / c.seconds;
+    r.grammar_overhead = c.grammar_seconds / (c.seconds - c.grammar_seconds);
   }
 
   std::vector<SeqId> seqs;
