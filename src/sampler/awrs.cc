@@ -1,6 +1,8 @@
 #include "awrs.h"
 
+#include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "steer/potential/potential.h"
 #include "steer/util/fast_exp.h"
@@ -86,20 +88,29 @@ class Fenwick {
 Result<Choice> AwrsChoose(std::span<const double> base_row, const std::function<Result<bool>(TokenId)>& accept,
                           Rng& rng, std::vector<double>* scratch) {
   const TokenId end = static_cast<TokenId>(base_row.size()) - 1;
-  const double log_z = potential::LogSumExp(base_row);
-  if (log_z == kLogZero) return Choice{end, kLogZero};
+  double m = kLogZero;
+  for (double v : base_row) m = std::max(m, v);
+  if (m == kLogZero) return Choice{end, kLogZero};
   const size_t n = base_row.size();
   scratch->resize(2 * n + 1);
+  // p = exp(row − m), unnormalized: one exp pass gives both p and Z.
   std::span<double> p(scratch->data(), n);
-  ExpShifted(base_row, log_z, p);
-  Fenwick tree(p, std::span<double>(scratch->data() + n, n + 1));
-  double remaining = tree.Total();
+  const double total = ExpShifted(base_row, m, p);
+  const double log_z = m + std::log(total);
+  // Draws scan p until the first rejection, which builds the Fenwick tree
+  // (O(V) once); when the constraint accepts the first draw, as it mostly
+  // does for a model that agrees with it, no tree is built at all.
+  std::optional<Fenwick> tree;
+  auto draw = [&](double remaining) {
+    return tree ? tree->Draw(remaining, rng.Uniform()) : DrawLinear(p, remaining, rng.Uniform());
+  };
+  double remaining = total;
   TokenId sample = -1;
   int64_t rejections = 0;
-  double kept_after_round1 = 1.0;  // 1 − R1
+  double kept_after_round1 = 1.0;  // 1 − R1, as a fraction of the total mass
   for (int round = 0; round < 2; ++round) {
     for (;;) {
-      const TokenId t = tree.Draw(remaining, rng.Uniform());
+      const TokenId t = draw(remaining);
       if (t < 0) break;  // everything left was rejected
       STEER_ASSIGN_OR_RETURN(const bool ok, accept(t));
       if (ok) {
@@ -107,15 +118,16 @@ Result<Choice> AwrsChoose(std::span<const double> base_row, const std::function<
         break;
       }
       ++rejections;
-      tree.Add(static_cast<size_t>(t), -p[t]);
+      if (!tree) tree.emplace(p, std::span<double>(scratch->data() + n, n + 1));
+      tree->Add(static_cast<size_t>(t), -p[t]);
       p[t] = 0;
-      remaining = tree.Total();
-      if (remaining < 1e-6) remaining = Sum(p);  // no drift when almost all is gone
+      remaining = tree->Total();
+      if (remaining < 1e-6 * total) remaining = Sum(p);  // no drift when almost all is gone
     }
     if (round == 0) {
       if (sample < 0) return Choice{end, kLogZero};
-      kept_after_round1 = Sum(p);
-      remaining = kept_after_round1;
+      remaining = tree ? Sum(p) : total;
+      kept_after_round1 = remaining / total;
     }
   }
   return Choice{sample, log_z + std::log(kept_after_round1) - std::log(static_cast<double>(rejections + 1))};
