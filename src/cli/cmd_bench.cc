@@ -81,8 +81,9 @@ struct ConstrainedTiming {
 
 // G tokens for one sequence forked from `root` under the grammar. `start`
 // holds the root's last logits.
-Result<ConstrainedTiming> ConstrainedTg(engine::Engine& e, const BenchOptions& o, SeqId root, std::span<const float> start,
-                             const std::shared_ptr<const grammar::CompiledGrammar>& grammar) {
+Result<ConstrainedTiming> ConstrainedTg(engine::Engine& e, const BenchOptions& o, SeqId root,
+                                        std::span<const float> start,
+                                        const std::shared_ptr<const grammar::CompiledGrammar>& grammar) {
   engine::Batch batch;
   STEER_ASSIGN_OR_RETURN(SeqId seq, e.Fork(root));
   grammar::TokenMatcher m(grammar);
@@ -261,13 +262,15 @@ void AddBenchCommand(CLI::App& app, Context& ctx) {
   cmd->add_option("--gen-tokens", o->gen_tokens, "Tokens generated per sequence")->check(CLI::Range(1, 1 << 20));
   cmd->add_option("--runs", o->runs, "Timed runs (the median is printed)")->check(CLI::Range(1, 1000));
   cmd->add_flag("--json", o->json, "Print one JSON line");
-  cmd->add_option("--grammar", o->grammar,
-                  "Also time tg under this grammar's token masks (GBNF, Lark, regex or JSON Schema)")
-      ->type_name("FILE");
-  cmd->add_option("--format", o->format, "Format of --grammar: gbnf, lark, regex or json-schema (default: extension)");
+  auto* grammar = cmd->add_option("--grammar", o->grammar,
+                                  "Also time tg under this grammar's token masks (GBNF, Lark, regex or JSON Schema)")
+                       ->type_name("FILE");
+  cmd->add_option("--format", o->format, "Format of --grammar: gbnf, lark, regex or json-schema (default: extension)")
+      ->needs(grammar);
   cmd->add_option("--tokenizer", o->tokenizer,
                   "Tokenizer for --grammar instead of the model's (a GGUF or tokenizer.json), for models without one")
-      ->type_name("FILE");
+      ->type_name("FILE")
+      ->needs(grammar);
   cmd->callback([o, &ctx]() { ctx.exit_code = RunBench(*o); });
 }
 
