@@ -2,7 +2,7 @@
 // (the machine is shared: each repetition runs every configuration back to
 // back, and the medians of wall and CPU time are reported).
 //
-//   build/bench/smc_speed [--model M.gguf] [--tokenizer T] [--grammar G.gbnf]
+//   build/bench/smc_speed [--model M.gguf] [--tokenizer T] [--grammar G.gbnf|SCHEMA.json]
 //       [--particles N] [--max-tokens T] [--reps R]
 //       [--big-model M128k.gguf --big-tokenizer tokenizer.json]
 //
@@ -31,6 +31,7 @@
 #include "steer/engine/engine.h"
 #include "steer/grammar/compiled_grammar.h"
 #include "steer/grammar/gbnf.h"
+#include "steer/grammar/json_schema.h"
 #include "steer/potential/grammar.h"
 #include "steer/potential/lm.h"
 #include "steer/sampler/sampler.h"
@@ -131,7 +132,9 @@ Result<Setup> Make(const std::string& model, const std::string& tokenizer_path, 
   }
   vocab.eos = tok->eos();
   STEER_ASSIGN_OR_RETURN(std::string text, ReadFile(gbnf_path));
-  STEER_ASSIGN_OR_RETURN(auto g, grammar::ParseGbnf(text));
+  // A .json file is a JSON Schema, anything else GBNF.
+  const bool schema = gbnf_path.size() >= 5 && gbnf_path.compare(gbnf_path.size() - 5, 5, ".json") == 0;
+  STEER_ASSIGN_OR_RETURN(auto g, schema ? grammar::CompileJsonSchema(text, {}) : grammar::ParseGbnf(text));
   STEER_ASSIGN_OR_RETURN(auto compiled, grammar::CompiledGrammar::Create(g, vocab));
   const TokenId first = tok->bos() >= 0 ? tok->bos() : 0;
   STEER_ASSIGN_OR_RETURN(auto lm, potential::LmPotential::Create(std::shared_ptr<engine::Engine>(std::move(eng)),
