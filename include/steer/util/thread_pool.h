@@ -6,7 +6,7 @@
 //
 // Waking a thread through a condition variable costs tens of microseconds,
 // more than a small matmul, so idle workers and the waiting caller first
-// spin (about 100 µs) on atomics and only then block.
+// spin (about 50 µs) on atomics and only then block.
 #pragma once
 
 #include <atomic>
