@@ -4,15 +4,12 @@
 #include <cstdint>
 #include <string_view>
 
-#include "steer/grammar/matcher.h"
+#include "grammar_fuzz_common.h"
 #include "steer/grammar/regex.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size > 2048) return 0;
-  std::string_view in(reinterpret_cast<const char*>(data), size);
-  size_t split = in.find('\0');
-  std::string_view pattern = in.substr(0, split);
-  std::string_view text = split == std::string_view::npos ? in : in.substr(split + 1);
+  auto [pattern, text] = steer::fuzz::SplitGrammarInput(data, size, /*whole_input_is_text=*/true);
   steer::grammar::GrammarLimits limits;
   limits.max_repeat_bound = 64;
   limits.max_exprs = 1 << 14;
@@ -25,16 +22,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (g.error().location.empty()) __builtin_trap();  // every regex error has a position
     return 0;
   }
-  steer::grammar::MatcherOptions mo;
-  mo.max_set_items = 4096;
-  mo.max_states = 4096;
-  auto parser = steer::grammar::CompileParser(*g, mo);
-  if (!parser.ok()) return 0;
-  steer::grammar::Matcher m(*parser);
-  for (char c : text.substr(0, 256)) {
-    if (!m.AcceptByte(static_cast<uint8_t>(c))) break;
-  }
-  (void)m.IsComplete();
-  m.Rollback(m.num_bytes());
+  steer::fuzz::ExerciseMatcher(*g, text);
   return 0;
 }
