@@ -15,26 +15,18 @@
 #include <cstdlib>
 #include <ctime>
 #include <cstdio>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 
 #include "steer/grammar/compiled_grammar.h"
 #include "steer/grammar/gbnf.h"
+#include "steer/util/file.h"
 #include "vocab_loader.h"
 
 using namespace steer;
 using namespace steer::grammar;
 
 namespace {
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 struct Stats {
   std::vector<double> us;
@@ -68,9 +60,7 @@ int main(int argc, char** argv) {
     if (a == "--shared") shared = argv[i + 1];
   }
   if (vocab_path.empty()) vocab_path = shared + "/vocab/hf/llama3/tokenizer.json";
-  auto vocab = vocab_path.size() > 5 && vocab_path.substr(vocab_path.size() - 5) == ".gguf"
-                   ? testing::LoadGgufVocab(vocab_path)
-                   : testing::LoadHfByteLevelVocab(vocab_path);
+  auto vocab = testing::LoadVocabulary(vocab_path);
   if (!vocab.ok()) {
     std::fprintf(stderr, "%s\n", vocab.error().ToString().c_str());
     return 1;
@@ -85,8 +75,8 @@ int main(int argc, char** argv) {
   Stats all_cold, all_warm;
   for (const char* name : {"arithmetic", "c", "chess", "english", "japanese", "json", "json_arr", "list"}) {
     std::string base = shared + "/grammar-data/gbnf/" + name;
-    auto g = ParseGbnf(ReadAll(base + ".gbnf"));
-    auto cases = nlohmann::json::parse(ReadAll(base + ".cases.json"));
+    auto g = ParseGbnf(ReadFile(base + ".gbnf").value());
+    auto cases = nlohmann::json::parse(ReadFile(base + ".cases.json").value());
     auto t0 = std::chrono::steady_clock::now();
     CompileOptions opt;
     if (std::getenv("NO_MASK_CACHE")) opt.mask_cache_bytes = 0;
@@ -135,7 +125,7 @@ int main(int argc, char** argv) {
   }
   {
     // Fork cost: a matcher after a 20 KB JSON text (json.gbnf), forked 1000 times.
-    auto g = ParseGbnf(ReadAll(shared + "/grammar-data/gbnf/json.gbnf"));
+    auto g = ParseGbnf(ReadFile(shared + "/grammar-data/gbnf/json.gbnf").value());
     auto cg = CompiledGrammar::Create(*g, *index);
     TokenMatcher m(*cg);
     std::string text = "{\"k\": [";

@@ -125,17 +125,11 @@ Result<Setup> Make(const std::string& model, const std::string& tokenizer_path, 
     return MakeError(ErrorCode::kInvalidArgument, "tokenizer has " + std::to_string(tok->vocab_size()) +
                                                       " tokens, model " + std::to_string(eng->n_vocab()));
   }
-  grammar::Vocabulary vocab;
-  for (TokenId i = 0; i < tok->vocab_size(); ++i) {
-    vocab.token_bytes.push_back(tok->IsSpecial(i) ? std::string() : tok->TokenBytes(i));
-    if (tok->IsSpecial(i) && i != tok->eos()) vocab.special_ids.push_back(i);
-  }
-  vocab.eos = tok->eos();
   STEER_ASSIGN_OR_RETURN(std::string text, ReadFile(gbnf_path));
   // A .json file is a JSON Schema, anything else GBNF.
   const bool schema = gbnf_path.size() >= 5 && gbnf_path.compare(gbnf_path.size() - 5, 5, ".json") == 0;
   STEER_ASSIGN_OR_RETURN(auto g, schema ? grammar::CompileJsonSchema(text, {}) : grammar::ParseGbnf(text));
-  STEER_ASSIGN_OR_RETURN(auto compiled, grammar::CompiledGrammar::Create(g, vocab));
+  STEER_ASSIGN_OR_RETURN(auto compiled, grammar::CompiledGrammar::Create(g, grammar::VocabularyOf(*tok)));
   const TokenId first = tok->bos() >= 0 ? tok->bos() : 0;
   STEER_ASSIGN_OR_RETURN(auto lm, potential::LmPotential::Create(std::shared_ptr<engine::Engine>(std::move(eng)),
                                                                  {first}, tok->eos()));

@@ -192,7 +192,7 @@ int RunBench(BenchOptions o) {
     if (!tok.ok()) return ReportError("bench", tok.error());
     auto g = LoadGrammarFile(o.grammar, o.format.empty() ? InferFormat(o.grammar) : o.format);
     if (!g.ok()) return ReportError("bench", g.error());
-    auto compiled = grammar::CompiledGrammar::Create(*g, GrammarVocabulary(**tok, e.n_vocab()));
+    auto compiled = grammar::CompiledGrammar::Create(*g, grammar::VocabularyOf(**tok));
     if (!compiled.ok()) return ReportError("bench", compiled.error().Within(o.grammar));
     grammar = std::move(compiled).value();
   }

@@ -86,7 +86,7 @@ struct DemoTarget {
 Result<DemoTarget> BuildTarget(LmSession& session, const DemoOptions& o) {
   STEER_ASSIGN_OR_RETURN(const tokenizer::Tokenizer* tok, session.Tokenizer());
   DemoTarget d;
-  grammar::Vocabulary vocab = GrammarVocabulary(*tok, tok->vocab_size());
+  grammar::Vocabulary vocab = grammar::VocabularyOf(*tok);
   const std::vector<std::string>& token_bytes = vocab.token_bytes;
   if (tok->eos() < 0) return MakeError(ErrorCode::kInvalidInput, "the model's vocabulary has no EOS token");
 

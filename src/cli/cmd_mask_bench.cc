@@ -179,15 +179,8 @@ int RunMaskBench(const MaskBenchOptions& o) {
   if (!tok.ok()) return ReportError("mask-bench", tok.error());
   auto files = ExpandCases(o.cases);
   if (!files.ok()) return ReportError("mask-bench", files.error());
-  grammar::Vocabulary vocab;
   const tokenizer::Tokenizer& t = **tok;
-  vocab.token_bytes.resize(static_cast<size_t>(t.vocab_size()));
-  for (int32_t id = 0; id < t.vocab_size(); ++id) {
-    vocab.token_bytes[static_cast<size_t>(id)] = t.TokenBytes(id);
-    if (t.IsSpecial(id) && id != t.eos()) vocab.special_ids.push_back(id);
-  }
-  vocab.eos = t.eos();
-  auto index = grammar::VocabIndex::Build(std::move(vocab));
+  auto index = grammar::VocabIndex::Build(grammar::VocabularyOf(t));
   if (!index.ok()) return ReportError("mask-bench", index.error());
 
   std::vector<FileResult> results(files->size());

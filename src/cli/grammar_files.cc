@@ -52,16 +52,4 @@ Result<grammar::Grammar> LoadGrammarFile(const std::string& path, const std::str
   return g;
 }
 
-grammar::Vocabulary GrammarVocabulary(const tokenizer::Tokenizer& tokenizer, int32_t n_vocab) {
-  grammar::Vocabulary vocab;
-  vocab.eos = tokenizer.eos();
-  vocab.token_bytes.reserve(static_cast<size_t>(n_vocab));
-  for (TokenId t = 0; t < n_vocab; ++t) {
-    const bool special = tokenizer.IsSpecial(t);
-    vocab.token_bytes.push_back(special ? std::string() : tokenizer.TokenBytes(t));
-    if (special && t != tokenizer.eos()) vocab.special_ids.push_back(t);
-  }
-  return vocab;
-}
-
 }  // namespace steer::cli

@@ -1,15 +1,12 @@
 // Grammar files as the CLI reads them, shared by `check`, `sample`, `demo`
 // and `bench`: the format from the extension, parsing with errors located as
-// FILE:line:column, and the byte view of a tokenizer's vocabulary that token
-// masks need.
+// FILE:line:column.
 #pragma once
 
 #include <string>
 #include <string_view>
 
-#include "steer/grammar/compiled_grammar.h"
 #include "steer/grammar/ir.h"
-#include "steer/tokenizer/tokenizer.h"
 #include "steer/util/result.h"
 
 namespace steer::cli {
@@ -25,9 +22,5 @@ Result<grammar::Grammar> ParseGrammarText(const std::string& format, std::string
 // Reads and parses a grammar file (format "" = an error asking for
 // --format); errors are located as FILE:line:column.
 Result<grammar::Grammar> LoadGrammarFile(const std::string& path, const std::string& format);
-
-// Every token's bytes, special tokens (EOS aside) as empty byte strings that
-// no grammar allows; n_vocab is the model's vocabulary size.
-grammar::Vocabulary GrammarVocabulary(const tokenizer::Tokenizer& tokenizer, int32_t n_vocab);
 
 }  // namespace steer::cli

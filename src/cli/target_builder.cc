@@ -81,7 +81,7 @@ Result<BuiltTarget> BuildTarget(const ConstraintArgs& args, std::shared_ptr<engi
   target.end_mode = DefaultEndMode(args);
 
   // Special tokens have no bytes: no byte-level constraint can allow them.
-  grammar::Vocabulary vocab = GrammarVocabulary(tokenizer, n_vocab);
+  grammar::Vocabulary vocab = grammar::VocabularyOf(tokenizer);
   target.token_bytes = vocab.token_bytes;
 
   STEER_ASSIGN_OR_RETURN(auto lm, potential::LmPotential::Create(

@@ -24,13 +24,6 @@ Result<Grammar> ParseFormat(const std::string& format, const std::string& text) 
   return MakeError(ErrorCode::kUnsupported, "format " + format + " is not in this test yet");
 }
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 struct Verdict {
   bool complete;
   bool viable;
@@ -92,8 +85,8 @@ TEST(GoldenTest, LlamaCppGrammars) {
   int files = 0;
   for (const char* name : {"arithmetic", "c", "chess", "english", "japanese", "json", "json_arr", "list"}) {
     std::string base = dir + "/" + name;
-    auto cases = nlohmann::json::parse(ReadAll(base + ".cases.json"));
-    auto g = ParseGbnf(ReadAll(base + ".gbnf"));
+    auto cases = nlohmann::json::parse(ReadFile(base + ".cases.json").value());
+    auto g = ParseGbnf(ReadFile(base + ".gbnf").value());
     ASSERT_TRUE(g.ok()) << name << ": " << g.error().ToString();
     auto parser = CompileParser(*g);
     ASSERT_TRUE(parser.ok()) << name << ": " << parser.error().ToString();

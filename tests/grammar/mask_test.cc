@@ -7,9 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include "shared_data.h"
@@ -17,17 +15,11 @@
 #include "steer/grammar/gbnf.h"
 #include "steer/grammar/regex.h"
 #include "steer/util/rng.h"
+#include "steer/util/file.h"
 #include "vocab_loader.h"
 
 namespace steer::grammar {
 namespace {
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 DynamicBitset BruteForceMask(const CompiledGrammar& cg, const TokenMatcher& m) {
   DynamicBitset mask(static_cast<size_t>(cg.vocab_size()));
@@ -101,25 +93,24 @@ int CheckWalks(const std::shared_ptr<const CompiledGrammar>& cg, int states, uin
 struct VocabCase {
   const char* name;
   const char* path;
-  bool hf;
 };
 
 constexpr VocabCase kVocabs[] = {
-    {"llama-spm-32k", "vocab/ggml-vocab-llama-spm.gguf", false},
-    {"gpt2-50k", "vocab/ggml-vocab-gpt-2.gguf", false},
-    {"llama3-128k", "vocab/hf/llama3/tokenizer.json", true},
+    {"llama-spm-32k", "vocab/ggml-vocab-llama-spm.gguf"},
+    {"gpt2-50k", "vocab/ggml-vocab-gpt-2.gguf"},
+    {"llama3-128k", "vocab/hf/llama3/tokenizer.json"},
 };
 
 void RunAgreement(int states_per_grammar) {
   for (const VocabCase& vc : kVocabs) {
     STEER_REQUIRE_SHARED(vpath, vc.path);
-    auto vocab = vc.hf ? testing::LoadHfByteLevelVocab(vpath) : testing::LoadGgufVocab(vpath);
+    auto vocab = testing::LoadVocabulary(vpath);
     ASSERT_TRUE(vocab.ok()) << vocab.error().ToString();
     ASSERT_GE(vocab->eos, 0) << vc.name;
     STEER_REQUIRE_SHARED(dir, "grammar-data/gbnf");
     std::vector<std::pair<std::string, Grammar>> grammars;
     for (const char* name : {"arithmetic", "c", "chess", "english", "japanese", "json", "json_arr", "list"}) {
-      auto g = ParseGbnf(ReadAll(dir + "/" + name + ".gbnf"));
+      auto g = ParseGbnf(ReadFile(dir + "/" + name + ".gbnf").value());
       ASSERT_TRUE(g.ok());
       grammars.emplace_back(name, std::move(*g));
     }
@@ -157,11 +148,11 @@ TEST(MaskAgreementTest, RandomReachableStates) { RunAgreement(24); }
 TEST(MaskTest, SharedAcrossThreadsEqualsSingleThreaded) {
   STEER_REQUIRE_SHARED(vpath, "vocab/ggml-vocab-gpt-2.gguf");
   STEER_REQUIRE_SHARED(gpath, "grammar-data/gbnf/json.gbnf");
-  auto vocab = testing::LoadGgufVocab(vpath);
+  auto vocab = testing::LoadVocabulary(vpath);
   ASSERT_TRUE(vocab.ok());
   auto index = VocabIndex::Build(std::move(*vocab));
   ASSERT_TRUE(index.ok());
-  auto g = ParseGbnf(ReadAll(gpath));
+  auto g = ParseGbnf(ReadFile(gpath).value());
   ASSERT_TRUE(g.ok());
   constexpr int kThreads = 4, kSteps = 40;
   std::vector<std::vector<int32_t>> walks(kThreads);

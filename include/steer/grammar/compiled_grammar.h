@@ -31,6 +31,7 @@
 
 #include "steer/grammar/ir.h"
 #include "steer/grammar/matcher.h"
+#include "steer/tokenizer/tokenizer.h"
 #include "steer/util/bitset.h"
 #include "steer/util/result.h"
 
@@ -42,6 +43,10 @@ struct Vocabulary {
   int32_t eos = -1;                      // -1: no EOS token
   std::vector<int32_t> special_ids;      // never allowed (EOS aside)
 };
+
+// A tokenizer's vocabulary: every token's exact bytes, special tokens (EOS
+// aside) as empty byte strings listed in special_ids, and its EOS.
+Vocabulary VocabularyOf(const tokenizer::Tokenizer& tokenizer);
 
 struct CompileOptions {
   MatcherOptions matcher;
