@@ -19,23 +19,28 @@ struct CompiledGrammar::Cache {
 };
 
 struct VocabIndex::ExitTables {
+  struct Table {
+    ByteSet loop;
+    bool utf8;
+    std::vector<int32_t> exit;
+  };
   std::mutex mu;
-  std::vector<std::pair<ByteSet, std::unique_ptr<std::vector<int32_t>>>> tables;
+  std::vector<std::unique_ptr<Table>> tables;
 };
 
 CompiledGrammar::~CompiledGrammar() = default;
 VocabIndex::VocabIndex() : exit_tables_(std::make_unique<ExitTables>()) {}
 VocabIndex::~VocabIndex() = default;
 
-const int32_t* VocabIndex::ExitTable(const ByteSet& loop) const {
+const int32_t* VocabIndex::ExitTable(const ByteSet& loop, bool utf8) const {
   std::lock_guard<std::mutex> lock(exit_tables_->mu);
   auto& tables = exit_tables_->tables;
-  for (const auto& [set, table] : tables) {
-    if (set == loop) return table->data();
+  for (const auto& t : tables) {
+    if (t->utf8 == utf8 && t->loop == loop) return t->exit.data();
   }
   if (tables.size() >= kMaxExitTables) return nullptr;
-  tables.emplace_back(loop, std::make_unique<std::vector<int32_t>>(trie_->ExitTable(loop)));
-  return tables.back().second->data();
+  tables.push_back(std::make_unique<ExitTables::Table>(ExitTables::Table{loop, utf8, trie_->ExitTable(loop, utf8)}));
+  return tables.back()->exit.data();
 }
 
 int32_t VocabIndex::num_trie_nodes() const { return trie_->num_nodes(); }
@@ -80,6 +85,13 @@ Result<std::shared_ptr<const CompiledGrammar>> CompiledGrammar::Create(const Gra
 }
 
 namespace {
+
+bool HasNonAscii(const ByteSet& set) { return (set.words()[2] | set.words()[3]) != 0; }
+
+ByteSet AsciiPart(ByteSet set) {
+  set &= ByteSet::Range(0, 0x7F);
+  return set;
+}
 
 // True when every byte of `sub` is in `loop`.
 bool Subset(const ByteSet& sub, const ByteSet& loop) {
@@ -151,6 +163,12 @@ void CompiledGrammar::Walk(int32_t begin, int32_t end, int32_t* st, uint64_t* wo
     for (int32_t c = i + 1, k = 0; !loops && c < trie.end(i) && k < kLoopProbes; c = trie.end(c), ++k) {
       loops = a.NextLocked(s, trie.byte(c)) == s;
     }
+    // Subtrees of non-ASCII text (children all lead bytes) loop through
+    // whole characters, which the probes above do not see.
+    if (!loops && size >= kMinJumpSubtree && trie.utf8_state(i) == utf8::kBoundary &&
+        HasNonAscii(trie.below(i))) {
+      loops = a.LoopsOnMultibyteLocked(s);
+    }
     if (loops) {
       ByteSet loop = a.SelfLoopBytesLocked(s);
       if (Subset(trie.below(i), loop)) {
@@ -159,10 +177,14 @@ void CompiledGrammar::Walk(int32_t begin, int32_t end, int32_t* st, uint64_t* wo
         continue;
       }
       if (size >= kMinJumpSubtree && loop.Count() >= kMinJumpLoopBytes) {
-        if (const int32_t* exit = vocab_->ExitTable(loop)) {
+        // The UTF-8 table needs i at a character boundary of the trie path
+        // (then the validator's states below i are those of the bytes read
+        // from i) and a state that every valid multi-byte character returns to.
+        const bool utf8 = trie.utf8_state(i) == utf8::kBoundary && a.LoopsOnMultibyteLocked(s);
+        if (const int32_t* exit = vocab_->ExitTable(utf8 ? AsciiPart(loop) : loop, utf8)) {
           cache_->nodes_visited += visited;
           visited = 0;
-          WalkLoopSubtree(i, s, exit, st, words);
+          WalkLoopSubtree(i, s, exit, utf8, st, words);
           i = trie.end(i);
           continue;
         }
@@ -174,21 +196,49 @@ void CompiledGrammar::Walk(int32_t begin, int32_t end, int32_t* st, uint64_t* wo
   cache_->nodes_visited += visited;
 }
 
-// Node i's subtree when st[depth(i)] == s and s loops on every byte of the
-// exit table's set: every node reached through loop bytes only is accepted
-// (state s all the way), so the subtree is set whole, and each first node
-// that leaves the loop (an "exit") has its subtree cleared and walked from s.
-// Exits are disjoint subtrees, found in order by exit[] jumps.
-void CompiledGrammar::WalkLoopSubtree(int32_t i, int32_t s, const int32_t* exit, int32_t* st,
+// Node i's subtree when st[depth(i)] == s and s loops on every member of the
+// exit table (see TokenTrie::ExitTable): every node reached through members
+// only is accepted (state s at each character boundary; inside a multi-byte
+// character, a state on the way back to s), so the subtree is set whole,
+// and each first non-member (an "exit") has its subtree cleared and walked
+// from its parent's state. Exits are disjoint subtrees, found in order by
+// exit[] jumps.
+void CompiledGrammar::WalkLoopSubtree(int32_t i, int32_t s, const int32_t* exit, bool utf8, int32_t* st,
                                       uint64_t* words) const {
   const TokenTrie& trie = vocab_->trie();
   SetSubtree(trie, i, words);
   const int32_t stop = trie.end(i);
   for (int32_t j = exit[i + 1]; j < stop; j = exit[trie.end(j)]) {
     ClearSubtree(trie, j, words);
-    st[trie.depth(j) - 1] = s;  // j's ancestors below i carry loop bytes
+    const int32_t p = trie.parent(j);
+    if (!utf8 || trie.utf8_state(p) == utf8::kBoundary) {
+      st[trie.depth(j) - 1] = s;  // the path i..p spells loop characters
+    } else if (!ReplayFromBoundary(p, s, st)) {
+      continue;  // unreachable when the multi-byte check holds; kept exact
+    }
     Walk(j, trie.end(j), st, words);
   }
+}
+
+// Inside a multi-byte character below a loop state s: sets st[] for the
+// path from the character's first byte to node p (at most 3 bytes), starting
+// from s at the boundary before it. False if the grammar rejects a byte.
+bool CompiledGrammar::ReplayFromBoundary(int32_t p, int32_t s, int32_t* st) const {
+  const TokenTrie& trie = vocab_->trie();
+  int32_t path[4];
+  int n = 0;
+  for (int32_t k = p; trie.utf8_state(k) != utf8::kBoundary; k = trie.parent(k)) {
+    STEER_CHECK(n < 4);
+    path[n++] = k;
+  }
+  int32_t state = s;
+  st[trie.depth(path[n - 1]) - 1] = s;
+  for (int k = n - 1; k >= 0; --k) {
+    state = parser_->NextLocked(state, trie.byte(path[k]));
+    if (state < 0) return false;
+    st[trie.depth(path[k])] = state;
+  }
+  return true;
 }
 
 void CompiledGrammar::FillMaskForState(int32_t state, DynamicBitset* mask) const {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "steer/util/check.h"
+#include "steer/util/utf8.h"
 
 namespace steer::grammar {
 namespace {
@@ -145,6 +146,7 @@ int32_t EarleyAutomaton::Intern(bool building_root) {
   rows_.emplace_back();
   self_loop_.emplace_back();
   self_loop_known_.push_back(0);
+  multibyte_loop_.push_back(0);
   by_hash_.emplace(h, id);
   return id;
 }
@@ -165,6 +167,35 @@ const ByteSet& EarleyAutomaton::ComputeSelfLoop(int32_t state) {
   return self_loop_[i];
 }
 
+bool EarleyAutomaton::ComputeMultibyteLoop(int32_t state) {
+  // Breadth-first over (grammar state, validator state) pairs inside a
+  // character; NextLocked may add states, so nothing holds references.
+  using utf8::ValidatorState;
+  std::vector<std::pair<int32_t, ValidatorState>> pairs;
+  bool ok = true;
+  auto enter = [&](int32_t g, ValidatorState v) {
+    if (g < 0 || (v == utf8::kBoundary && g != state)) {
+      ok = false;
+    } else if (v != utf8::kBoundary &&
+               std::find(pairs.begin(), pairs.end(), std::make_pair(g, v)) == pairs.end()) {
+      pairs.emplace_back(g, v);
+      ok = pairs.size() <= kMaxMultibyteProbe;
+    }
+  };
+  for (int b = 0xC2; b <= 0xF4 && ok; ++b) {
+    enter(NextLocked(state, static_cast<uint8_t>(b)), utf8::Step(utf8::kBoundary, static_cast<uint8_t>(b)));
+  }
+  for (size_t k = 0; k < pairs.size() && ok; ++k) {
+    auto [g, v] = pairs[k];
+    for (int c = 0x80; c <= 0xBF && ok; ++c) {
+      ValidatorState next = utf8::Step(v, static_cast<uint8_t>(c));
+      if (next != utf8::kBroken) enter(NextLocked(g, static_cast<uint8_t>(c)), next);
+    }
+  }
+  multibyte_loop_[static_cast<size_t>(state)] = ok ? 2 : 1;
+  return ok;
+}
+
 int32_t EarleyAutomaton::ComputeNext(int32_t state, uint8_t byte) {
   auto& row = rows_[static_cast<size_t>(state)];
   if (!row) {
@@ -178,15 +209,29 @@ int32_t EarleyAutomaton::ComputeNext(int32_t state, uint8_t byte) {
   ++generation_;
   work_.clear();
   overflow_ = false;
+  // The new set depends only on which scanning items advance, so every byte
+  // in the same class (inside or outside each scanned terminal alike) gets
+  // the same transition: one build per class (e.g. all plain characters of
+  // a string body) instead of one per byte.
+  ByteSet same = ByteSet::All();
   for (const EarleyItem& it : s.items) {
     int32_t sym = fg_.slot_next[static_cast<size_t>(it.slot)];
     if (sym >= 0) break;  // terminal items sort first (negative symbols)
-    if (fg_.terminals[static_cast<size_t>(TerminalOf(sym))].Contains(byte)) {
+    const ByteSet& t = fg_.terminals[static_cast<size_t>(TerminalOf(sym))];
+    if (t.Contains(byte)) {
+      same &= t;
       Add(it.slot + 1, it.origin == kSelf ? state : it.origin);
+    } else {
+      same.Subtract(t);
     }
   }
   Close();
-  memo = Intern(/*building_root=*/false);
+  const int32_t next = Intern(/*building_root=*/false);
+  // Intern may have grown rows_: look the row up again.
+  int32_t* r = rows_[static_cast<size_t>(state)].get();
+  for (int w = 0; w < 4; ++w) {
+    for (uint64_t bits = same.words()[w]; bits != 0; bits &= bits - 1) r[w * 64 + __builtin_ctzll(bits)] = next;
+  }
   return memo;
 }
 

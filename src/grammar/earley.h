@@ -79,6 +79,14 @@ class EarleyAutomaton {
     size_t i = static_cast<size_t>(state);
     return self_loop_known_[i] ? self_loop_[i] : ComputeSelfLoop(state);
   }
+  // Caller holds mu(). Whether every valid multi-byte UTF-8 character read
+  // from `state` is accepted and leads back to `state` (true in string
+  // bodies). Computed once per state, with at most kMaxMultibyteProbe
+  // (state, validator state) pairs of 64 transitions each; past that, false.
+  bool LoopsOnMultibyteLocked(int32_t state) {
+    uint8_t known = multibyte_loop_[static_cast<size_t>(state)];
+    return known != 0 ? known == 2 : ComputeMultibyteLoop(state);
+  }
   const EarleyState& StateLocked(int32_t state) const { return *states_[static_cast<size_t>(state)]; }
   int64_t num_states_locked() const { return static_cast<int64_t>(states_.size()); }
   // Whether a set or state limit ever turned a transition into a rejection.
@@ -105,6 +113,8 @@ class EarleyAutomaton {
  private:
   int32_t ComputeNext(int32_t state, uint8_t byte);
   const ByteSet& ComputeSelfLoop(int32_t state);
+  bool ComputeMultibyteLoop(int32_t state);
+  static constexpr size_t kMaxMultibyteProbe = 64;
   void Add(int32_t slot, int32_t origin);
   void Close();                          // runs the predict/complete worklist
   int32_t Intern(bool building_root);    // canonicalizes work_ into a state id
@@ -118,6 +128,7 @@ class EarleyAutomaton {
   std::vector<std::unique_ptr<int32_t[]>> rows_;
   std::vector<ByteSet> self_loop_;
   std::vector<uint8_t> self_loop_known_;
+  std::vector<uint8_t> multibyte_loop_;  // per state: 0 unknown, 1 no, 2 yes
   std::unordered_multimap<uint64_t, int32_t> by_hash_;
   bool limit_hit_ = false;
 

@@ -37,6 +37,16 @@ ByteSet& ByteSet::operator|=(const ByteSet& o) {
   return *this;
 }
 
+ByteSet& ByteSet::operator&=(const ByteSet& o) {
+  for (int i = 0; i < 4; ++i) w_[i] &= o.w_[i];
+  return *this;
+}
+
+ByteSet& ByteSet::Subtract(const ByteSet& o) {
+  for (int i = 0; i < 4; ++i) w_[i] &= ~o.w_[i];
+  return *this;
+}
+
 bool ByteSet::operator==(const ByteSet& o) const {
   return w_[0] == o.w_[0] && w_[1] == o.w_[1] && w_[2] == o.w_[2] && w_[3] == o.w_[3];
 }

@@ -82,7 +82,9 @@ TokenTrie::TokenTrie(const std::vector<std::string>& token_bytes, const std::vec
     nodes_[i].token_begin = token_begin[i];
     nodes_[i].depth = i < n ? depths[i] : 0;
     nodes_[i].byte = i < n ? bytes[i] : 0;
+    nodes_[i].utf8 = i == 0 || i == n ? utf8::kBoundary : utf8::Step(nodes_[static_cast<size_t>(parent[i])].utf8, bytes[i]);
   }
+  parents_ = std::move(parent);
   std::map<std::array<uint64_t, 4>, int32_t> below_ids;
   for (size_t i = 0; i <= n; ++i) {
     ByteSet set = i < n ? below[i] : ByteSet();
@@ -107,11 +109,23 @@ TokenTrie::TokenTrie(const std::vector<std::string>& token_bytes, const std::vec
   }
 }
 
-std::vector<int32_t> TokenTrie::ExitTable(const ByteSet& loop) const {
+std::vector<int32_t> TokenTrie::ExitTable(const ByteSet& loop, bool utf8) const {
   int32_t n = num_nodes();
   std::vector<int32_t> exit(static_cast<size_t>(n) + 1, n);
   for (int32_t i = n - 1; i >= 1; --i) {
-    exit[static_cast<size_t>(i)] = loop.Contains(byte(i)) ? exit[static_cast<size_t>(i) + 1] : i;
+    uint8_t b = byte(i);
+    bool member = loop.Contains(b);
+    if (utf8) {
+      utf8::ValidatorState before = utf8_state(parent(i));
+      if (before == utf8::kBoundary || before == utf8::kBroken) {
+        member = b < 0x80 ? member : utf8_state(i) != utf8::kBroken;
+      } else {
+        member = utf8_state(i) != utf8::kBroken;
+      }
+      // A node after a broken byte is never reached through members (the
+      // broken node is an exit), so its own membership does not matter.
+    }
+    exit[static_cast<size_t>(i)] = member ? exit[static_cast<size_t>(i) + 1] : i;
   }
   if (n > 0) exit[0] = n > 1 ? exit[1] : n;
   return exit;

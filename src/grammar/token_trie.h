@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "steer/grammar/ir.h"
+#include "steer/util/utf8.h"
 
 namespace steer::grammar {
 
@@ -44,12 +45,20 @@ class TokenTrie {
     return k < 0 ? nullptr : dense_words_.data() + static_cast<size_t>(k) * num_words_;
   }
   size_t num_words() const { return num_words_; }
-  // For a byte set `loop`: exit[i] = the first node j >= max(i, 1) in
-  // preorder whose byte is not in `loop` (num_nodes() if none); n + 1
-  // entries. Within node i's subtree, every node in [i + 1, exit[i + 1]) and,
-  // recursively, between one exit subtree and the next, is reached through
-  // `loop` bytes only. O(nodes) to build.
-  std::vector<int32_t> ExitTable(const ByteSet& loop) const;
+  int32_t parent(int32_t i) const { return parents_[static_cast<size_t>(i)]; }  // -1 for the root
+  // The UTF-8 validator's state after reading the path from the root to i.
+  utf8::ValidatorState utf8_state(int32_t i) const { return nodes_[static_cast<size_t>(i)].utf8; }
+  // exit[i] = the first node j >= max(i, 1) in preorder that is not a
+  // "member" (num_nodes() if none); n + 1 entries. Node j is a member when
+  //   - utf8 == false: byte(j) is in `loop`;
+  //   - utf8 == true: at a character boundary (parent's utf8_state), byte(j)
+  //     is ASCII in `loop` or a valid lead byte; inside a character, byte(j)
+  //     validly continues it. So member paths spell loop characters and any
+  //     valid multi-byte character, possibly ending inside one.
+  // Within node i's subtree (for utf8, when utf8_state(i) is kBoundary), the
+  // nodes in [i + 1, exit[i + 1]) and, recursively, between one exit subtree
+  // and the next, are reached through member nodes only. O(nodes) to build.
+  std::vector<int32_t> ExitTable(const ByteSet& loop, bool utf8) const;
 
  private:
   // One record per node (the walk reads them in order), plus a sentinel
@@ -60,9 +69,11 @@ class TokenTrie {
     int32_t depth;
     int32_t below;  // index into below_sets_ (distinct sets are few; shared)
     uint8_t byte;
+    utf8::ValidatorState utf8;
   };
   std::vector<Node> nodes_;
   std::vector<int32_t> token_ids_;
+  std::vector<int32_t> parents_;
   std::vector<ByteSet> below_sets_;
   std::vector<int32_t> dense_index_;   // per node: index into dense_words_ rows, or -1
   std::vector<uint64_t> dense_words_;  // rows of num_words_ words

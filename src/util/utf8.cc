@@ -92,4 +92,30 @@ size_t IncompleteSuffix(std::string_view s) {
   return 0;
 }
 
+ValidatorState Step(ValidatorState state, uint8_t b) {
+  const bool cont = (b & 0xC0) == 0x80;
+  switch (state) {
+    case kBoundary:
+    case kBroken:
+      if (b < 0x80) return kBoundary;
+      if (b < 0xC2) return kBroken;
+      if (b < 0xE0) return kNeed1;
+      if (b == 0xE0) return kAfterE0;
+      if (b == 0xED) return kAfterED;
+      if (b < 0xF0) return kNeed2;
+      if (b == 0xF0) return kAfterF0;
+      if (b < 0xF4) return kNeed3;
+      if (b == 0xF4) return kAfterF4;
+      return kBroken;
+    case kNeed1: return cont ? kBoundary : kBroken;
+    case kNeed2: return cont ? kNeed1 : kBroken;
+    case kNeed3: return cont ? kNeed2 : kBroken;
+    case kAfterE0: return b >= 0xA0 && b <= 0xBF ? kNeed1 : kBroken;
+    case kAfterED: return b >= 0x80 && b <= 0x9F ? kNeed1 : kBroken;
+    case kAfterF0: return b >= 0x90 && b <= 0xBF ? kNeed2 : kBroken;
+    case kAfterF4: return b >= 0x80 && b <= 0x8F ? kNeed2 : kBroken;
+  }
+  return kBroken;
+}
+
 }  // namespace steer::utf8

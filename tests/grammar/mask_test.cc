@@ -235,6 +235,49 @@ TEST(MaskTest, LoopJumpAgreesWithBruteForce) {
   EXPECT_LT(visited, static_cast<int64_t>(prefixes.size()) / 3) << "the loop jump was not taken";
 }
 
+// The same jump through non-ASCII text: a string body returns to itself
+// through every valid multi-byte character, so the walk also jumps over
+// those (TokenTrie::ExitTable with utf8). The vocabulary is mostly 2-, 3- and
+// 4-byte characters, with broken pieces (a lone lead byte, a stray
+// continuation byte) that make exits inside a character.
+TEST(MaskTest, Utf8LoopJumpAgreesWithBruteForce) {
+  Rng rng(8);
+  const std::vector<std::string> units = {"a", "b", " ", "\"", "\\", "\xC3\xA9", "\xD0\xB6", "\xD0\xBF",
+                                          "\xE4\xB8\xAD", "\xE6\x96\x87", "\xED\x9F\xBF", "\xF0\x9F\x98\x80",
+                                          "\xF4\x8F\xBF\xBF", "\xC3", "\xE4\xB8", "\x80", "\xBF"};
+  Vocabulary v;
+  v.token_bytes = {"<eos>"};
+  v.eos = 0;
+  v.special_ids = {0};
+  for (int t = 0; t < 6000; ++t) {
+    std::string tok;
+    for (int k = 0, len = 1 + static_cast<int>(rng.UniformInt(5)); k < len; ++k) {
+      // Mostly whole multi-byte characters (units 5..12).
+      size_t u = rng.UniformInt(10) < 7 ? 5 + rng.UniformInt(8) : rng.UniformInt(units.size());
+      tok += units[u];
+    }
+    v.token_bytes.push_back(tok);
+  }
+  auto g = ParseGbnf(R"(root ::= "\"" ([^"\\] | "\\" ["\\n])* "\"" ("," root)?)");
+  ASSERT_TRUE(g.ok()) << g.error().ToString();
+  auto cg = CompiledGrammar::Create(*g, v);
+  ASSERT_TRUE(cg.ok());
+  EXPECT_EQ(CheckWalks(*cg, 60, 12, "utf8 string grammar"), 60);
+  cg = CompiledGrammar::Create(*g, v);
+  ASSERT_TRUE(cg.ok());
+  Matcher probe((*cg)->parser());
+  ASSERT_TRUE(probe.AcceptBytes("\"a\xE4\xB8\xAD"));
+  DynamicBitset mask;
+  int64_t before = (*cg)->trie_nodes_visited();
+  (*cg)->FillMaskForState(probe.state(), &mask);
+  int64_t visited = (*cg)->trie_nodes_visited() - before;
+  std::set<std::string> prefixes;
+  for (const std::string& t : v.token_bytes) {
+    for (size_t k = 1; k <= t.size(); ++k) prefixes.insert(t.substr(0, k));
+  }
+  EXPECT_LT(visited, static_cast<int64_t>(prefixes.size()) / 3) << "the UTF-8 loop jump was not taken";
+}
+
 TEST(MaskTest, EosSpecialAndEmptyTokens) {
   Vocabulary v;
   v.token_bytes = {"a", "b", "ab", "", "<eos>", "<ctl>", "\xC3", "\xA9", "\xC3\xA9"};

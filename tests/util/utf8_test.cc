@@ -64,4 +64,47 @@ TEST(Utf8, RandomBytesAgreeWithReencoding) {
 }
 
 }  // namespace
+// The validator against the whole-string functions, exhaustively over every
+// string of up to 4 bytes from the bytes where UTF-8's rules change.
+TEST(Utf8Test, ValidatorStepAgreesWithWholeStringValidation) {
+  const uint8_t edges[] = {0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1,
+                           0xC2, 0xDF, 0xE0, 0xE1, 0xEC, 0xED, 0xEE, 0xF0, 0xF3, 0xF4, 0xF5, 0xFF};
+  const size_t n = sizeof(edges);
+  auto hex = [](const std::string& s) {
+    std::string h;
+    for (char c : s) h += "0123456789ABCDEF"[(static_cast<uint8_t>(c) >> 4)], h += "0123456789ABCDEF"[c & 15], h += ' ';
+    return h;
+  };
+  int checked = 0;
+  for (int len = 1; len <= 4; ++len) {
+    size_t total = 1;
+    for (int k = 0; k < len; ++k) total *= n;
+    for (size_t code = 0; code < total; ++code) {
+      std::string s;
+      for (size_t c = code, k = 0; k < static_cast<size_t>(len); ++k, c /= n) s += static_cast<char>(edges[c % n]);
+      ValidatorState st = kBoundary;
+      bool broken = false;
+      for (char ch : s) {
+        st = Step(st, static_cast<uint8_t>(ch));
+        broken = broken || st == kBroken;
+      }
+      // Oracle for "unfinished but valid": some 1..3 continuation bytes
+      // (from the range edges) complete it.
+      bool completable = false;
+      const uint8_t conts[] = {0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF};
+      for (int k = 1; k <= 3 && !completable && !IsValid(s); ++k) {
+        for (size_t c = 0, m = k == 1 ? 6 : k == 2 ? 36 : 216; c < m && !completable; ++c) {
+          std::string t = s;
+          for (size_t x = c, j = 0; j < static_cast<size_t>(k); ++j, x /= 6) t += static_cast<char>(conts[x % 6]);
+          completable = IsValid(t);
+        }
+      }
+      ASSERT_EQ(!broken && st == kBoundary, IsValid(s)) << hex(s);
+      ASSERT_EQ(!broken && st != kBoundary, completable) << hex(s);
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 23 + 23 * 23 + 23 * 23 * 23 + 23 * 23 * 23 * 23);
+}
+
 }  // namespace steer::utf8

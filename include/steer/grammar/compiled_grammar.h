@@ -17,7 +17,9 @@
 // state (e.g. plain characters inside a JSON string) is accepted whole
 // without visiting it; when only some bytes below loop, the walk jumps from
 // one non-looping node to the next (TokenTrie::ExitTable) instead of
-// stepping through the looping ones. The finished mask is cached per parse
+// stepping through the looping ones. A state that also returns to itself
+// through every valid multi-byte UTF-8 character (string bodies) jumps over
+// those characters too, so non-ASCII tokens cost nothing there. The finished mask is cached per parse
 // state.
 //
 // Thread safety: a CompiledGrammar is shared (const) between threads; its
@@ -71,12 +73,13 @@ class VocabIndex {
   bool is_special(int32_t id) const { return special_[static_cast<size_t>(id)] != 0; }
   const TokenTrie& trie() const { return *trie_; }
   int32_t num_trie_nodes() const;
-  // TokenTrie::ExitTable(loop), built on first use and kept (4 bytes per
-  // trie node each). Grammars share loop sets (every JSON string body has
-  // the same one), so at most kMaxExitTables are kept; past that, nullptr.
-  // Thread-safe; the pointer stays valid for the VocabIndex's lifetime.
+  // TokenTrie::ExitTable(loop, utf8), built on first use and kept (4 bytes
+  // per trie node each). Grammars share loop sets (every JSON string body
+  // has the same one), so at most kMaxExitTables are kept; past that,
+  // nullptr. Thread-safe; the pointer stays valid for the VocabIndex's
+  // lifetime.
   static constexpr size_t kMaxExitTables = 32;
-  const int32_t* ExitTable(const ByteSet& loop) const;
+  const int32_t* ExitTable(const ByteSet& loop, bool utf8) const;
 
  private:
   VocabIndex();
@@ -115,7 +118,8 @@ class CompiledGrammar {
  private:
   CompiledGrammar() = default;
   void Walk(int32_t begin, int32_t end, int32_t* st, uint64_t* words) const;
-  void WalkLoopSubtree(int32_t i, int32_t s, const int32_t* exit, int32_t* st, uint64_t* words) const;
+  void WalkLoopSubtree(int32_t i, int32_t s, const int32_t* exit, bool utf8, int32_t* st, uint64_t* words) const;
+  bool ReplayFromBoundary(int32_t p, int32_t s, int32_t* st) const;
   struct Cache;
   std::shared_ptr<const VocabIndex> vocab_;
   Parser parser_;

@@ -36,6 +36,8 @@ class ByteSet {
   bool Empty() const { return (w_[0] | w_[1] | w_[2] | w_[3]) == 0; }
   int Count() const;
   ByteSet& operator|=(const ByteSet& o);
+  ByteSet& operator&=(const ByteSet& o);
+  ByteSet& Subtract(const ByteSet& o);  // this minus o
   bool operator==(const ByteSet& o) const;
   const uint64_t* words() const { return w_; }
 

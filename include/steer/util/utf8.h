@@ -33,4 +33,22 @@ int SequenceLength(uint8_t lead);
 // UTF-8 sequence; 0 if s ends on a character boundary.
 size_t IncompleteSuffix(std::string_view s);
 
+// A byte-at-a-time validator (a 9-state DFA). kBoundary: at a character
+// boundary (the start state); kBroken: the last byte made the text invalid.
+// From kBroken the next byte is read as if at a boundary (resynchronizing),
+// so a state depends only on the last four bytes. Every other state is
+// inside a valid, unfinished character.
+enum ValidatorState : uint8_t {
+  kBoundary = 0,
+  kNeed1,        // 1 continuation byte left, any of 80..BF
+  kNeed2,        // 2 left
+  kNeed3,        // 3 left
+  kAfterE0,      // next A0..BF (no overlong), then 1 more
+  kAfterED,      // next 80..9F (no surrogate), then 1 more
+  kAfterF0,      // next 90..BF (no overlong), then 2 more
+  kAfterF4,      // next 80..8F (nothing above U+10FFFF), then 2 more
+  kBroken,
+};
+ValidatorState Step(ValidatorState state, uint8_t byte);
+
 }  // namespace steer::utf8
