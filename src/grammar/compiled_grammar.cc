@@ -86,18 +86,9 @@ Result<std::shared_ptr<const CompiledGrammar>> CompiledGrammar::Create(const Gra
 
 namespace {
 
-bool HasNonAscii(const ByteSet& set) { return (set.words()[2] | set.words()[3]) != 0; }
-
 ByteSet AsciiPart(ByteSet set) {
   set &= ByteSet::Range(0, 0x7F);
   return set;
-}
-
-// True when every byte of `sub` is in `loop`.
-bool Subset(const ByteSet& sub, const ByteSet& loop) {
-  const uint64_t* a = sub.words();
-  const uint64_t* b = loop.words();
-  return ((a[0] & ~b[0]) | (a[1] & ~b[1]) | (a[2] & ~b[2]) | (a[3] & ~b[3])) == 0;
 }
 
 void SetTokens(const int32_t* begin, const int32_t* end, uint64_t* words) {
@@ -124,13 +115,9 @@ void ClearSubtree(const TokenTrie& trie, int32_t i, uint64_t* words) {
   }
 }
 
-// The jump walk pays off for large subtrees of states that loop on many
-// bytes; below these sizes the plain walk is as fast.
-constexpr int32_t kMinJumpSubtree = 64;
-constexpr int kMinJumpLoopBytes = 32;
-// Children probed for a self-loop before a state is asked for all its loop
-// bytes (the first child alone is often a byte that ends the loop: a quote).
-constexpr int kLoopProbes = 4;
+// The jump walk pays off for large subtrees; below this size the plain walk
+// is as fast, and the states there need not be asked for a loop entry.
+constexpr int32_t kMinJumpSubtree = 16;
 
 }  // namespace
 
@@ -138,9 +125,9 @@ constexpr int kLoopProbes = 4;
 // (caller holds the parser lock). Invariant: st[d] is the parse state after
 // the first d bytes of the current node's path; the caller sets
 // st[depth(begin) - 1]. A node whose byte is rejected is skipped with its
-// subtree; a node whose state loops on every byte below it accepts its
-// subtree whole; one whose state loops on many bytes (e.g. inside a JSON
-// string) visits only the nodes below it that leave the loop.
+// subtree; below a node whose state leads into a loop (e.g. inside a JSON
+// string, or right after its opening quote) only the nodes that leave the
+// loop are visited (JumpLoop).
 void CompiledGrammar::Walk(int32_t begin, int32_t end, int32_t* st, uint64_t* words) const {
   EarleyAutomaton& a = *parser_;
   const TokenTrie& trie = vocab_->trie();
@@ -154,40 +141,12 @@ void CompiledGrammar::Walk(int32_t begin, int32_t end, int32_t* st, uint64_t* wo
       continue;
     }
     st[d] = s;
-    // Asking a state for its loop bytes builds all its transitions, so only
-    // states seen to loop (on this node's byte, or on one of its first few
-    // children's bytes, transitions the walk needs anyway) are asked: few
-    // states loop, and they are the ones with large accepted subtrees.
-    int32_t size = trie.end(i) - i;
-    bool loops = size > 1 && s == st[d - 1];
-    for (int32_t c = i + 1, k = 0; !loops && c < trie.end(i) && k < kLoopProbes; c = trie.end(c), ++k) {
-      loops = a.NextLocked(s, trie.byte(c)) == s;
-    }
-    // Subtrees of non-ASCII text (children all lead bytes) loop through
-    // whole characters, which the probes above do not see.
-    if (!loops && size >= kMinJumpSubtree && trie.utf8_state(i) == utf8::kBoundary &&
-        HasNonAscii(trie.below(i))) {
-      loops = a.LoopsOnMultibyteLocked(s);
-    }
-    if (loops) {
-      ByteSet loop = a.SelfLoopBytesLocked(s);
-      if (Subset(trie.below(i), loop)) {
-        SetSubtree(trie, i, words);
+    if (trie.end(i) - i >= kMinJumpSubtree) {
+      cache_->nodes_visited += visited;
+      visited = 0;
+      if (JumpLoop(i, s, st, words)) {
         i = trie.end(i);
         continue;
-      }
-      if (size >= kMinJumpSubtree && loop.Count() >= kMinJumpLoopBytes) {
-        // The UTF-8 table needs i at a character boundary of the trie path
-        // (then the validator's states below i are those of the bytes read
-        // from i) and a state that every valid multi-byte character returns to.
-        const bool utf8 = trie.utf8_state(i) == utf8::kBoundary && a.LoopsOnMultibyteLocked(s);
-        if (const int32_t* exit = vocab_->ExitTable(utf8 ? AsciiPart(loop) : loop, utf8)) {
-          cache_->nodes_visited += visited;
-          visited = 0;
-          WalkLoopSubtree(i, s, exit, utf8, st, words);
-          i = trie.end(i);
-          continue;
-        }
       }
     }
     SetTokens(trie.tokens_begin(i), trie.tokens_end(i), words);
@@ -196,47 +155,85 @@ void CompiledGrammar::Walk(int32_t begin, int32_t end, int32_t* st, uint64_t* wo
   cache_->nodes_visited += visited;
 }
 
-// Node i's subtree when st[depth(i)] == s and s loops on every member of the
-// exit table (see TokenTrie::ExitTable): every node reached through members
-// only is accepted (state s at each character boundary; inside a multi-byte
-// character, a state on the way back to s), so the subtree is set whole,
-// and each first non-member (an "exit") has its subtree cleared and walked
-// from its parent's state. Exits are disjoint subtrees, found in order by
-// exit[] jumps.
-void CompiledGrammar::WalkLoopSubtree(int32_t i, int32_t s, const int32_t* exit, bool utf8, int32_t* st,
-                                      uint64_t* words) const {
+// Node i's subtree when st[depth(i)] == s, if the text after s loops
+// (EarleyAutomaton::LoopTargetLocked; false otherwise, having done nothing).
+// When s is the loop's state t, the whole subtree is one LoopSubtree. When s
+// enters t, each child of i that starts a character leading to t is one
+// (an ASCII byte, or with utf8_entry a multi-byte lead), and the others are
+// walked.
+bool CompiledGrammar::JumpLoop(int32_t i, int32_t s, int32_t* st, uint64_t* words) const {
+  EarleyAutomaton& a = *parser_;
   const TokenTrie& trie = vocab_->trie();
-  SetSubtree(trie, i, words);
-  const int32_t stop = trie.end(i);
-  for (int32_t j = exit[i + 1]; j < stop; j = exit[trie.end(j)]) {
-    ClearSubtree(trie, j, words);
-    const int32_t p = trie.parent(j);
-    if (!utf8 || trie.utf8_state(p) == utf8::kBoundary) {
-      st[trie.depth(j) - 1] = s;  // the path i..p spells loop characters
-    } else if (!ReplayFromBoundary(p, s, st)) {
-      continue;  // unreachable when the multi-byte check holds; kept exact
+  const LoopTarget lt = a.LoopTargetLocked(s);
+  if (lt.target < 0) return false;
+  const int32_t t = lt.target;
+  const SelfLoop loop = a.SelfLoopLocked(t);
+  // The UTF-8 table needs i at a character boundary of the trie path: then
+  // the validator's states below i are those of the bytes read from i.
+  const bool utf8 = loop.utf8 && lt.utf8_entry && trie.utf8_state(i) == utf8::kBoundary;
+  const int32_t* exit = vocab_->ExitTable(utf8 ? AsciiPart(loop.bytes) : loop.bytes, utf8);
+  if (exit == nullptr) return false;
+  if (t == s) {
+    LoopSubtree(i, {i, s, t, exit, utf8}, st, words);
+    return true;
+  }
+  const int32_t d = trie.depth(i) + 1;
+  SetTokens(trie.tokens_begin(i), trie.tokens_end(i), words);
+  for (int32_t c = i + 1; c < trie.end(i); c = trie.end(c)) {
+    const uint8_t b = trie.byte(c);
+    const int32_t sc = a.NextLocked(s, b);
+    if (sc < 0) continue;
+    st[d] = sc;
+    if (sc == t && (!utf8 || b < 0x80)) {
+      LoopSubtree(c, {c, t, t, exit, utf8}, st, words);
+    } else if (utf8 && trie.utf8_state(c) != utf8::kBroken && b >= 0x80) {
+      LoopSubtree(c, {i, s, t, exit, utf8}, st, words);  // a valid lead byte: its characters lead to t
+    } else {
+      SetTokens(trie.tokens_begin(c), trie.tokens_end(c), words);
+      Walk(c + 1, trie.end(c), st, words);
     }
+  }
+  return true;
+}
+
+// Node c's subtree, all of whose member paths (TokenTrie::ExitTable) are
+// accepted: from the boundary node l.entry (c itself, or c's parent when c
+// is a multi-byte lead) in state l.from, the first character leads to
+// l.target and every later one returns to it; inside a character the state
+// is on the way. So the subtree is set whole, and each first non-member (an
+// "exit") has its subtree cleared and walked from its parent's state. Exits
+// are disjoint subtrees, found in order by exit[] jumps.
+void CompiledGrammar::LoopSubtree(int32_t c, const LoopJump& l, int32_t* st, uint64_t* words) const {
+  const TokenTrie& trie = vocab_->trie();
+  SetSubtree(trie, c, words);
+  const int32_t stop = trie.end(c);
+  for (int32_t j = l.exit[c + 1]; j < stop; j = l.exit[trie.end(j)]) {
+    ClearSubtree(trie, j, words);
+    int32_t boundary = trie.parent(j);  // the last character boundary on the path to j (at or below l.entry)
+    while (l.utf8 && boundary != l.entry && trie.utf8_state(boundary) != utf8::kBoundary) {
+      boundary = trie.parent(boundary);
+    }
+    st[trie.depth(boundary)] = boundary == l.entry ? l.from : l.target;
+    if (!Replay(boundary, trie.parent(j), st)) continue;  // unreachable when the loop holds; kept exact
     Walk(j, trie.end(j), st, words);
   }
 }
 
-// Inside a multi-byte character below a loop state s: sets st[] for the
-// path from the character's first byte to node p (at most 3 bytes), starting
-// from s at the boundary before it. False if the grammar rejects a byte.
-bool CompiledGrammar::ReplayFromBoundary(int32_t p, int32_t s, int32_t* st) const {
+// Sets st[] along the path from node `from` (exclusive; st[depth(from)] is
+// set) down to its descendant `to` (inclusive): at most 3 bytes here, the
+// inside of one character. False if the grammar rejects a byte.
+bool CompiledGrammar::Replay(int32_t from, int32_t to, int32_t* st) const {
   const TokenTrie& trie = vocab_->trie();
   int32_t path[4];
   int n = 0;
-  for (int32_t k = p; trie.utf8_state(k) != utf8::kBoundary; k = trie.parent(k)) {
+  for (int32_t k = to; k != from; k = trie.parent(k)) {
     STEER_CHECK(n < 4);
     path[n++] = k;
   }
-  int32_t state = s;
-  st[trie.depth(path[n - 1]) - 1] = s;
   for (int k = n - 1; k >= 0; --k) {
-    state = parser_->NextLocked(state, trie.byte(path[k]));
-    if (state < 0) return false;
-    st[trie.depth(path[k])] = state;
+    int32_t d = trie.depth(path[k]);
+    st[d] = parser_->NextLocked(st[d - 1], trie.byte(path[k]));
+    if (st[d] < 0) return false;
   }
   return true;
 }
@@ -256,7 +253,7 @@ void CompiledGrammar::FillMaskForState(int32_t state, DynamicBitset* mask) const
     mask->ResetAll();
     int32_t* st = c.stack.data();
     st[0] = state;
-    Walk(1, vocab_->trie().num_nodes(), st, words);
+    if (!JumpLoop(0, state, st, words)) Walk(1, vocab_->trie().num_nodes(), st, words);
     int64_t cost = static_cast<int64_t>(mask->num_words() * sizeof(uint64_t));
     if (c.bytes + cost <= mask_cache_bytes_) {
       c.masks.emplace(state, std::vector<uint64_t>(words, words + mask->num_words()));

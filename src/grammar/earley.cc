@@ -145,36 +145,65 @@ int32_t EarleyAutomaton::Intern(bool building_root) {
   states_.push_back(std::move(st));
   rows_.emplace_back();
   self_loop_.emplace_back();
-  self_loop_known_.push_back(0);
-  multibyte_loop_.push_back(0);
+  loop_target_.emplace_back();
+  loop_known_.push_back(0);
   by_hash_.emplace(h, id);
   return id;
 }
 
-const ByteSet& EarleyAutomaton::ComputeSelfLoop(int32_t state) {
-  size_t i = static_cast<size_t>(state);
-  {
-    ByteSet self;
-    ByteSet first = states_[i]->first;
-    for (int b = 0; b < 256; ++b) {
-      if (first.Contains(static_cast<uint8_t>(b)) && NextLocked(state, static_cast<uint8_t>(b)) == state) {
-        self.Add(static_cast<uint8_t>(b));
-      }
+void EarleyAutomaton::ComputeSelfLoop(int32_t state) {
+  // NextLocked may add states, so nothing below holds references into the
+  // state tables across calls.
+  ByteSet first = states_[static_cast<size_t>(state)]->first;
+  SelfLoop loop;
+  for (int b = 0; b < 256; ++b) {
+    if (first.Contains(static_cast<uint8_t>(b)) && NextLocked(state, static_cast<uint8_t>(b)) == state) {
+      loop.bytes.Add(static_cast<uint8_t>(b));
     }
-    self_loop_[i] = self;
-    self_loop_known_[i] = 1;
   }
-  return self_loop_[i];
+  loop.jumpable = loop.bytes.Count() >= SelfLoop::kMinBytes;
+  loop.utf8 = loop.jumpable && MultibyteLeadsTo(state, state);
+  self_loop_[static_cast<size_t>(state)] = loop;
+  loop_known_[static_cast<size_t>(state)] |= 1;
 }
 
-bool EarleyAutomaton::ComputeMultibyteLoop(int32_t state) {
+void EarleyAutomaton::ComputeLoopTarget(int32_t state) {
+  LoopTarget lt;
+  if (SelfLoopLocked(state).jumpable) {
+    lt.target = state;
+  } else {
+    ByteSet first = states_[static_cast<size_t>(state)]->first;
+    std::vector<std::pair<int32_t, int>> counts;  // successor, bytes leading to it
+    for (int b = 0; b < 256; ++b) {
+      if (!first.Contains(static_cast<uint8_t>(b))) continue;
+      int32_t t = NextLocked(state, static_cast<uint8_t>(b));
+      if (t < 0) continue;
+      auto it = std::find_if(counts.begin(), counts.end(), [&](const auto& c) { return c.first == t; });
+      if (it == counts.end()) it = counts.insert(counts.end(), {t, 0});
+      ++it->second;
+    }
+    auto best = std::max_element(counts.begin(), counts.end(),
+                                 [](const auto& x, const auto& y) { return x.second < y.second; });
+    if (best != counts.end() && best->second >= LoopTarget::kMinEntryBytes && SelfLoopLocked(best->first).jumpable) {
+      lt.target = best->first;
+    }
+  }
+  if (lt.target >= 0) lt.utf8_entry = lt.target == state ? SelfLoopLocked(state).utf8 : MultibyteLeadsTo(state, lt.target);
+  loop_target_[static_cast<size_t>(state)] = lt;
+  loop_known_[static_cast<size_t>(state)] |= 2;
+}
+
+// Whether every valid multi-byte character read from `from` is accepted
+// (so is every prefix of it) and leads to `to`. Explores at most
+// kMaxMultibyteProbe (state, validator state) pairs, else false.
+bool EarleyAutomaton::MultibyteLeadsTo(int32_t from, int32_t to) {
   // Breadth-first over (grammar state, validator state) pairs inside a
   // character; NextLocked may add states, so nothing holds references.
   using utf8::ValidatorState;
   std::vector<std::pair<int32_t, ValidatorState>> pairs;
   bool ok = true;
   auto enter = [&](int32_t g, ValidatorState v) {
-    if (g < 0 || (v == utf8::kBoundary && g != state)) {
+    if (g < 0 || (v == utf8::kBoundary && g != to)) {
       ok = false;
     } else if (v != utf8::kBoundary &&
                std::find(pairs.begin(), pairs.end(), std::make_pair(g, v)) == pairs.end()) {
@@ -183,7 +212,7 @@ bool EarleyAutomaton::ComputeMultibyteLoop(int32_t state) {
     }
   };
   for (int b = 0xC2; b <= 0xF4 && ok; ++b) {
-    enter(NextLocked(state, static_cast<uint8_t>(b)), utf8::Step(utf8::kBoundary, static_cast<uint8_t>(b)));
+    enter(NextLocked(from, static_cast<uint8_t>(b)), utf8::Step(utf8::kBoundary, static_cast<uint8_t>(b)));
   }
   for (size_t k = 0; k < pairs.size() && ok; ++k) {
     auto [g, v] = pairs[k];
@@ -192,7 +221,6 @@ bool EarleyAutomaton::ComputeMultibyteLoop(int32_t state) {
       if (next != utf8::kBroken) enter(NextLocked(g, static_cast<uint8_t>(c)), next);
     }
   }
-  multibyte_loop_[static_cast<size_t>(state)] = ok ? 2 : 1;
   return ok;
 }
 

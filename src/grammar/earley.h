@@ -45,6 +45,30 @@ struct EarleyItem {
   bool operator==(const EarleyItem& o) const { return slot == o.slot && origin == o.origin; }
 };
 
+// A state that returns to itself on many bytes (a string body): `bytes` are
+// the bytes b with Next(state, b) == state, and when utf8, every valid
+// multi-byte UTF-8 character also leads back to the state (with every
+// prefix of it accepted). Only loops on at least kMinBytes bytes are kept
+// (the mask walk jumps over them); others have jumpable == false.
+struct SelfLoop {
+  bool jumpable = false;
+  bool utf8 = false;
+  ByteSet bytes;
+  static constexpr int kMinBytes = 32;
+};
+
+// Where the text after a state loops: `target` is the state itself if it
+// has a jumpable self-loop, else its successor on the most bytes (at least
+// kMinEntryBytes) if that one has (e.g. the state after an opening quote
+// enters the string body); kReject if neither. utf8_entry: every valid
+// multi-byte character read from the state is accepted (so is every prefix
+// of it) and leads to target.
+struct LoopTarget {
+  int32_t target = -1;
+  bool utf8_entry = false;
+  static constexpr int kMinEntryBytes = 16;
+};
+
 struct EarleyState {
   // Sorted by (symbol after the dot, slot, origin); completed items are not
   // kept (see Intern), so a set may be empty yet complete.
@@ -72,20 +96,19 @@ class EarleyAutomaton {
     }
     return ComputeNext(state, byte);
   }
-  // Caller holds mu(). The bytes b with Next(state, b) == state (computes
-  // every transition of the state once).
-  // The reference is valid until the next call that can create a state.
-  const ByteSet& SelfLoopBytesLocked(int32_t state) {
+  // Caller holds mu(). The state's self-loop (see SelfLoop); computed once
+  // per state (builds every transition of the state, shared by byte class).
+  SelfLoop SelfLoopLocked(int32_t state) {
     size_t i = static_cast<size_t>(state);
-    return self_loop_known_[i] ? self_loop_[i] : ComputeSelfLoop(state);
+    if (!(loop_known_[i] & 1)) ComputeSelfLoop(state);
+    return self_loop_[i];
   }
-  // Caller holds mu(). Whether every valid multi-byte UTF-8 character read
-  // from `state` is accepted and leads back to `state` (true in string
-  // bodies). Computed once per state, with at most kMaxMultibyteProbe
-  // (state, validator state) pairs of 64 transitions each; past that, false.
-  bool LoopsOnMultibyteLocked(int32_t state) {
-    uint8_t known = multibyte_loop_[static_cast<size_t>(state)];
-    return known != 0 ? known == 2 : ComputeMultibyteLoop(state);
+  // Caller holds mu(). Where the text after `state` loops (see LoopTarget).
+  // Cached per state.
+  LoopTarget LoopTargetLocked(int32_t state) {
+    size_t i = static_cast<size_t>(state);
+    if (!(loop_known_[i] & 2)) ComputeLoopTarget(state);
+    return loop_target_[i];
   }
   const EarleyState& StateLocked(int32_t state) const { return *states_[static_cast<size_t>(state)]; }
   int64_t num_states_locked() const { return static_cast<int64_t>(states_.size()); }
@@ -112,8 +135,9 @@ class EarleyAutomaton {
 
  private:
   int32_t ComputeNext(int32_t state, uint8_t byte);
-  const ByteSet& ComputeSelfLoop(int32_t state);
-  bool ComputeMultibyteLoop(int32_t state);
+  void ComputeSelfLoop(int32_t state);
+  void ComputeLoopTarget(int32_t state);
+  bool MultibyteLeadsTo(int32_t from, int32_t to);
   static constexpr size_t kMaxMultibyteProbe = 64;
   void Add(int32_t slot, int32_t origin);
   void Close();                          // runs the predict/complete worklist
@@ -124,11 +148,11 @@ class EarleyAutomaton {
   mutable std::mutex mu_;
   std::vector<std::unique_ptr<EarleyState>> states_;
   // Per state: 256 memoized transitions (kUnknown until computed; the row is
-  // allocated on first use), and the self-loop bytes once known.
+  // allocated on first use), and the loop facts once known.
   std::vector<std::unique_ptr<int32_t[]>> rows_;
-  std::vector<ByteSet> self_loop_;
-  std::vector<uint8_t> self_loop_known_;
-  std::vector<uint8_t> multibyte_loop_;  // per state: 0 unknown, 1 no, 2 yes
+  std::vector<SelfLoop> self_loop_;
+  std::vector<LoopTarget> loop_target_;
+  std::vector<uint8_t> loop_known_;  // bit 0: self_loop_, bit 1: loop_target_
   std::unordered_multimap<uint64_t, int32_t> by_hash_;
   bool limit_hit_ = false;
 

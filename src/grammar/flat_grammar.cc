@@ -112,8 +112,18 @@ class Flattener {
       x = NewNt(HelperName("group"));
       AddProd(x, std::move(xs));
     }
-    std::vector<int32_t> out(static_cast<size_t>(e.min), x);
     symbols_ += e.min;
+    if (e.max == kUnbounded && e.min > 0) {
+      // P ::= x^min | P x rather than x^min S: after the min-th x the parse
+      // state already loops (every further x returns to it), which the mask
+      // walk's loop jump relies on (with S, the first x of S makes one more
+      // distinct state).
+      int32_t plus = NewNt(HelperName("plus"));
+      AddProd(plus, std::vector<int32_t>(static_cast<size_t>(e.min), x));
+      AddProd(plus, {plus, x});
+      return {plus};
+    }
+    std::vector<int32_t> out(static_cast<size_t>(e.min), x);
     if (e.max == kUnbounded) {
       int32_t star = NewNt(HelperName("star"));
       AddProd(star, {});

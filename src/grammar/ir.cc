@@ -24,7 +24,12 @@ ByteSet ByteSet::Range(uint8_t lo, uint8_t hi) {
 ByteSet ByteSet::All() { return Range(0, 255); }
 
 void ByteSet::AddRange(uint8_t lo, uint8_t hi) {
-  for (int b = lo; b <= hi; ++b) Add(static_cast<uint8_t>(b));
+  // Word by word: bits [lo, hi] intersected with each word's 64 bytes.
+  for (int w = lo >> 6; w <= hi >> 6; ++w) {
+    int a = std::max<int>(lo, w * 64) - w * 64, b = std::min<int>(hi, w * 64 + 63) - w * 64;  // 0 <= a <= b <= 63
+    uint64_t upto_b = b == 63 ? ~uint64_t{0} : (uint64_t{1} << (b + 1)) - 1;
+    w_[w] |= upto_b & ~((uint64_t{1} << a) - 1);
+  }
 }
 
 int ByteSet::Count() const {

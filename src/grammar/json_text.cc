@@ -155,7 +155,13 @@ ExprId JsonText::StringExcludingRec(const std::vector<std::u32string>& keys, siz
   }
   NormalizeRanges(&children);
   CpRanges others = Intersect(Complement(children), kScalar);
-  if (!others.empty()) alts.push_back(g_.Seq({CharClass(others), g_.Star(AnyChar())}));
+  if (!others.empty()) {
+    // R ::= others | R char (not others char*): the parse state loops from
+    // the first free character on, so the mask walk jumps over free keys.
+    RuleId rest = g_.NewRule("json_key_free");
+    g_.DefineRule(rest, g_.Alt({CharClass(others), g_.Seq({g_.Ref(rest), AnyChar()})}));
+    alts.push_back(g_.Ref(rest));
+  }
   alts.insert(alts.end(), child_alts.begin(), child_alts.end());
   return alts.size() == 1 ? alts[0] : g_.Alt(std::move(alts));
 }

@@ -26,6 +26,37 @@ TEST(ByteSetTest, Basics) {
   EXPECT_FALSE(t == s);
 }
 
+// Word-level range and set operations against byte-by-byte oracles.
+TEST(ByteSetTest, RangesAndSetOperationsMatchBytewiseOracle) {
+  for (int lo = 0; lo < 256; ++lo) {
+    for (int hi = lo; hi < 256; ++hi) {
+      ByteSet r = ByteSet::Range(static_cast<uint8_t>(lo), static_cast<uint8_t>(hi));
+      ASSERT_EQ(r.Count(), hi - lo + 1) << lo << ".." << hi;
+      ASSERT_TRUE(r.Contains(static_cast<uint8_t>(lo)) && r.Contains(static_cast<uint8_t>(hi)));
+      if (lo > 0) {
+        ASSERT_FALSE(r.Contains(static_cast<uint8_t>(lo - 1)));
+      }
+      if (hi < 255) {
+        ASSERT_FALSE(r.Contains(static_cast<uint8_t>(hi + 1)));
+      }
+    }
+  }
+  Rng rng(3);
+  for (int trial = 0; trial < 200; ++trial) {
+    ByteSet a, b;
+    for (int k = 0; k < 100; ++k) a.Add(static_cast<uint8_t>(rng.UniformInt(256)));
+    for (int k = 0; k < 100; ++k) b.Add(static_cast<uint8_t>(rng.UniformInt(256)));
+    ByteSet both = a, minus = a;
+    both &= b;
+    minus.Subtract(b);
+    for (int x = 0; x < 256; ++x) {
+      uint8_t c = static_cast<uint8_t>(x);
+      ASSERT_EQ(both.Contains(c), a.Contains(c) && b.Contains(c));
+      ASSERT_EQ(minus.Contains(c), a.Contains(c) && !b.Contains(c));
+    }
+  }
+}
+
 TEST(GrammarTest, DeclareDefineAndValidate) {
   Grammar g;
   RuleId root = g.DeclareRule("root");

@@ -13,6 +13,7 @@
 #include "shared_data.h"
 #include "steer/grammar/compiled_grammar.h"
 #include "steer/grammar/gbnf.h"
+#include "steer/grammar/json_schema.h"
 #include "steer/grammar/regex.h"
 #include "steer/util/rng.h"
 #include "steer/util/file.h"
@@ -276,6 +277,38 @@ TEST(MaskTest, Utf8LoopJumpAgreesWithBruteForce) {
     for (size_t k = 1; k <= t.size(); ++k) prefixes.insert(t.substr(0, k));
   }
   EXPECT_LT(visited, static_cast<int64_t>(prefixes.size()) / 3) << "the UTF-8 loop jump was not taken";
+  // Right after the opening quote the state is not the body yet but enters
+  // it on every character: the jump is taken from there too.
+  Matcher start((*cg)->parser());
+  ASSERT_TRUE(start.AcceptBytes("\""));
+  before = (*cg)->trie_nodes_visited();
+  (*cg)->FillMaskForState(start.state(), &mask);
+  visited = (*cg)->trie_nodes_visited() - before;
+  EXPECT_LT(visited, static_cast<int64_t>(prefixes.size()) / 3) << "the loop entry jump was not taken";
+}
+
+// Loops start after their first character, so that the walk can jump there:
+// x+ is lowered as P ::= x | P x (not x x*), and a free JSON key (one that
+// is not a named property) as R ::= c | R char.
+TEST(MaskTest, LoopsStartAfterTheFirstCharacter) {
+  auto g = ParseGbnf(R"(root ::= "a" [b-z]+ "!")");
+  ASSERT_TRUE(g.ok());
+  auto parser = CompileParser(*g, {});
+  ASSERT_TRUE(parser.ok());
+  Matcher one(*parser), two(*parser);
+  ASSERT_TRUE(one.AcceptBytes("ab"));
+  ASSERT_TRUE(two.AcceptBytes("abc"));
+  EXPECT_EQ(one.state(), two.state());
+  auto schema = CompileJsonSchema(R"({"type": "object", "properties": {"name": {"type": "string"}}})", {});
+  ASSERT_TRUE(schema.ok()) << schema.error().ToString();
+  auto sp = CompileParser(*schema, {});
+  ASSERT_TRUE(sp.ok());
+  Matcher k1(*sp), k2(*sp), named(*sp);
+  ASSERT_TRUE(k1.AcceptBytes("{\"x"));
+  ASSERT_TRUE(k2.AcceptBytes("{\"xy"));
+  EXPECT_EQ(k1.state(), k2.state());
+  ASSERT_TRUE(named.AcceptBytes("{\"na"));
+  EXPECT_NE(named.state(), k1.state());  // still possibly the named property
 }
 
 TEST(MaskTest, EosSpecialAndEmptyTokens) {

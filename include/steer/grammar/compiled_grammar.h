@@ -13,14 +13,15 @@
 // depth-first from the matcher's parse state; a byte the grammar rejects
 // prunes its whole subtree. Parse states are hash-consed Earley sets with
 // memoized transitions (see src/grammar/earley.h), so the walk is mostly one
-// table load per trie node. A subtree whose bytes all loop on the current
-// state (e.g. plain characters inside a JSON string) is accepted whole
-// without visiting it; when only some bytes below loop, the walk jumps from
-// one non-looping node to the next (TokenTrie::ExitTable) instead of
-// stepping through the looping ones. A state that also returns to itself
-// through every valid multi-byte UTF-8 character (string bodies) jumps over
-// those characters too, so non-ASCII tokens cost nothing there. The finished mask is cached per parse
-// state.
+// table load per trie node (one Earley set is built per byte class, not per
+// byte). Where the text loops (a state that returns to itself on many bytes,
+// e.g. a JSON string body, or one that enters such a state, e.g. right after
+// the opening quote), the whole subtree is accepted at once and the walk
+// jumps from one node that leaves the loop to the next
+// (TokenTrie::ExitTable) instead of stepping through the looping ones. When
+// every valid multi-byte UTF-8 character also loops, the jump goes over
+// those characters too, so non-ASCII tokens cost nothing there. The finished
+// mask is cached per parse state.
 //
 // Thread safety: a CompiledGrammar is shared (const) between threads; its
 // memo tables are guarded by one internal lock. TokenMatchers are per thread.
@@ -118,8 +119,16 @@ class CompiledGrammar {
  private:
   CompiledGrammar() = default;
   void Walk(int32_t begin, int32_t end, int32_t* st, uint64_t* words) const;
-  void WalkLoopSubtree(int32_t i, int32_t s, const int32_t* exit, bool utf8, int32_t* st, uint64_t* words) const;
-  bool ReplayFromBoundary(int32_t p, int32_t s, int32_t* st) const;
+  bool JumpLoop(int32_t i, int32_t s, int32_t* st, uint64_t* words) const;
+  struct LoopJump {
+    int32_t entry;       // trie node at the boundary where the loop is entered
+    int32_t from;        // parse state at `entry`
+    int32_t target;      // parse state at every later character boundary
+    const int32_t* exit; // TokenTrie::ExitTable of target's loop
+    bool utf8;           // whether exit is the UTF-8 table
+  };
+  void LoopSubtree(int32_t c, const LoopJump& l, int32_t* st, uint64_t* words) const;
+  bool Replay(int32_t from, int32_t to, int32_t* st) const;
   struct Cache;
   std::shared_ptr<const VocabIndex> vocab_;
   Parser parser_;
