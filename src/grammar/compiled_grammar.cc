@@ -118,6 +118,9 @@ void ClearSubtree(const TokenTrie& trie, int32_t i, uint64_t* words) {
 // The jump walk pays off for large subtrees; below this size the plain walk
 // is as fast, and the states there need not be asked for a loop entry.
 constexpr int32_t kMinJumpSubtree = 16;
+constexpr int32_t kMinUtf8Subtree = 256;
+
+bool HasNonAscii(const ByteSet& set) { return (set.words()[2] | set.words()[3]) != 0; }
 
 }  // namespace
 
@@ -159,7 +162,7 @@ void CompiledGrammar::Walk(int32_t begin, int32_t end, int32_t* st, uint64_t* wo
 // (EarleyAutomaton::LoopTargetLocked; false otherwise, having done nothing).
 // When s is the loop's state t, the whole subtree is one LoopSubtree. When s
 // enters t, each child of i that starts a character leading to t is one
-// (an ASCII byte, or with utf8_entry a multi-byte lead), and the others are
+// (an ASCII byte, or a multi-byte lead when all such characters do), and the others are
 // walked.
 bool CompiledGrammar::JumpLoop(int32_t i, int32_t s, int32_t* st, uint64_t* words) const {
   EarleyAutomaton& a = *parser_;
@@ -170,7 +173,10 @@ bool CompiledGrammar::JumpLoop(int32_t i, int32_t s, int32_t* st, uint64_t* word
   const SelfLoop loop = a.SelfLoopLocked(t);
   // The UTF-8 table needs i at a character boundary of the trie path: then
   // the validator's states below i are those of the bytes read from i.
-  const bool utf8 = loop.utf8 && lt.utf8_entry && trie.utf8_state(i) == utf8::kBoundary;
+  // Proving that every multi-byte character enters the loop builds the
+  // states inside them, which pays only for large subtrees with such text.
+  const bool utf8 = loop.utf8 && trie.utf8_state(i) == utf8::kBoundary && HasNonAscii(trie.below(i)) &&
+                    trie.end(i) - i >= kMinUtf8Subtree && (t == s || a.Utf8EntryLocked(s));
   const int32_t* exit = vocab_->ExitTable(utf8 ? AsciiPart(loop.bytes) : loop.bytes, utf8);
   if (exit == nullptr) return false;
   if (t == s) {

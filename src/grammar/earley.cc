@@ -24,6 +24,7 @@ uint64_t ItemKey(int32_t slot, int32_t origin) {
 EarleyAutomaton::EarleyAutomaton(FlatGrammar fg, const MatcherOptions& options)
     : fg_(std::move(fg)), options_(options), predicted_(fg_.prods.size(), 0) {
   seen_keys_.assign(64, 0);
+  intern_.assign(64, -1);
   ++generation_;
   work_.clear();
   overflow_ = false;
@@ -127,10 +128,12 @@ int32_t EarleyAutomaton::Intern(bool building_root) {
   });
   uint64_t h = complete ? 0xC0DE : 0x5EED;
   for (const EarleyItem& it : work_) h = Mix(h, ItemKey(it.slot, it.origin));
-  auto range = by_hash_.equal_range(h);
-  for (auto it = range.first; it != range.second; ++it) {
-    const EarleyState& other = *states_[static_cast<size_t>(it->second)];
-    if (other.complete == complete && other.items == work_) return it->second;
+  // Open addressing over state ids; the stored hash screens before the
+  // item comparison.
+  size_t slot = static_cast<size_t>(h) & (intern_.size() - 1);
+  for (; intern_[slot] >= 0; slot = (slot + 1) & (intern_.size() - 1)) {
+    const EarleyState& other = *states_[static_cast<size_t>(intern_[slot])];
+    if (other.hash == h && other.complete == complete && other.items == work_) return intern_[slot];
   }
   if (static_cast<int64_t>(states_.size()) >= options_.max_states) {
     limit_hit_ = true;
@@ -146,8 +149,18 @@ int32_t EarleyAutomaton::Intern(bool building_root) {
   rows_.emplace_back();
   self_loop_.emplace_back();
   loop_target_.emplace_back();
+  utf8_entry_.push_back(0);
   loop_known_.push_back(0);
-  by_hash_.emplace(h, id);
+  intern_[slot] = id;
+  if (states_.size() * 2 > intern_.size()) {
+    // Grow to keep the load under 1/2 and reinsert every state.
+    intern_.assign(intern_.size() * 2, -1);
+    for (size_t k = 0; k < states_.size(); ++k) {
+      size_t j = static_cast<size_t>(states_[k]->hash) & (intern_.size() - 1);
+      while (intern_[j] >= 0) j = (j + 1) & (intern_.size() - 1);
+      intern_[j] = static_cast<int32_t>(k);
+    }
+  }
   return id;
 }
 
@@ -188,7 +201,6 @@ void EarleyAutomaton::ComputeLoopTarget(int32_t state) {
       lt.target = best->first;
     }
   }
-  if (lt.target >= 0) lt.utf8_entry = lt.target == state ? SelfLoopLocked(state).utf8 : MultibyteLeadsTo(state, lt.target);
   loop_target_[static_cast<size_t>(state)] = lt;
   loop_known_[static_cast<size_t>(state)] |= 2;
 }

@@ -27,7 +27,6 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
-#include <unordered_map>
 #include <vector>
 
 #include "grammar/flat_grammar.h"
@@ -60,12 +59,9 @@ struct SelfLoop {
 // Where the text after a state loops: `target` is the state itself if it
 // has a jumpable self-loop, else its successor on the most bytes (at least
 // kMinEntryBytes) if that one has (e.g. the state after an opening quote
-// enters the string body); kReject if neither. utf8_entry: every valid
-// multi-byte character read from the state is accepted (so is every prefix
-// of it) and leads to target.
+// enters the string body); kReject if neither.
 struct LoopTarget {
   int32_t target = -1;
-  bool utf8_entry = false;
   static constexpr int kMinEntryBytes = 16;
 };
 
@@ -110,6 +106,19 @@ class EarleyAutomaton {
     if (!(loop_known_[i] & 2)) ComputeLoopTarget(state);
     return loop_target_[i];
   }
+  // Caller holds mu(). For a state with a loop target: whether every valid
+  // multi-byte character read from the state is accepted (so is every
+  // prefix of it) and leads to the target. Cached; asked only where it pays
+  // (it builds the states inside those characters).
+  bool Utf8EntryLocked(int32_t state) {
+    size_t i = static_cast<size_t>(state);
+    if (!(loop_known_[i] & 4)) {
+      int32_t t = LoopTargetLocked(state).target;
+      utf8_entry_[i] = t >= 0 && (t == state ? SelfLoopLocked(state).utf8 : MultibyteLeadsTo(state, t));
+      loop_known_[i] |= 4;
+    }
+    return utf8_entry_[i] != 0;
+  }
   const EarleyState& StateLocked(int32_t state) const { return *states_[static_cast<size_t>(state)]; }
   int64_t num_states_locked() const { return static_cast<int64_t>(states_.size()); }
   // Whether a set or state limit ever turned a transition into a rejection.
@@ -152,8 +161,9 @@ class EarleyAutomaton {
   std::vector<std::unique_ptr<int32_t[]>> rows_;
   std::vector<SelfLoop> self_loop_;
   std::vector<LoopTarget> loop_target_;
-  std::vector<uint8_t> loop_known_;  // bit 0: self_loop_, bit 1: loop_target_
-  std::unordered_multimap<uint64_t, int32_t> by_hash_;
+  std::vector<uint8_t> utf8_entry_;
+  std::vector<uint8_t> loop_known_;  // bit 0: self_loop_, bit 1: loop_target_, bit 2: utf8_entry_
+  std::vector<int32_t> intern_;  // open-addressing table of state ids by hash (-1 = empty), load <= 1/2
   bool limit_hit_ = false;
 
   // Scratch for building one set.
