@@ -25,6 +25,7 @@ EarleyAutomaton::EarleyAutomaton(FlatGrammar fg, const MatcherOptions& options)
     : fg_(std::move(fg)), options_(options), predicted_(fg_.prods.size(), 0) {
   seen_keys_.assign(64, 0);
   intern_.assign(64, -1);
+  intern_hash_.assign(64, 0);
   ++generation_;
   work_.clear();
   overflow_ = false;
@@ -132,8 +133,9 @@ int32_t EarleyAutomaton::Intern(bool building_root) {
   // item comparison.
   size_t slot = static_cast<size_t>(h) & (intern_.size() - 1);
   for (; intern_[slot] >= 0; slot = (slot + 1) & (intern_.size() - 1)) {
+    if (intern_hash_[slot] != h) continue;
     const EarleyState& other = *states_[static_cast<size_t>(intern_[slot])];
-    if (other.hash == h && other.complete == complete && other.items == work_) return intern_[slot];
+    if (other.complete == complete && other.items == work_) return intern_[slot];
   }
   if (static_cast<int64_t>(states_.size()) >= options_.max_states) {
     limit_hit_ = true;
@@ -146,19 +148,22 @@ int32_t EarleyAutomaton::Intern(bool building_root) {
   st->complete = complete;
   int32_t id = static_cast<int32_t>(states_.size());
   states_.push_back(std::move(st));
-  rows_.emplace_back();
+  rows_.push_back(nullptr);
   self_loop_.emplace_back();
   loop_target_.emplace_back();
   utf8_entry_.push_back(0);
   loop_known_.push_back(0);
   intern_[slot] = id;
+  intern_hash_[slot] = h;
   if (states_.size() * 2 > intern_.size()) {
     // Grow to keep the load under 1/2 and reinsert every state.
     intern_.assign(intern_.size() * 2, -1);
+    intern_hash_.assign(intern_.size(), 0);
     for (size_t k = 0; k < states_.size(); ++k) {
       size_t j = static_cast<size_t>(states_[k]->hash) & (intern_.size() - 1);
       while (intern_[j] >= 0) j = (j + 1) & (intern_.size() - 1);
       intern_[j] = static_cast<int32_t>(k);
+      intern_hash_[j] = states_[k]->hash;
     }
   }
   return id;
@@ -169,7 +174,7 @@ void EarleyAutomaton::ComputeSelfLoop(int32_t state) {
   // state tables across calls.
   ByteSet first = states_[static_cast<size_t>(state)]->first;
   SelfLoop loop;
-  for (int b = 0; b < 256; ++b) {
+  for (int b = 0; b < 0x80; ++b) {
     if (first.Contains(static_cast<uint8_t>(b)) && NextLocked(state, static_cast<uint8_t>(b)) == state) {
       loop.bytes.Add(static_cast<uint8_t>(b));
     }
@@ -186,8 +191,8 @@ void EarleyAutomaton::ComputeLoopTarget(int32_t state) {
     lt.target = state;
   } else {
     ByteSet first = states_[static_cast<size_t>(state)]->first;
-    std::vector<std::pair<int32_t, int>> counts;  // successor, bytes leading to it
-    for (int b = 0; b < 256; ++b) {
+    std::vector<std::pair<int32_t, int>> counts;  // successor, ASCII bytes leading to it
+    for (int b = 0; b < 0x80; ++b) {
       if (!first.Contains(static_cast<uint8_t>(b))) continue;
       int32_t t = NextLocked(state, static_cast<uint8_t>(b));
       if (t < 0) continue;
@@ -214,11 +219,13 @@ bool EarleyAutomaton::MultibyteLeadsTo(int32_t from, int32_t to) {
   using utf8::ValidatorState;
   std::vector<std::pair<int32_t, ValidatorState>> pairs;
   bool ok = true;
+  std::pair<int32_t, ValidatorState> last{kReject, utf8::kBroken};  // most bytes of a class repeat it
   auto enter = [&](int32_t g, ValidatorState v) {
     if (g < 0 || (v == utf8::kBoundary && g != to)) {
       ok = false;
-    } else if (v != utf8::kBoundary &&
+    } else if (v != utf8::kBoundary && std::make_pair(g, v) != last &&
                std::find(pairs.begin(), pairs.end(), std::make_pair(g, v)) == pairs.end()) {
+      last = {g, v};
       pairs.emplace_back(g, v);
       ok = pairs.size() <= kMaxMultibyteProbe;
     }
@@ -237,10 +244,15 @@ bool EarleyAutomaton::MultibyteLeadsTo(int32_t from, int32_t to) {
 }
 
 int32_t EarleyAutomaton::ComputeNext(int32_t state, uint8_t byte) {
-  auto& row = rows_[static_cast<size_t>(state)];
-  if (!row) {
-    row = std::make_unique<int32_t[]>(256);
-    std::fill(row.get(), row.get() + 256, kUnknown);
+  int32_t*& row = rows_[static_cast<size_t>(state)];
+  if (row == nullptr) {
+    // Rows come from chunks of kRowsPerChunk: one allocation per chunk.
+    if (row_chunks_.empty() || rows_in_last_chunk_ == kRowsPerChunk) {
+      row_chunks_.push_back(std::unique_ptr<int32_t[]>(new int32_t[kRowsPerChunk * 256]));
+      rows_in_last_chunk_ = 0;
+    }
+    row = row_chunks_.back().get() + 256 * rows_in_last_chunk_++;
+    std::fill(row, row + 256, kUnknown);
   }
   const EarleyState& s = *states_[static_cast<size_t>(state)];
   int32_t& memo = row[byte];
@@ -268,7 +280,7 @@ int32_t EarleyAutomaton::ComputeNext(int32_t state, uint8_t byte) {
   Close();
   const int32_t next = Intern(/*building_root=*/false);
   // Intern may have grown rows_: look the row up again.
-  int32_t* r = rows_[static_cast<size_t>(state)].get();
+  int32_t* r = rows_[static_cast<size_t>(state)];
   for (int w = 0; w < 4; ++w) {
     for (uint64_t bits = same.words()[w]; bits != 0; bits &= bits - 1) r[w * 64 + __builtin_ctzll(bits)] = next;
   }

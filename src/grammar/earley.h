@@ -45,10 +45,12 @@ struct EarleyItem {
 };
 
 // A state that returns to itself on many bytes (a string body): `bytes` are
-// the bytes b with Next(state, b) == state, and when utf8, every valid
+// the ASCII bytes b with Next(state, b) == state, and when utf8, every valid
 // multi-byte UTF-8 character also leads back to the state (with every
 // prefix of it accepted). Only loops on at least kMinBytes bytes are kept
-// (the mask walk jumps over them); others have jumpable == false.
+// (the mask walk jumps over them); others have jumpable == false. Bytes
+// 0x80..0xFF on their own are left out: in UTF-8 grammars they never loop,
+// and asking would build one state per lead-byte class.
 struct SelfLoop {
   bool jumpable = false;
   bool utf8 = false;
@@ -57,7 +59,7 @@ struct SelfLoop {
 };
 
 // Where the text after a state loops: `target` is the state itself if it
-// has a jumpable self-loop, else its successor on the most bytes (at least
+// has a jumpable self-loop, else its successor on the most ASCII bytes (at least
 // kMinEntryBytes) if that one has (e.g. the state after an opening quote
 // enters the string body); kReject if neither.
 struct LoopTarget {
@@ -85,7 +87,7 @@ class EarleyAutomaton {
   // Caller holds mu(). Returns the next state or kReject. A memoized
   // transition is one load; the first one builds the Earley set.
   int32_t NextLocked(int32_t state, uint8_t byte) {
-    const int32_t* row = rows_[static_cast<size_t>(state)].get();
+    const int32_t* row = rows_[static_cast<size_t>(state)];
     if (row != nullptr) {
       int32_t v = row[byte];
       if (v != kUnknown) return v;
@@ -93,7 +95,8 @@ class EarleyAutomaton {
     return ComputeNext(state, byte);
   }
   // Caller holds mu(). The state's self-loop (see SelfLoop); computed once
-  // per state (builds every transition of the state, shared by byte class).
+  // per state (builds every ASCII transition of the state, shared by byte
+  // class).
   SelfLoop SelfLoopLocked(int32_t state) {
     size_t i = static_cast<size_t>(state);
     if (!(loop_known_[i] & 1)) ComputeSelfLoop(state);
@@ -158,12 +161,17 @@ class EarleyAutomaton {
   std::vector<std::unique_ptr<EarleyState>> states_;
   // Per state: 256 memoized transitions (kUnknown until computed; the row is
   // allocated on first use), and the loop facts once known.
-  std::vector<std::unique_ptr<int32_t[]>> rows_;
+  std::vector<int32_t*> rows_;  // into row_chunks_ (nullptr until first use)
+  static constexpr int kRowsPerChunk = 64;
+  std::vector<std::unique_ptr<int32_t[]>> row_chunks_;
+  int rows_in_last_chunk_ = 0;
   std::vector<SelfLoop> self_loop_;
   std::vector<LoopTarget> loop_target_;
   std::vector<uint8_t> utf8_entry_;
   std::vector<uint8_t> loop_known_;  // bit 0: self_loop_, bit 1: loop_target_, bit 2: utf8_entry_
-  std::vector<int32_t> intern_;  // open-addressing table of state ids by hash (-1 = empty), load <= 1/2
+  // Open-addressing table of state ids (-1 = empty) and their hashes, load <= 1/2.
+  std::vector<int32_t> intern_;
+  std::vector<uint64_t> intern_hash_;
   bool limit_hit_ = false;
 
   // Scratch for building one set.
