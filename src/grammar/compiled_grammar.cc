@@ -160,7 +160,7 @@ void CompiledGrammar::Walk(int32_t begin, int32_t end, int32_t* st, uint64_t* wo
 
 // Node i's subtree when st[depth(i)] == s, if the text after s loops
 // (EarleyAutomaton::LoopTargetLocked; false otherwise, having done nothing).
-// When s is the loop's state t, the whole subtree is one LoopSubtree. When s
+// When s is the loop's state t, the whole subtree is one LoopExits. When s
 // enters t, each child of i that starts a character leading to t is one
 // (an ASCII byte, or a multi-byte lead when all such characters do), and the others are
 // walked.
@@ -179,22 +179,27 @@ bool CompiledGrammar::JumpLoop(int32_t i, int32_t s, int32_t* st, uint64_t* word
                     trie.end(i) - i >= kMinUtf8Subtree && (t == s || a.Utf8EntryLocked(s));
   const int32_t* exit = vocab_->ExitTable(utf8 ? AsciiPart(loop.bytes) : loop.bytes, utf8);
   if (exit == nullptr) return false;
+  // Most tokens below are accepted: set the subtree at once (whole rows of
+  // mask words near the root) and clear what the children do not accept.
+  SetSubtree(trie, i, words);
   if (t == s) {
-    LoopSubtree(i, {i, s, t, exit, utf8}, st, words);
+    LoopExits(i, {i, s, t, exit, utf8}, st, words);
     return true;
   }
   const int32_t d = trie.depth(i) + 1;
-  SetTokens(trie.tokens_begin(i), trie.tokens_end(i), words);
   for (int32_t c = i + 1; c < trie.end(i); c = trie.end(c)) {
     const uint8_t b = trie.byte(c);
     const int32_t sc = a.NextLocked(s, b);
-    if (sc < 0) continue;
-    st[d] = sc;
     if (sc == t && (!utf8 || b < 0x80)) {
-      LoopSubtree(c, {c, t, t, exit, utf8}, st, words);
-    } else if (utf8 && trie.utf8_state(c) != utf8::kBroken && b >= 0x80) {
-      LoopSubtree(c, {i, s, t, exit, utf8}, st, words);  // a valid lead byte: its characters lead to t
+      st[d] = sc;
+      LoopExits(c, {c, t, t, exit, utf8}, st, words);
+    } else if (sc >= 0 && utf8 && trie.utf8_state(c) != utf8::kBroken && b >= 0x80) {
+      st[d] = sc;
+      LoopExits(c, {i, s, t, exit, utf8}, st, words);  // a valid lead byte: its characters lead to t
     } else {
+      ClearSubtree(trie, c, words);
+      if (sc < 0) continue;
+      st[d] = sc;
       SetTokens(trie.tokens_begin(c), trie.tokens_end(c), words);
       Walk(c + 1, trie.end(c), st, words);
     }
@@ -202,16 +207,15 @@ bool CompiledGrammar::JumpLoop(int32_t i, int32_t s, int32_t* st, uint64_t* word
   return true;
 }
 
-// Node c's subtree, all of whose member paths (TokenTrie::ExitTable) are
-// accepted: from the boundary node l.entry (c itself, or c's parent when c
-// is a multi-byte lead) in state l.from, the first character leads to
-// l.target and every later one returns to it; inside a character the state
-// is on the way. So the subtree is set whole, and each first non-member (an
+// Node c's subtree, already set in the mask, all of whose member paths
+// (TokenTrie::ExitTable) are accepted: from the boundary node l.entry (c
+// itself, or c's parent when c is a multi-byte lead) in state l.from, the
+// first character leads to l.target and every later one returns to it;
+// inside a character the state is on the way. Each first non-member (an
 // "exit") has its subtree cleared and walked from its parent's state. Exits
 // are disjoint subtrees, found in order by exit[] jumps.
-void CompiledGrammar::LoopSubtree(int32_t c, const LoopJump& l, int32_t* st, uint64_t* words) const {
+void CompiledGrammar::LoopExits(int32_t c, const LoopJump& l, int32_t* st, uint64_t* words) const {
   const TokenTrie& trie = vocab_->trie();
-  SetSubtree(trie, c, words);
   const int32_t stop = trie.end(c);
   for (int32_t j = l.exit[c + 1]; j < stop; j = l.exit[trie.end(j)]) {
     ClearSubtree(trie, j, words);

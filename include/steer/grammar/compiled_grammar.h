@@ -127,7 +127,7 @@ class CompiledGrammar {
     const int32_t* exit; // TokenTrie::ExitTable of target's loop
     bool utf8;           // whether exit is the UTF-8 table
   };
-  void LoopSubtree(int32_t c, const LoopJump& l, int32_t* st, uint64_t* words) const;
+  void LoopExits(int32_t c, const LoopJump& l, int32_t* st, uint64_t* words) const;
   bool Replay(int32_t from, int32_t to, int32_t* st) const;
   struct Cache;
   std::shared_ptr<const VocabIndex> vocab_;
