@@ -119,6 +119,17 @@ void ClearSubtree(const TokenTrie& trie, int32_t i, uint64_t* words) {
 // is as fast, and the states there need not be asked for a loop entry.
 constexpr int32_t kMinJumpSubtree = 16;
 constexpr int32_t kMinUtf8Subtree = 256;
+// Chains (no loop, one state per position) are jumped only over large
+// subtrees and when at least kMinChain positions follow.
+constexpr int32_t kMinChainSubtree = 256;
+constexpr int32_t kMinChain = 2;
+
+// True when every byte of `sub` is in `set`.
+bool Subset(const ByteSet& sub, const ByteSet& set) {
+  const uint64_t* a = sub.words();
+  const uint64_t* b = set.words();
+  return ((a[0] & ~b[0]) | (a[1] & ~b[1]) | (a[2] & ~b[2]) | (a[3] & ~b[3])) == 0;
+}
 
 bool HasNonAscii(const ByteSet& set) { return (set.words()[2] | set.words()[3]) != 0; }
 
@@ -168,7 +179,7 @@ bool CompiledGrammar::JumpLoop(int32_t i, int32_t s, int32_t* st, uint64_t* word
   EarleyAutomaton& a = *parser_;
   const TokenTrie& trie = vocab_->trie();
   const LoopTarget lt = a.LoopTargetLocked(s);
-  if (lt.target < 0) return false;
+  if (lt.target < 0) return ChainJump(i, s, st, words);
   const int32_t t = lt.target;
   const SelfLoop loop = a.SelfLoopLocked(t);
   // The UTF-8 table needs i at a character boundary of the trie path: then
@@ -176,7 +187,7 @@ bool CompiledGrammar::JumpLoop(int32_t i, int32_t s, int32_t* st, uint64_t* word
   // Proving that every multi-byte character enters the loop builds the
   // states inside them, which pays only for large subtrees with such text.
   const bool utf8 = loop.utf8 && trie.utf8_state(i) == utf8::kBoundary && HasNonAscii(trie.below(i)) &&
-                    trie.end(i) - i >= kMinUtf8Subtree && (t == s || a.Utf8EntryLocked(s));
+                    trie.end(i) - i >= kMinUtf8Subtree && (t == s || a.Utf8StepLocked(s));
   const int32_t* exit = vocab_->ExitTable(utf8 ? AsciiPart(loop.bytes) : loop.bytes, utf8);
   if (exit == nullptr) return false;
   // Most tokens below are accepted: set the subtree at once (whole rows of
@@ -203,6 +214,73 @@ bool CompiledGrammar::JumpLoop(int32_t i, int32_t s, int32_t* st, uint64_t* word
       SetTokens(trie.tokens_begin(c), trie.tokens_end(c), words);
       Walk(c + 1, trie.end(c), st, words);
     }
+  }
+  return true;
+}
+
+// Node i's subtree when st[depth(i)] == s and s starts a chain (see
+// LoopTarget): c[0] = s, c[k + 1] = step of c[k], where the same ASCII
+// bytes L lead from each c[k] to c[k + 1] (and, in UTF-8 mode, every valid
+// multi-byte character does). A member path (TokenTrie::ExitTable over L)
+// with m characters below i then ends in state c[m], accepted while m <= K,
+// the chain's length. So the subtree is set whole; exits after m <= K
+// characters are walked from c[m]; and where the subtree has paths longer
+// than K characters, the first node of each path's character K + 1 (a
+// "frontier" node, found by a search that only enters subtrees reaching that
+// deep) is cleared and walked from c[K]. False (nothing done) when i is not
+// at a character boundary or the chain is shorter than kMinChain.
+bool CompiledGrammar::ChainJump(int32_t i, int32_t s, int32_t* st, uint64_t* words) const {
+  EarleyAutomaton& a = *parser_;
+  const TokenTrie& trie = vocab_->trie();
+  if (trie.end(i) - i < kMinChainSubtree || trie.utf8_state(i) != utf8::kBoundary) return false;
+  const LoopTarget first = a.LoopTargetLocked(s);
+  const ByteSet L = first.step_bytes;
+  if (first.step < 0 || L.Count() < SelfLoop::kMinBytes) return false;
+  const int32_t base = trie.chars(i), need = trie.max_started_chars(i) - base;
+  bool utf8 = HasNonAscii(trie.below(i)) && trie.end(i) - i >= kMinUtf8Subtree;
+  std::vector<int32_t> c = {s};  // local: the walks below may jump chains too
+  while (static_cast<int32_t>(c.size()) <= need) {
+    const LoopTarget lt = a.LoopTargetLocked(c.back());
+    if (lt.step < 0 || !Subset(L, lt.step_bytes)) break;
+    // UTF-8 mode needs every link; one that fails ends the chain there.
+    if (utf8 && !a.Utf8StepLocked(c.back())) {
+      if (c.size() == 1) utf8 = false;
+      else break;
+    }
+    c.push_back(lt.step);
+  }
+  const int32_t K = static_cast<int32_t>(c.size()) - 1;
+  if (K < kMinChain) return false;
+  const int32_t* exit = vocab_->ExitTable(L, utf8);
+  if (exit == nullptr) return false;
+  SetSubtree(trie, i, words);
+  const int32_t stop = trie.end(i);
+  for (int32_t j = exit[i + 1]; j < stop; j = exit[trie.end(j)]) {
+    int32_t boundary = trie.parent(j);
+    while (utf8 && boundary != i && trie.utf8_state(boundary) != utf8::kBoundary) boundary = trie.parent(boundary);
+    const int32_t m = trie.chars(boundary) - base;
+    if (m > K) continue;  // below a frontier node, which is walked whole
+    ClearSubtree(trie, j, words);
+    st[trie.depth(boundary)] = c[static_cast<size_t>(m)];
+    if (!Replay(boundary, trie.parent(j), st)) continue;  // unreachable when the chain holds; kept exact
+    Walk(j, trie.end(j), st, words);
+  }
+  if (K >= need) return true;
+  // Frontier: members whose parent, at a boundary, ends character K.
+  std::vector<int32_t> todo;
+  for (int32_t x = i + 1; x < stop; x = trie.end(x)) todo.push_back(x);
+  while (!todo.empty()) {
+    const int32_t x = todo.back();
+    todo.pop_back();
+    if (exit[x] == x || trie.max_started_chars(x) - base <= K) continue;  // an exit, or nothing deep below
+    const int32_t p = trie.parent(x);
+    if (trie.utf8_state(p) == utf8::kBoundary && trie.chars(p) - base == K) {
+      ClearSubtree(trie, x, words);
+      st[trie.depth(p)] = c[static_cast<size_t>(K)];
+      Walk(x, trie.end(x), st, words);
+      continue;
+    }
+    for (int32_t y = x + 1; y < trie.end(x); y = trie.end(y)) todo.push_back(y);
   }
   return true;
 }

@@ -187,23 +187,29 @@ void EarleyAutomaton::ComputeSelfLoop(int32_t state) {
 
 void EarleyAutomaton::ComputeLoopTarget(int32_t state) {
   LoopTarget lt;
-  if (SelfLoopLocked(state).jumpable) {
-    lt.target = state;
+  const SelfLoop self = SelfLoopLocked(state);
+  if (self.jumpable) {
+    lt.target = lt.step = state;
+    lt.step_bytes = self.bytes;
   } else {
     ByteSet first = states_[static_cast<size_t>(state)]->first;
+    int32_t next[0x80];
     std::vector<std::pair<int32_t, int>> counts;  // successor, ASCII bytes leading to it
     for (int b = 0; b < 0x80; ++b) {
-      if (!first.Contains(static_cast<uint8_t>(b))) continue;
-      int32_t t = NextLocked(state, static_cast<uint8_t>(b));
-      if (t < 0) continue;
-      auto it = std::find_if(counts.begin(), counts.end(), [&](const auto& c) { return c.first == t; });
-      if (it == counts.end()) it = counts.insert(counts.end(), {t, 0});
+      next[b] = first.Contains(static_cast<uint8_t>(b)) ? NextLocked(state, static_cast<uint8_t>(b)) : kReject;
+      if (next[b] < 0) continue;
+      auto it = std::find_if(counts.begin(), counts.end(), [&](const auto& c) { return c.first == next[b]; });
+      if (it == counts.end()) it = counts.insert(counts.end(), {next[b], 0});
       ++it->second;
     }
     auto best = std::max_element(counts.begin(), counts.end(),
                                  [](const auto& x, const auto& y) { return x.second < y.second; });
-    if (best != counts.end() && best->second >= LoopTarget::kMinEntryBytes && SelfLoopLocked(best->first).jumpable) {
-      lt.target = best->first;
+    if (best != counts.end()) {
+      lt.step = best->first;
+      for (int b = 0; b < 0x80; ++b) {
+        if (next[b] == lt.step) lt.step_bytes.Add(static_cast<uint8_t>(b));
+      }
+      if (best->second >= LoopTarget::kMinEntryBytes && SelfLoopLocked(lt.step).jumpable) lt.target = lt.step;
     }
   }
   loop_target_[static_cast<size_t>(state)] = lt;

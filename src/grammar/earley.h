@@ -58,12 +58,18 @@ struct SelfLoop {
   static constexpr int kMinBytes = 32;
 };
 
-// Where the text after a state loops: `target` is the state itself if it
-// has a jumpable self-loop, else its successor on the most ASCII bytes (at least
-// kMinEntryBytes) if that one has (e.g. the state after an opening quote
-// enters the string body); kReject if neither.
+// How text continues from a state on plain characters. `step` is the
+// successor reached on the most ASCII bytes, `step_bytes` those bytes (the
+// state itself for a self-loop). `target`, where the text loops: the state
+// itself if it has a jumpable self-loop, else `step` if that has and at
+// least kMinEntryBytes bytes lead there (e.g. the state after an opening
+// quote enters the string body); kReject if neither. Without a loop,
+// following `step` from state to state is a chain (a string with maxLength:
+// one state per position).
 struct LoopTarget {
   int32_t target = -1;
+  int32_t step = -1;
+  ByteSet step_bytes;
   static constexpr int kMinEntryBytes = 16;
 };
 
@@ -109,14 +115,14 @@ class EarleyAutomaton {
     if (!(loop_known_[i] & 2)) ComputeLoopTarget(state);
     return loop_target_[i];
   }
-  // Caller holds mu(). For a state with a loop target: whether every valid
-  // multi-byte character read from the state is accepted (so is every
-  // prefix of it) and leads to the target. Cached; asked only where it pays
-  // (it builds the states inside those characters).
-  bool Utf8EntryLocked(int32_t state) {
+  // Caller holds mu(). Whether every valid multi-byte character read from
+  // the state is accepted (so is every prefix of it) and leads to its
+  // LoopTarget step. Cached; asked only where it pays (it builds the states
+  // inside those characters).
+  bool Utf8StepLocked(int32_t state) {
     size_t i = static_cast<size_t>(state);
     if (!(loop_known_[i] & 4)) {
-      int32_t t = LoopTargetLocked(state).target;
+      int32_t t = LoopTargetLocked(state).step;
       utf8_entry_[i] = t >= 0 && (t == state ? SelfLoopLocked(state).utf8 : MultibyteLeadsTo(state, t));
       loop_known_[i] |= 4;
     }

@@ -83,6 +83,14 @@ TokenTrie::TokenTrie(const std::vector<std::string>& token_bytes, const std::vec
     nodes_[i].depth = i < n ? depths[i] : 0;
     nodes_[i].byte = i < n ? bytes[i] : 0;
     nodes_[i].utf8 = i == 0 || i == n ? utf8::kBoundary : utf8::Step(nodes_[static_cast<size_t>(parent[i])].utf8, bytes[i]);
+    nodes_[i].chars = i == 0 || i == n ? 0
+                                       : nodes_[static_cast<size_t>(parent[i])].chars +
+                                           (nodes_[i].utf8 == utf8::kBoundary ? 1 : 0);
+    nodes_[i].max_started = nodes_[i].chars + (nodes_[i].utf8 == utf8::kBoundary ? 0 : 1);
+  }
+  for (size_t i = n; i-- > 1;) {  // children after parents: fold up in reverse
+    Node& p = nodes_[static_cast<size_t>(parent[i])];
+    p.max_started = std::max(p.max_started, nodes_[i].max_started);
   }
   parents_ = std::move(parent);
   std::map<std::array<uint64_t, 4>, int32_t> below_ids;

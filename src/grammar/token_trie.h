@@ -48,6 +48,12 @@ class TokenTrie {
   int32_t parent(int32_t i) const { return parents_[static_cast<size_t>(i)]; }  // -1 for the root
   // The UTF-8 validator's state after reading the path from the root to i.
   utf8::ValidatorState utf8_state(int32_t i) const { return nodes_[static_cast<size_t>(i)].utf8; }
+  // Characters on the path from the root to i: the nodes at a character
+  // boundary (utf8_state kBoundary) strictly below the root, i included.
+  // max_started_chars(i): the most characters any path in i's subtree has
+  // started (chars, plus one for a node inside or after a broken character).
+  int32_t chars(int32_t i) const { return nodes_[static_cast<size_t>(i)].chars; }
+  int32_t max_started_chars(int32_t i) const { return nodes_[static_cast<size_t>(i)].max_started; }
   // exit[i] = the first node j >= max(i, 1) in preorder that is not a
   // "member" (num_nodes() if none); n + 1 entries. Node j is a member when
   //   - utf8 == false: byte(j) is in `loop`;
@@ -70,6 +76,8 @@ class TokenTrie {
     int32_t below;  // index into below_sets_ (distinct sets are few; shared)
     uint8_t byte;
     utf8::ValidatorState utf8;
+    int32_t chars;
+    int32_t max_started;
   };
   std::vector<Node> nodes_;
   std::vector<int32_t> token_ids_;

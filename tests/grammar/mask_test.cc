@@ -64,7 +64,9 @@ int CheckWalks(const std::shared_ptr<const CompiledGrammar>& cg, int states, uin
       std::string diff;
       for (int32_t t = 0; t < cg->vocab_size() && shown < 5; ++t) {
         if (mask.Test(static_cast<size_t>(t)) != expect.Test(static_cast<size_t>(t))) {
-          diff += " token " + std::to_string(t) + " fill=" + std::to_string(mask.Test(static_cast<size_t>(t)));
+          std::string hex;
+          for (char ch : cg->token_bytes(t)) hex += (ch >= 32 && ch < 127) ? std::string(1, ch) : "\\x" + std::to_string(static_cast<uint8_t>(ch));
+          diff += " token " + std::to_string(t) + " [" + hex + "] fill=" + std::to_string(mask.Test(static_cast<size_t>(t)));
           ++shown;
         }
       }
@@ -285,6 +287,52 @@ TEST(MaskTest, Utf8LoopJumpAgreesWithBruteForce) {
   (*cg)->FillMaskForState(start.state(), &mask);
   visited = (*cg)->trie_nodes_visited() - before;
   EXPECT_LT(visited, static_cast<int64_t>(prefixes.size()) / 3) << "the loop entry jump was not taken";
+}
+
+// A string with a length bound has one parse state per position (a chain)
+// and no loop; the walk still jumps: member paths of m characters end in
+// the chain's m-th state, and paths longer than the chain are cut at their
+// first character past it (ChainJump). Long bounds exercise exits along
+// the chain, short ones the cut; both against brute force.
+TEST(MaskTest, ChainJumpAgreesWithBruteForce) {
+  Rng rng(9);
+  const std::vector<std::string> units = {"a", "b", "c", " ", "\"", "\\", "\xC3\xA9", "\xD0\xB6",
+                                          "\xE4\xB8\xAD", "\xF0\x9F\x98\x80", "\xC3", "\x80", ","};
+  Vocabulary v;
+  v.token_bytes = {"<eos>"};
+  v.eos = 0;
+  v.special_ids = {0};
+  for (int t = 0; t < 6000; ++t) {
+    std::string tok;
+    for (int k = 0, len = 1 + static_cast<int>(rng.UniformInt(8)); k < len; ++k) {
+      tok += units[rng.UniformInt(10) < 6 ? rng.UniformInt(4) : rng.UniformInt(units.size())];
+    }
+    v.token_bytes.push_back(tok);
+  }
+  std::set<std::string> prefixes;
+  for (const std::string& t : v.token_bytes) {
+    for (size_t k = 1; k <= t.size(); ++k) prefixes.insert(t.substr(0, k));
+  }
+  for (int bound : {3, 12, 40}) {
+    SCOPED_TRACE("bound " + std::to_string(bound));
+    auto g = ParseGbnf("root ::= \"\\\"\" ([^\"\\\\] | \"\\\\\" [\"\\\\n]){0," + std::to_string(bound) +
+                       "} \"\\\"\" (\",\" root)?");
+    ASSERT_TRUE(g.ok()) << g.error().ToString();
+    auto compiled = CompiledGrammar::Create(*g, v);
+    ASSERT_TRUE(compiled.ok());
+    EXPECT_EQ(CheckWalks(*compiled, 80, 13 + static_cast<uint64_t>(bound), "bounded string"), 80);
+    if (bound < 40) continue;
+    auto fresh = CompiledGrammar::Create(*g, v);  // nothing cached
+    ASSERT_TRUE(fresh.ok());
+    const auto& cg = *fresh;
+    Matcher probe(cg->parser());
+    ASSERT_TRUE(probe.AcceptBytes("\"ab"));
+    DynamicBitset mask;
+    int64_t before = cg->trie_nodes_visited();
+    cg->FillMaskForState(probe.state(), &mask);
+    EXPECT_LT(cg->trie_nodes_visited() - before, static_cast<int64_t>(prefixes.size()) / 3)
+        << "the chain jump was not taken";
+  }
 }
 
 // Loops start after their first character, so that the walk can jump there:

@@ -120,6 +120,7 @@ class CompiledGrammar {
   CompiledGrammar() = default;
   void Walk(int32_t begin, int32_t end, int32_t* st, uint64_t* words) const;
   bool JumpLoop(int32_t i, int32_t s, int32_t* st, uint64_t* words) const;
+  bool ChainJump(int32_t i, int32_t s, int32_t* st, uint64_t* words) const;
   struct LoopJump {
     int32_t entry;       // trie node at the boundary where the loop is entered
     int32_t from;        // parse state at `entry`
