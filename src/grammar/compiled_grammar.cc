@@ -118,7 +118,10 @@ void ClearSubtree(const TokenTrie& trie, int32_t i, uint64_t* words) {
 // The jump walk pays off for large subtrees; below this size the plain walk
 // is as fast, and the states there need not be asked for a loop entry.
 constexpr int32_t kMinJumpSubtree = 16;
-constexpr int32_t kMinUtf8Subtree = 256;
+// Proving that every multi-byte character loops builds the states inside
+// them (tens of Earley sets per context), which pays only above this many
+// non-ASCII nodes; below it they are walked.
+constexpr int32_t kMinUtf8Nodes = 256;
 // Chains (no loop, one state per position) are jumped only over large
 // subtrees and when at least kMinChain positions follow.
 constexpr int32_t kMinChainSubtree = 256;
@@ -130,8 +133,6 @@ bool Subset(const ByteSet& sub, const ByteSet& set) {
   const uint64_t* b = set.words();
   return ((a[0] & ~b[0]) | (a[1] & ~b[1]) | (a[2] & ~b[2]) | (a[3] & ~b[3])) == 0;
 }
-
-bool HasNonAscii(const ByteSet& set) { return (set.words()[2] | set.words()[3]) != 0; }
 
 }  // namespace
 
@@ -184,10 +185,8 @@ bool CompiledGrammar::JumpLoop(int32_t i, int32_t s, int32_t* st, uint64_t* word
   const SelfLoop loop = a.SelfLoopLocked(t);
   // The UTF-8 table needs i at a character boundary of the trie path: then
   // the validator's states below i are those of the bytes read from i.
-  // Proving that every multi-byte character enters the loop builds the
-  // states inside them, which pays only for large subtrees with such text.
-  const bool utf8 = loop.utf8 && trie.utf8_state(i) == utf8::kBoundary && HasNonAscii(trie.below(i)) &&
-                    trie.end(i) - i >= kMinUtf8Subtree && (t == s || a.Utf8StepLocked(s));
+  const bool utf8 = trie.utf8_state(i) == utf8::kBoundary && trie.non_ascii_below(i) >= kMinUtf8Nodes &&
+                    a.Utf8StepLocked(t) && (t == s || a.Utf8StepLocked(s));
   const int32_t* exit = vocab_->ExitTable(utf8 ? AsciiPart(loop.bytes) : loop.bytes, utf8);
   if (exit == nullptr) return false;
   // Most tokens below are accepted: set the subtree at once (whole rows of
@@ -237,7 +236,7 @@ bool CompiledGrammar::ChainJump(int32_t i, int32_t s, int32_t* st, uint64_t* wor
   const ByteSet L = first.step_bytes;
   if (first.step < 0 || L.Count() < SelfLoop::kMinBytes) return false;
   const int32_t base = trie.chars(i), need = trie.max_started_chars(i) - base;
-  bool utf8 = HasNonAscii(trie.below(i)) && trie.end(i) - i >= kMinUtf8Subtree;
+  bool utf8 = trie.non_ascii_below(i) >= kMinUtf8Nodes;
   std::vector<int32_t> c = {s};  // local: the walks below may jump chains too
   while (static_cast<int32_t>(c.size()) <= need) {
     const LoopTarget lt = a.LoopTargetLocked(c.back());

@@ -169,18 +169,50 @@ int32_t EarleyAutomaton::Intern(bool building_root) {
   return id;
 }
 
-void EarleyAutomaton::ComputeSelfLoop(int32_t state) {
-  // NextLocked may add states, so nothing below holds references into the
-  // state tables across calls.
-  ByteSet first = states_[static_cast<size_t>(state)]->first;
-  SelfLoop loop;
-  for (int b = 0; b < 0x80; ++b) {
-    if (first.Contains(static_cast<uint8_t>(b)) && NextLocked(state, static_cast<uint8_t>(b)) == state) {
-      loop.bytes.Add(static_cast<uint8_t>(b));
+ByteSet EarleyAutomaton::LargestAsciiClass(int32_t state) const {
+  // Refine {ASCII bytes the state can scan} by every scanned terminal:
+  // bytes end in one class iff each terminal holds all or none of them,
+  // which is exactly when ComputeNext gives them one transition.
+  const EarleyState& st = *states_[static_cast<size_t>(state)];
+  ByteSet ascii = st.first;
+  ascii &= ByteSet::Range(0, 0x7F);
+  std::vector<ByteSet> classes = {ascii};
+  for (const EarleyItem& it : st.items) {
+    int32_t sym = fg_.slot_next[static_cast<size_t>(it.slot)];
+    if (sym >= 0) break;  // terminal items sort first
+    const ByteSet& t = fg_.terminals[static_cast<size_t>(TerminalOf(sym))];
+    for (size_t k = 0, n = classes.size(); k < n; ++k) {
+      ByteSet in = classes[k], out = classes[k];
+      in &= t;
+      out.Subtract(t);
+      if (in.Empty() || out.Empty()) continue;
+      classes[k] = in;
+      classes.push_back(out);
     }
   }
-  loop.jumpable = loop.bytes.Count() >= SelfLoop::kMinBytes;
-  loop.utf8 = loop.jumpable && MultibyteLeadsTo(state, state);
+  return *std::max_element(classes.begin(), classes.end(),
+                           [](const ByteSet& a, const ByteSet& b) { return a.Count() < b.Count(); });
+}
+
+namespace {
+uint8_t FirstByte(const ByteSet& set) {
+  for (int w = 0; w < 4; ++w) {
+    if (set.words()[w] != 0) return static_cast<uint8_t>(w * 64 + __builtin_ctzll(set.words()[w]));
+  }
+  return 0;
+}
+}  // namespace
+
+void EarleyAutomaton::ComputeSelfLoop(int32_t state) {
+  // Only the largest class can hold kMinBytes bytes, so only its transition
+  // is built; other looping bytes (if any) are left out, which is safe: the
+  // walk steps through non-members.
+  SelfLoop loop;
+  const ByteSet c = LargestAsciiClass(state);
+  if (c.Count() >= SelfLoop::kMinBytes && NextLocked(state, FirstByte(c)) == state) {
+    loop.bytes = c;
+    loop.jumpable = true;
+  }
   self_loop_[static_cast<size_t>(state)] = loop;
   loop_known_[static_cast<size_t>(state)] |= 1;
 }
@@ -192,24 +224,13 @@ void EarleyAutomaton::ComputeLoopTarget(int32_t state) {
     lt.target = lt.step = state;
     lt.step_bytes = self.bytes;
   } else {
-    ByteSet first = states_[static_cast<size_t>(state)]->first;
-    int32_t next[0x80];
-    std::vector<std::pair<int32_t, int>> counts;  // successor, ASCII bytes leading to it
-    for (int b = 0; b < 0x80; ++b) {
-      next[b] = first.Contains(static_cast<uint8_t>(b)) ? NextLocked(state, static_cast<uint8_t>(b)) : kReject;
-      if (next[b] < 0) continue;
-      auto it = std::find_if(counts.begin(), counts.end(), [&](const auto& c) { return c.first == next[b]; });
-      if (it == counts.end()) it = counts.insert(counts.end(), {next[b], 0});
-      ++it->second;
-    }
-    auto best = std::max_element(counts.begin(), counts.end(),
-                                 [](const auto& x, const auto& y) { return x.second < y.second; });
-    if (best != counts.end()) {
-      lt.step = best->first;
-      for (int b = 0; b < 0x80; ++b) {
-        if (next[b] == lt.step) lt.step_bytes.Add(static_cast<uint8_t>(b));
+    const ByteSet c = LargestAsciiClass(state);
+    if (!c.Empty()) {
+      lt.step = NextLocked(state, FirstByte(c));
+      lt.step_bytes = c;
+      if (lt.step >= 0 && c.Count() >= LoopTarget::kMinEntryBytes && SelfLoopLocked(lt.step).jumpable) {
+        lt.target = lt.step;
       }
-      if (best->second >= LoopTarget::kMinEntryBytes && SelfLoopLocked(lt.step).jumpable) lt.target = lt.step;
     }
   }
   loop_target_[static_cast<size_t>(state)] = lt;

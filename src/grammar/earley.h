@@ -45,22 +45,21 @@ struct EarleyItem {
 };
 
 // A state that returns to itself on many bytes (a string body): `bytes` are
-// the ASCII bytes b with Next(state, b) == state, and when utf8, every valid
-// multi-byte UTF-8 character also leads back to the state (with every
-// prefix of it accepted). Only loops on at least kMinBytes bytes are kept
-// (the mask walk jumps over them); others have jumpable == false. Bytes
-// 0x80..0xFF on their own are left out: in UTF-8 grammars they never loop,
-// and asking would build one state per lead-byte class.
+// ASCII bytes b with Next(state, b) == state (the largest class of bytes
+// with one transition; other looping bytes, if any, are left out; whether
+// multi-byte characters loop too is Utf8StepLocked). Only loops on at least kMinBytes bytes
+// are kept (the mask walk jumps over them); others have jumpable == false.
+// Bytes 0x80..0xFF on their own are left out: in UTF-8 grammars they never
+// loop.
 struct SelfLoop {
   bool jumpable = false;
-  bool utf8 = false;
   ByteSet bytes;
   static constexpr int kMinBytes = 32;
 };
 
 // How text continues from a state on plain characters. `step` is the
-// successor reached on the most ASCII bytes, `step_bytes` those bytes (the
-// state itself for a self-loop). `target`, where the text loops: the state
+// successor on the largest class of ASCII bytes with one transition,
+// `step_bytes` that class (for a self-loop, the state and its loop bytes). `target`, where the text loops: the state
 // itself if it has a jumpable self-loop, else `step` if that has and at
 // least kMinEntryBytes bytes lead there (e.g. the state after an opening
 // quote enters the string body); kReject if neither. Without a loop,
@@ -101,8 +100,7 @@ class EarleyAutomaton {
     return ComputeNext(state, byte);
   }
   // Caller holds mu(). The state's self-loop (see SelfLoop); computed once
-  // per state (builds every ASCII transition of the state, shared by byte
-  // class).
+  // per state (builds at most one transition).
   SelfLoop SelfLoopLocked(int32_t state) {
     size_t i = static_cast<size_t>(state);
     if (!(loop_known_[i] & 1)) ComputeSelfLoop(state);
@@ -123,7 +121,7 @@ class EarleyAutomaton {
     size_t i = static_cast<size_t>(state);
     if (!(loop_known_[i] & 4)) {
       int32_t t = LoopTargetLocked(state).step;
-      utf8_entry_[i] = t >= 0 && (t == state ? SelfLoopLocked(state).utf8 : MultibyteLeadsTo(state, t));
+      utf8_entry_[i] = t >= 0 && MultibyteLeadsTo(state, t);
       loop_known_[i] |= 4;
     }
     return utf8_entry_[i] != 0;
@@ -153,6 +151,7 @@ class EarleyAutomaton {
 
  private:
   int32_t ComputeNext(int32_t state, uint8_t byte);
+  ByteSet LargestAsciiClass(int32_t state) const;  // of the bytes the state can scan
   void ComputeSelfLoop(int32_t state);
   void ComputeLoopTarget(int32_t state);
   bool MultibyteLeadsTo(int32_t from, int32_t to);

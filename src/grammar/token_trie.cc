@@ -87,10 +87,12 @@ TokenTrie::TokenTrie(const std::vector<std::string>& token_bytes, const std::vec
                                        : nodes_[static_cast<size_t>(parent[i])].chars +
                                            (nodes_[i].utf8 == utf8::kBoundary ? 1 : 0);
     nodes_[i].max_started = nodes_[i].chars + (nodes_[i].utf8 == utf8::kBoundary ? 0 : 1);
+    nodes_[i].non_ascii_below = 0;
   }
   for (size_t i = n; i-- > 1;) {  // children after parents: fold up in reverse
     Node& p = nodes_[static_cast<size_t>(parent[i])];
     p.max_started = std::max(p.max_started, nodes_[i].max_started);
+    p.non_ascii_below += nodes_[i].non_ascii_below + (bytes[i] >= 0x80 ? 1 : 0);
   }
   parents_ = std::move(parent);
   std::map<std::array<uint64_t, 4>, int32_t> below_ids;

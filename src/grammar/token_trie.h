@@ -54,6 +54,8 @@ class TokenTrie {
   // started (chars, plus one for a node inside or after a broken character).
   int32_t chars(int32_t i) const { return nodes_[static_cast<size_t>(i)].chars; }
   int32_t max_started_chars(int32_t i) const { return nodes_[static_cast<size_t>(i)].max_started; }
+  // Nodes strictly below i whose byte is 0x80..0xFF (non-ASCII text).
+  int32_t non_ascii_below(int32_t i) const { return nodes_[static_cast<size_t>(i)].non_ascii_below; }
   // exit[i] = the first node j >= max(i, 1) in preorder that is not a
   // "member" (num_nodes() if none); n + 1 entries. Node j is a member when
   //   - utf8 == false: byte(j) is in `loop`;
@@ -78,6 +80,7 @@ class TokenTrie {
     utf8::ValidatorState utf8;
     int32_t chars;
     int32_t max_started;
+    int32_t non_ascii_below;
   };
   std::vector<Node> nodes_;
   std::vector<int32_t> token_ids_;
