@@ -1,5 +1,6 @@
 #include "steer/grammar/compiled_grammar.h"
 
+#include <algorithm>
 #include <mutex>
 #include <unordered_map>
 
@@ -22,6 +23,7 @@ struct VocabIndex::ExitTables {
   struct Table {
     ByteSet loop;
     bool utf8;
+    std::vector<std::string> excluded;  // sorted
     std::vector<int32_t> exit;
   };
   std::mutex mu;
@@ -32,14 +34,18 @@ CompiledGrammar::~CompiledGrammar() = default;
 VocabIndex::VocabIndex() : exit_tables_(std::make_unique<ExitTables>()) {}
 VocabIndex::~VocabIndex() = default;
 
-const int32_t* VocabIndex::ExitTable(const ByteSet& loop, bool utf8) const {
+const int32_t* VocabIndex::ExitTable(const ByteSet& loop, bool utf8, const std::vector<std::string>& excluded) const {
+  std::vector<std::string> key = excluded;
+  std::sort(key.begin(), key.end());
+  key.erase(std::unique(key.begin(), key.end()), key.end());
   std::lock_guard<std::mutex> lock(exit_tables_->mu);
   auto& tables = exit_tables_->tables;
   for (const auto& t : tables) {
-    if (t->utf8 == utf8 && t->loop == loop) return t->exit.data();
+    if (t->utf8 == utf8 && t->loop == loop && t->excluded == key) return t->exit.data();
   }
   if (tables.size() >= kMaxExitTables) return nullptr;
-  tables.push_back(std::make_unique<ExitTables::Table>(ExitTables::Table{loop, utf8, trie_->ExitTable(loop, utf8)}));
+  std::vector<int32_t> exit = trie_->ExitTable(loop, utf8, key);
+  tables.push_back(std::make_unique<ExitTables::Table>(ExitTables::Table{loop, utf8, std::move(key), std::move(exit)}));
   return tables.back()->exit.data();
 }
 
@@ -126,6 +132,7 @@ constexpr int32_t kMinUtf8Nodes = 256;
 // subtrees and when at least kMinChain positions follow.
 constexpr int32_t kMinChainSubtree = 256;
 constexpr int32_t kMinChain = 2;
+const std::vector<std::string> kNoChars;
 
 // True when every byte of `sub` is in `set`.
 bool Subset(const ByteSet& sub, const ByteSet& set) {
@@ -185,9 +192,14 @@ bool CompiledGrammar::JumpLoop(int32_t i, int32_t s, int32_t* st, uint64_t* word
   const SelfLoop loop = a.SelfLoopLocked(t);
   // The UTF-8 table needs i at a character boundary of the trie path: then
   // the validator's states below i are those of the bytes read from i.
-  const bool utf8 = trie.utf8_state(i) == utf8::kBoundary && trie.non_ascii_below(i) >= kMinUtf8Nodes &&
-                    a.Utf8StepLocked(t) && (t == s || a.Utf8StepLocked(s));
-  const int32_t* exit = vocab_->ExitTable(utf8 ? AsciiPart(loop.bytes) : loop.bytes, utf8);
+  std::vector<std::string> excluded;
+  bool utf8 = trie.utf8_state(i) == utf8::kBoundary && trie.non_ascii_below(i) >= kMinUtf8Nodes;
+  for (int32_t q : {t, s}) {
+    const std::vector<std::string>* ex = utf8 ? a.Utf8StepLocked(q) : nullptr;
+    utf8 = ex != nullptr;
+    if (utf8) excluded.insert(excluded.end(), ex->begin(), ex->end());
+  }
+  const int32_t* exit = vocab_->ExitTable(utf8 ? AsciiPart(loop.bytes) : loop.bytes, utf8, utf8 ? excluded : kNoChars);
   if (exit == nullptr) return false;
   // Most tokens below are accepted: set the subtree at once (whole rows of
   // mask words near the root) and clear what the children do not accept.
@@ -237,20 +249,27 @@ bool CompiledGrammar::ChainJump(int32_t i, int32_t s, int32_t* st, uint64_t* wor
   if (first.step < 0 || L.Count() < SelfLoop::kMinBytes) return false;
   const int32_t base = trie.chars(i), need = trie.max_started_chars(i) - base;
   bool utf8 = trie.non_ascii_below(i) >= kMinUtf8Nodes;
+  std::vector<std::string> excluded;  // union over the links
   std::vector<int32_t> c = {s};  // local: the walks below may jump chains too
   while (static_cast<int32_t>(c.size()) <= need) {
     const LoopTarget lt = a.LoopTargetLocked(c.back());
     if (lt.step < 0 || !Subset(L, lt.step_bytes)) break;
     // UTF-8 mode needs every link; one that fails ends the chain there.
-    if (utf8 && !a.Utf8StepLocked(c.back())) {
-      if (c.size() == 1) utf8 = false;
-      else break;
+    if (utf8) {
+      const std::vector<std::string>* ex = a.Utf8StepLocked(c.back());
+      if (ex == nullptr && c.size() == 1) {
+        utf8 = false;
+      } else if (ex == nullptr) {
+        break;
+      } else {
+        excluded.insert(excluded.end(), ex->begin(), ex->end());
+      }
     }
     c.push_back(lt.step);
   }
   const int32_t K = static_cast<int32_t>(c.size()) - 1;
   if (K < kMinChain) return false;
-  const int32_t* exit = vocab_->ExitTable(L, utf8);
+  const int32_t* exit = vocab_->ExitTable(L, utf8, utf8 ? excluded : kNoChars);
   if (exit == nullptr) return false;
   SetSubtree(trie, i, words);
   const int32_t stop = trie.end(i);

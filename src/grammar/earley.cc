@@ -1,6 +1,7 @@
 #include "grammar/earley.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "steer/util/check.h"
 #include "steer/util/utf8.h"
@@ -151,7 +152,7 @@ int32_t EarleyAutomaton::Intern(bool building_root) {
   rows_.push_back(nullptr);
   self_loop_.emplace_back();
   loop_target_.emplace_back();
-  utf8_entry_.push_back(0);
+  utf8_step_.push_back(0);
   loop_known_.push_back(0);
   intern_[slot] = id;
   intern_hash_[slot] = h;
@@ -238,36 +239,69 @@ void EarleyAutomaton::ComputeLoopTarget(int32_t state) {
 }
 
 // Whether every valid multi-byte character read from `from` is accepted
-// (so is every prefix of it) and leads to `to`. Explores at most
-// kMaxMultibyteProbe (state, validator state) pairs, else false.
-bool EarleyAutomaton::MultibyteLeadsTo(int32_t from, int32_t to) {
-  // Breadth-first over (grammar state, validator state) pairs inside a
-  // character; NextLocked may add states, so nothing holds references.
+// (so is every prefix of it) and leads to `to`, except at most
+// kMaxExcludedChars characters that fail only at their last byte (appended to
+// *excluded; e.g. U+2028 for a regex `.`). Depth-first over (grammar state,
+// validator state) pairs inside a character, each pair's failing suffixes
+// memoized; gives up (false) past kMaxMultibyteProbe pairs. NextLocked may
+// add states, so nothing holds references into the state tables.
+bool EarleyAutomaton::MultibyteLeadsTo(int32_t from, int32_t to, std::vector<std::string>* excluded) {
   using utf8::ValidatorState;
-  std::vector<std::pair<int32_t, ValidatorState>> pairs;
-  bool ok = true;
-  std::pair<int32_t, ValidatorState> last{kReject, utf8::kBroken};  // most bytes of a class repeat it
-  auto enter = [&](int32_t g, ValidatorState v) {
-    if (g < 0 || (v == utf8::kBoundary && g != to)) {
-      ok = false;
-    } else if (v != utf8::kBoundary && std::make_pair(g, v) != last &&
-               std::find(pairs.begin(), pairs.end(), std::make_pair(g, v)) == pairs.end()) {
-      last = {g, v};
-      pairs.emplace_back(g, v);
-      ok = pairs.size() <= kMaxMultibyteProbe;
-    }
+  struct Pair {
+    int32_t g;
+    ValidatorState v;
+    std::vector<std::string> fails;  // suffixes from here that do not lead to `to`
   };
-  for (int b = 0xC2; b <= 0xF4 && ok; ++b) {
-    enter(NextLocked(from, static_cast<uint8_t>(b)), utf8::Step(utf8::kBoundary, static_cast<uint8_t>(b)));
+  std::vector<Pair> memo;
+  std::function<bool(int32_t, ValidatorState, std::vector<std::string>*)> fails =
+      [&](int32_t g, ValidatorState v, std::vector<std::string>* out) {
+        for (const Pair& p : memo) {
+          if (p.g == g && p.v == v) {
+            *out = p.fails;
+            return true;
+          }
+        }
+        if (memo.size() >= kMaxMultibyteProbe) return false;
+        std::vector<std::string> f, sub;
+        for (int c = 0x80; c <= 0xBF; ++c) {
+          const ValidatorState v2 = utf8::Step(v, static_cast<uint8_t>(c));
+          if (v2 == utf8::kBroken) continue;
+          const int32_t g2 = NextLocked(g, static_cast<uint8_t>(c));
+          if (v2 == utf8::kBoundary) {
+            if (g2 != to) f.emplace_back(1, static_cast<char>(c));
+          } else {
+            if (g2 < 0 || !fails(g2, v2, &sub)) return false;  // a whole range of characters fails
+            for (const std::string& x : sub) f.push_back(static_cast<char>(c) + x);
+          }
+          if (f.size() > kMaxExcludedChars) return false;
+        }
+        memo.push_back({g, v, f});
+        *out = std::move(f);
+        return true;
+      };
+  std::vector<std::string> sub;
+  for (int b = 0xC2; b <= 0xF4; ++b) {
+    const int32_t g = NextLocked(from, static_cast<uint8_t>(b));
+    if (g < 0 || !fails(g, utf8::Step(utf8::kBoundary, static_cast<uint8_t>(b)), &sub)) return false;
+    for (const std::string& x : sub) excluded->push_back(static_cast<char>(b) + x);
+    if (excluded->size() > kMaxExcludedChars) return false;
   }
-  for (size_t k = 0; k < pairs.size() && ok; ++k) {
-    auto [g, v] = pairs[k];
-    for (int c = 0x80; c <= 0xBF && ok; ++c) {
-      ValidatorState next = utf8::Step(v, static_cast<uint8_t>(c));
-      if (next != utf8::kBroken) enter(NextLocked(g, static_cast<uint8_t>(c)), next);
-    }
+  return true;
+}
+
+const std::vector<std::string>* EarleyAutomaton::Utf8StepLocked(int32_t state) {
+  static const std::vector<std::string> kNone;
+  const size_t i = static_cast<size_t>(state);
+  if (!(loop_known_[i] & 4)) {
+    const int32_t t = LoopTargetLocked(state).step;
+    std::vector<std::string> excluded;
+    const bool ok = t >= 0 && MultibyteLeadsTo(state, t, &excluded);
+    utf8_step_[i] = ok ? (excluded.empty() ? 1 : 2) : 0;
+    if (ok && !excluded.empty()) utf8_excluded_[state] = std::move(excluded);
+    loop_known_[i] |= 4;
   }
-  return ok;
+  if (utf8_step_[i] == 0) return nullptr;
+  return utf8_step_[i] == 1 ? &kNone : &utf8_excluded_[state];
 }
 
 int32_t EarleyAutomaton::ComputeNext(int32_t state, uint8_t byte) {

@@ -27,6 +27,8 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "grammar/flat_grammar.h"
@@ -115,17 +117,11 @@ class EarleyAutomaton {
   }
   // Caller holds mu(). Whether every valid multi-byte character read from
   // the state is accepted (so is every prefix of it) and leads to its
-  // LoopTarget step. Cached; asked only where it pays (it builds the states
-  // inside those characters).
-  bool Utf8StepLocked(int32_t state) {
-    size_t i = static_cast<size_t>(state);
-    if (!(loop_known_[i] & 4)) {
-      int32_t t = LoopTargetLocked(state).step;
-      utf8_entry_[i] = t >= 0 && MultibyteLeadsTo(state, t);
-      loop_known_[i] |= 4;
-    }
-    return utf8_entry_[i] != 0;
-  }
+  // LoopTarget step, but for a few characters that fail at their last byte:
+  // those (often none), or nullptr when not. Cached (the pointer stays
+  // valid); asked only where it pays (it builds the states inside those
+  // characters).
+  const std::vector<std::string>* Utf8StepLocked(int32_t state);
   const EarleyState& StateLocked(int32_t state) const { return *states_[static_cast<size_t>(state)]; }
   int64_t num_states_locked() const { return static_cast<int64_t>(states_.size()); }
   // Whether a set or state limit ever turned a transition into a rejection.
@@ -154,7 +150,8 @@ class EarleyAutomaton {
   ByteSet LargestAsciiClass(int32_t state) const;  // of the bytes the state can scan
   void ComputeSelfLoop(int32_t state);
   void ComputeLoopTarget(int32_t state);
-  bool MultibyteLeadsTo(int32_t from, int32_t to);
+  bool MultibyteLeadsTo(int32_t from, int32_t to, std::vector<std::string>* excluded);
+  static constexpr size_t kMaxExcludedChars = 16;
   static constexpr size_t kMaxMultibyteProbe = 64;
   void Add(int32_t slot, int32_t origin);
   void Close();                          // runs the predict/complete worklist
@@ -172,8 +169,9 @@ class EarleyAutomaton {
   int rows_in_last_chunk_ = 0;
   std::vector<SelfLoop> self_loop_;
   std::vector<LoopTarget> loop_target_;
-  std::vector<uint8_t> utf8_entry_;
-  std::vector<uint8_t> loop_known_;  // bit 0: self_loop_, bit 1: loop_target_, bit 2: utf8_entry_
+  std::vector<uint8_t> utf8_step_;  // 0 no, 1 yes, 2 yes but for utf8_excluded_[state]
+  std::unordered_map<int32_t, std::vector<std::string>> utf8_excluded_;
+  std::vector<uint8_t> loop_known_;  // bit 0: self_loop_, bit 1: loop_target_, bit 2: utf8_step_
   // Open-addressing table of state ids (-1 = empty) and their hashes, load <= 1/2.
   std::vector<int32_t> intern_;
   std::vector<uint64_t> intern_hash_;

@@ -119,7 +119,17 @@ TokenTrie::TokenTrie(const std::vector<std::string>& token_bytes, const std::vec
   }
 }
 
-std::vector<int32_t> TokenTrie::ExitTable(const ByteSet& loop, bool utf8) const {
+std::vector<int32_t> TokenTrie::ExitTable(const ByteSet& loop, bool utf8, const std::vector<std::string>& excluded) const {
+  // The character that node i completes (i at a boundary after a
+  // continuation byte): its bytes, read back to the previous boundary.
+  auto completes_excluded = [&](int32_t i) {
+    std::string ch;
+    for (int32_t k = i; ch.size() < 4; k = parent(k)) {
+      ch.insert(ch.begin(), static_cast<char>(byte(k)));
+      if (utf8_state(parent(k)) == utf8::kBoundary || utf8_state(parent(k)) == utf8::kBroken) break;
+    }
+    return std::find(excluded.begin(), excluded.end(), ch) != excluded.end();
+  };
   int32_t n = num_nodes();
   std::vector<int32_t> exit(static_cast<size_t>(n) + 1, n);
   for (int32_t i = n - 1; i >= 1; --i) {
@@ -130,7 +140,8 @@ std::vector<int32_t> TokenTrie::ExitTable(const ByteSet& loop, bool utf8) const 
       if (before == utf8::kBoundary || before == utf8::kBroken) {
         member = b < 0x80 ? member : utf8_state(i) != utf8::kBroken;
       } else {
-        member = utf8_state(i) != utf8::kBroken;
+        member = utf8_state(i) != utf8::kBroken &&
+                 (excluded.empty() || utf8_state(i) != utf8::kBoundary || !completes_excluded(i));
       }
       // A node after a broken byte is never reached through members (the
       // broken node is an exit), so its own membership does not matter.

@@ -61,12 +61,14 @@ class TokenTrie {
   //   - utf8 == false: byte(j) is in `loop`;
   //   - utf8 == true: at a character boundary (parent's utf8_state), byte(j)
   //     is ASCII in `loop` or a valid lead byte; inside a character, byte(j)
-  //     validly continues it. So member paths spell loop characters and any
-  //     valid multi-byte character, possibly ending inside one.
+  //     validly continues it, unless it completes one of the `excluded`
+  //     characters (byte strings). So member paths spell loop characters and
+  //     valid multi-byte characters other than those, possibly ending inside
+  //     one.
   // Within node i's subtree (for utf8, when utf8_state(i) is kBoundary), the
   // nodes in [i + 1, exit[i + 1]) and, recursively, between one exit subtree
   // and the next, are reached through member nodes only. O(nodes) to build.
-  std::vector<int32_t> ExitTable(const ByteSet& loop, bool utf8) const;
+  std::vector<int32_t> ExitTable(const ByteSet& loop, bool utf8, const std::vector<std::string>& excluded) const;
 
  private:
   // One record per node (the walk reads them in order), plus a sentinel

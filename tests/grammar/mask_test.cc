@@ -247,7 +247,8 @@ TEST(MaskTest, Utf8LoopJumpAgreesWithBruteForce) {
   Rng rng(8);
   const std::vector<std::string> units = {"a", "b", " ", "\"", "\\", "\xC3\xA9", "\xD0\xB6", "\xD0\xBF",
                                           "\xE4\xB8\xAD", "\xE6\x96\x87", "\xED\x9F\xBF", "\xF0\x9F\x98\x80",
-                                          "\xF4\x8F\xBF\xBF", "\xC3", "\xE4\xB8", "\x80", "\xBF"};
+                                          "\xF4\x8F\xBF\xBF", "\xC3", "\xE4\xB8", "\x80", "\xBF",
+                                          "\xE2\x80\xA8", "\xC2\x85", "\xE2\x80\xA7"};
   Vocabulary v;
   v.token_bytes = {"<eos>"};
   v.eos = 0;
@@ -261,32 +262,38 @@ TEST(MaskTest, Utf8LoopJumpAgreesWithBruteForce) {
     }
     v.token_bytes.push_back(tok);
   }
-  auto g = ParseGbnf(R"(root ::= "\"" ([^"\\] | "\\" ["\\n])* "\"" ("," root)?)");
-  ASSERT_TRUE(g.ok()) << g.error().ToString();
-  auto cg = CompiledGrammar::Create(*g, v);
-  ASSERT_TRUE(cg.ok());
-  EXPECT_EQ(CheckWalks(*cg, 60, 12, "utf8 string grammar"), 60);
-  cg = CompiledGrammar::Create(*g, v);
-  ASSERT_TRUE(cg.ok());
-  Matcher probe((*cg)->parser());
-  ASSERT_TRUE(probe.AcceptBytes("\"a\xE4\xB8\xAD"));
-  DynamicBitset mask;
-  int64_t before = (*cg)->trie_nodes_visited();
-  (*cg)->FillMaskForState(probe.state(), &mask);
-  int64_t visited = (*cg)->trie_nodes_visited() - before;
-  std::set<std::string> prefixes;
-  for (const std::string& t : v.token_bytes) {
-    for (size_t k = 1; k <= t.size(); ++k) prefixes.insert(t.substr(0, k));
+  // The second grammar's body also excludes U+2028 and U+0085 (as a regex
+  // `.` excludes line separators): a few characters that fail only at their
+  // last byte are exits of the UTF-8 table, not a reason to walk it all.
+  for (const char* body : {R"([^"\\])", R"([^"\\\u2028\x85])"}) {
+    SCOPED_TRACE(body);
+    auto g = ParseGbnf(std::string(R"(root ::= "\"" ()") + body + R"( | "\\" ["\\n])* "\"" ("," root)?)");
+    ASSERT_TRUE(g.ok()) << g.error().ToString();
+    auto cg = CompiledGrammar::Create(*g, v);
+    ASSERT_TRUE(cg.ok());
+    EXPECT_EQ(CheckWalks(*cg, 60, 12, "utf8 string grammar"), 60);
+    cg = CompiledGrammar::Create(*g, v);
+    ASSERT_TRUE(cg.ok());
+    Matcher probe((*cg)->parser());
+    ASSERT_TRUE(probe.AcceptBytes("\"a\xE4\xB8\xAD"));
+    DynamicBitset mask;
+    int64_t before = (*cg)->trie_nodes_visited();
+    (*cg)->FillMaskForState(probe.state(), &mask);
+    int64_t visited = (*cg)->trie_nodes_visited() - before;
+    std::set<std::string> prefixes;
+    for (const std::string& t : v.token_bytes) {
+      for (size_t k = 1; k <= t.size(); ++k) prefixes.insert(t.substr(0, k));
+    }
+    EXPECT_LT(visited, static_cast<int64_t>(prefixes.size()) / 3) << "the UTF-8 loop jump was not taken";
+    // Right after the opening quote the state is not the body yet but enters
+    // it on every character: the jump is taken from there too.
+    Matcher start((*cg)->parser());
+    ASSERT_TRUE(start.AcceptBytes("\""));
+    before = (*cg)->trie_nodes_visited();
+    (*cg)->FillMaskForState(start.state(), &mask);
+    visited = (*cg)->trie_nodes_visited() - before;
+    EXPECT_LT(visited, static_cast<int64_t>(prefixes.size()) / 3) << "the loop entry jump was not taken";
   }
-  EXPECT_LT(visited, static_cast<int64_t>(prefixes.size()) / 3) << "the UTF-8 loop jump was not taken";
-  // Right after the opening quote the state is not the body yet but enters
-  // it on every character: the jump is taken from there too.
-  Matcher start((*cg)->parser());
-  ASSERT_TRUE(start.AcceptBytes("\""));
-  before = (*cg)->trie_nodes_visited();
-  (*cg)->FillMaskForState(start.state(), &mask);
-  visited = (*cg)->trie_nodes_visited() - before;
-  EXPECT_LT(visited, static_cast<int64_t>(prefixes.size()) / 3) << "the loop entry jump was not taken";
 }
 
 // A string with a length bound has one parse state per position (a chain)

@@ -74,13 +74,13 @@ class VocabIndex {
   bool is_special(int32_t id) const { return special_[static_cast<size_t>(id)] != 0; }
   const TokenTrie& trie() const { return *trie_; }
   int32_t num_trie_nodes() const;
-  // TokenTrie::ExitTable(loop, utf8), built on first use and kept (4 bytes
+  // TokenTrie::ExitTable(loop, utf8, excluded), built on first use and kept (4 bytes
   // per trie node each). Grammars share loop sets (every JSON string body
   // has the same one), so at most kMaxExitTables are kept; past that,
   // nullptr. Thread-safe; the pointer stays valid for the VocabIndex's
   // lifetime.
   static constexpr size_t kMaxExitTables = 32;
-  const int32_t* ExitTable(const ByteSet& loop, bool utf8) const;
+  const int32_t* ExitTable(const ByteSet& loop, bool utf8, const std::vector<std::string>& excluded) const;
 
  private:
   VocabIndex();
