@@ -38,6 +38,47 @@ DynamicBitset BruteForceMask(const CompiledGrammar& cg, const TokenMatcher& m) {
   return mask;
 }
 
+// A synthetic vocabulary: EOS (id 0, special) then `count` tokens, each the
+// concatenation of 1..max_units units chosen by pick(rng).
+template <typename Pick>
+Vocabulary RandomVocabulary(int count, int max_units, uint64_t seed, Pick pick) {
+  Rng rng(seed);
+  Vocabulary v;
+  v.token_bytes = {"<eos>"};
+  v.eos = 0;
+  v.special_ids = {0};
+  for (int t = 0; t < count; ++t) {
+    std::string tok;
+    for (int k = 0, len = 1 + static_cast<int>(rng.UniformInt(static_cast<uint64_t>(max_units))); k < len; ++k) {
+      tok += pick(rng);
+    }
+    v.token_bytes.push_back(tok);
+  }
+  return v;
+}
+
+// Trie nodes below the root: the distinct non-empty token prefixes.
+int64_t TrieNodes(const Vocabulary& v) {
+  std::set<std::string> prefixes;
+  for (const std::string& t : v.token_bytes) {
+    for (size_t k = 1; k <= t.size(); ++k) prefixes.insert(t.substr(0, k));
+  }
+  return static_cast<int64_t>(prefixes.size());
+}
+
+// Trie nodes one cold FillMask visits from the state after `text` (on a
+// fresh compile, so that nothing is cached).
+int64_t NodesVisitedAfter(const Grammar& g, const Vocabulary& v, std::string_view text) {
+  auto cg = CompiledGrammar::Create(g, v);
+  EXPECT_TRUE(cg.ok());
+  Matcher probe((*cg)->parser());
+  EXPECT_TRUE(probe.AcceptBytes(text));
+  DynamicBitset mask;
+  int64_t before = (*cg)->trie_nodes_visited();
+  (*cg)->FillMaskForState(probe.state(), &mask);
+  return (*cg)->trie_nodes_visited() - before;
+}
+
 int32_t SampleAllowed(const DynamicBitset& mask, Rng* rng) {
   size_t count = mask.Count();
   if (count == 0) return -1;
@@ -64,9 +105,13 @@ int CheckWalks(const std::shared_ptr<const CompiledGrammar>& cg, int states, uin
       std::string diff;
       for (int32_t t = 0; t < cg->vocab_size() && shown < 5; ++t) {
         if (mask.Test(static_cast<size_t>(t)) != expect.Test(static_cast<size_t>(t))) {
-          std::string hex;
-          for (char ch : cg->token_bytes(t)) hex += (ch >= 32 && ch < 127) ? std::string(1, ch) : "\\x" + std::to_string(static_cast<uint8_t>(ch));
-          diff += " token " + std::to_string(t) + " [" + hex + "] fill=" + std::to_string(mask.Test(static_cast<size_t>(t)));
+          std::string shown_bytes;  // printable, other bytes as \\NNN (decimal)
+          for (char ch : cg->token_bytes(t)) {
+            const auto u = static_cast<uint8_t>(ch);
+            shown_bytes += (u >= 32 && u < 127) ? std::string(1, ch) : "\\" + std::to_string(u);
+          }
+          diff += " token " + std::to_string(t) + " [" + shown_bytes + "] fill=" +
+                  std::to_string(mask.Test(static_cast<size_t>(t)));
           ++shown;
         }
       }
@@ -202,40 +247,18 @@ TEST(MaskTest, SharedAcrossThreadsEqualsSingleThreaded) {
 // random tokens over 40 ASCII characters (quote and backslash included) plus
 // a few UTF-8 bytes, so that subtrees are large and mix loop and exit bytes.
 TEST(MaskTest, LoopJumpAgreesWithBruteForce) {
-  Rng rng(7);
   const std::string alphabet = "abcdefghijklmnopqrstuvwxyz0123456789 \\\",\xC3\xA9";
-  Vocabulary v;
-  v.token_bytes = {"<eos>"};
-  v.eos = 0;
-  v.special_ids = {0};
-  for (int t = 0; t < 6000; ++t) {
-    std::string tok;
-    for (int k = 0, len = 1 + static_cast<int>(rng.UniformInt(8)); k < len; ++k) {
-      tok += alphabet[static_cast<size_t>(rng.UniformInt(alphabet.size()))];
-    }
-    v.token_bytes.push_back(tok);
-  }
+  Vocabulary v = RandomVocabulary(6000, 8, 7, [&](Rng& rng) {
+    return std::string(1, alphabet[static_cast<size_t>(rng.UniformInt(alphabet.size()))]);
+  });
   auto g = ParseGbnf(R"(root ::= "\"" ([^"\\] | "\\" ["\\n])* "\"" ("," root)?)");
   ASSERT_TRUE(g.ok()) << g.error().ToString();
   auto cg = CompiledGrammar::Create(*g, v);
   ASSERT_TRUE(cg.ok());
   EXPECT_EQ(CheckWalks(*cg, 60, 11, "string grammar"), 60);
   // Every walk from a string-body state would visit the whole trie without
-  // the jump; with it, only nodes on paths that leave the loop. (A fresh
-  // compile, so that no mask is cached yet.)
-  cg = CompiledGrammar::Create(*g, v);
-  ASSERT_TRUE(cg.ok());
-  Matcher probe((*cg)->parser());
-  ASSERT_TRUE(probe.AcceptBytes("\"ab"));
-  DynamicBitset mask;
-  int64_t before = (*cg)->trie_nodes_visited();
-  (*cg)->FillMaskForState(probe.state(), &mask);
-  int64_t visited = (*cg)->trie_nodes_visited() - before;
-  std::set<std::string> prefixes;  // = trie nodes below the root
-  for (const std::string& t : v.token_bytes) {
-    for (size_t k = 1; k <= t.size(); ++k) prefixes.insert(t.substr(0, k));
-  }
-  EXPECT_LT(visited, static_cast<int64_t>(prefixes.size()) / 3) << "the loop jump was not taken";
+  // the jump; with it, only nodes on paths that leave the loop.
+  EXPECT_LT(NodesVisitedAfter(*g, v, "\"ab"), TrieNodes(v) / 3) << "the loop jump was not taken";
 }
 
 // The same jump through non-ASCII text: a string body returns to itself
@@ -244,24 +267,14 @@ TEST(MaskTest, LoopJumpAgreesWithBruteForce) {
 // 4-byte characters, with broken pieces (a lone lead byte, a stray
 // continuation byte) that make exits inside a character.
 TEST(MaskTest, Utf8LoopJumpAgreesWithBruteForce) {
-  Rng rng(8);
   const std::vector<std::string> units = {"a", "b", " ", "\"", "\\", "\xC3\xA9", "\xD0\xB6", "\xD0\xBF",
                                           "\xE4\xB8\xAD", "\xE6\x96\x87", "\xED\x9F\xBF", "\xF0\x9F\x98\x80",
                                           "\xF4\x8F\xBF\xBF", "\xC3", "\xE4\xB8", "\x80", "\xBF",
                                           "\xE2\x80\xA8", "\xC2\x85", "\xE2\x80\xA7"};
-  Vocabulary v;
-  v.token_bytes = {"<eos>"};
-  v.eos = 0;
-  v.special_ids = {0};
-  for (int t = 0; t < 6000; ++t) {
-    std::string tok;
-    for (int k = 0, len = 1 + static_cast<int>(rng.UniformInt(5)); k < len; ++k) {
-      // Mostly whole multi-byte characters (units 5..12).
-      size_t u = rng.UniformInt(10) < 7 ? 5 + rng.UniformInt(8) : rng.UniformInt(units.size());
-      tok += units[u];
-    }
-    v.token_bytes.push_back(tok);
-  }
+  // Mostly whole multi-byte characters (units 5..12).
+  Vocabulary v = RandomVocabulary(6000, 5, 8, [&](Rng& rng) {
+    return units[rng.UniformInt(10) < 7 ? 5 + rng.UniformInt(8) : rng.UniformInt(units.size())];
+  });
   // The second grammar's body also excludes U+2028 and U+0085 (as a regex
   // `.` excludes line separators): a few characters that fail only at their
   // last byte are exits of the UTF-8 table, not a reason to walk it all.
@@ -272,27 +285,10 @@ TEST(MaskTest, Utf8LoopJumpAgreesWithBruteForce) {
     auto cg = CompiledGrammar::Create(*g, v);
     ASSERT_TRUE(cg.ok());
     EXPECT_EQ(CheckWalks(*cg, 60, 12, "utf8 string grammar"), 60);
-    cg = CompiledGrammar::Create(*g, v);
-    ASSERT_TRUE(cg.ok());
-    Matcher probe((*cg)->parser());
-    ASSERT_TRUE(probe.AcceptBytes("\"a\xE4\xB8\xAD"));
-    DynamicBitset mask;
-    int64_t before = (*cg)->trie_nodes_visited();
-    (*cg)->FillMaskForState(probe.state(), &mask);
-    int64_t visited = (*cg)->trie_nodes_visited() - before;
-    std::set<std::string> prefixes;
-    for (const std::string& t : v.token_bytes) {
-      for (size_t k = 1; k <= t.size(); ++k) prefixes.insert(t.substr(0, k));
-    }
-    EXPECT_LT(visited, static_cast<int64_t>(prefixes.size()) / 3) << "the UTF-8 loop jump was not taken";
+    EXPECT_LT(NodesVisitedAfter(*g, v, "\"a\xE4\xB8\xAD"), TrieNodes(v) / 3) << "the UTF-8 loop jump was not taken";
     // Right after the opening quote the state is not the body yet but enters
     // it on every character: the jump is taken from there too.
-    Matcher start((*cg)->parser());
-    ASSERT_TRUE(start.AcceptBytes("\""));
-    before = (*cg)->trie_nodes_visited();
-    (*cg)->FillMaskForState(start.state(), &mask);
-    visited = (*cg)->trie_nodes_visited() - before;
-    EXPECT_LT(visited, static_cast<int64_t>(prefixes.size()) / 3) << "the loop entry jump was not taken";
+    EXPECT_LT(NodesVisitedAfter(*g, v, "\""), TrieNodes(v) / 3) << "the loop entry jump was not taken";
   }
 }
 
@@ -302,24 +298,11 @@ TEST(MaskTest, Utf8LoopJumpAgreesWithBruteForce) {
 // first character past it (ChainJump). Long bounds exercise exits along
 // the chain, short ones the cut; both against brute force.
 TEST(MaskTest, ChainJumpAgreesWithBruteForce) {
-  Rng rng(9);
   const std::vector<std::string> units = {"a", "b", "c", " ", "\"", "\\", "\xC3\xA9", "\xD0\xB6",
                                           "\xE4\xB8\xAD", "\xF0\x9F\x98\x80", "\xC3", "\x80", ","};
-  Vocabulary v;
-  v.token_bytes = {"<eos>"};
-  v.eos = 0;
-  v.special_ids = {0};
-  for (int t = 0; t < 6000; ++t) {
-    std::string tok;
-    for (int k = 0, len = 1 + static_cast<int>(rng.UniformInt(8)); k < len; ++k) {
-      tok += units[rng.UniformInt(10) < 6 ? rng.UniformInt(4) : rng.UniformInt(units.size())];
-    }
-    v.token_bytes.push_back(tok);
-  }
-  std::set<std::string> prefixes;
-  for (const std::string& t : v.token_bytes) {
-    for (size_t k = 1; k <= t.size(); ++k) prefixes.insert(t.substr(0, k));
-  }
+  Vocabulary v = RandomVocabulary(6000, 8, 9, [&](Rng& rng) {
+    return units[rng.UniformInt(10) < 6 ? rng.UniformInt(4) : rng.UniformInt(units.size())];
+  });
   for (int bound : {3, 12, 40}) {
     SCOPED_TRACE("bound " + std::to_string(bound));
     auto g = ParseGbnf("root ::= \"\\\"\" ([^\"\\\\] | \"\\\\\" [\"\\\\n]){0," + std::to_string(bound) +
@@ -328,17 +311,9 @@ TEST(MaskTest, ChainJumpAgreesWithBruteForce) {
     auto compiled = CompiledGrammar::Create(*g, v);
     ASSERT_TRUE(compiled.ok());
     EXPECT_EQ(CheckWalks(*compiled, 80, 13 + static_cast<uint64_t>(bound), "bounded string"), 80);
-    if (bound < 40) continue;
-    auto fresh = CompiledGrammar::Create(*g, v);  // nothing cached
-    ASSERT_TRUE(fresh.ok());
-    const auto& cg = *fresh;
-    Matcher probe(cg->parser());
-    ASSERT_TRUE(probe.AcceptBytes("\"ab"));
-    DynamicBitset mask;
-    int64_t before = cg->trie_nodes_visited();
-    cg->FillMaskForState(probe.state(), &mask);
-    EXPECT_LT(cg->trie_nodes_visited() - before, static_cast<int64_t>(prefixes.size()) / 3)
-        << "the chain jump was not taken";
+    if (bound == 40) {
+      EXPECT_LT(NodesVisitedAfter(*g, v, "\"ab"), TrieNodes(v) / 3) << "the chain jump was not taken";
+    }
   }
 }
 
