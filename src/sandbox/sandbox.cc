@@ -12,7 +12,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -151,8 +150,6 @@ int RemoveEntry(const char* path, const struct stat*, int, struct FTW*) {
   return 0;
 }
 
-std::atomic<uint64_t> run_counter{0};
-
 // Insecure level (no PID namespace): the tree is the reaper and the program's
 // process group, whose id is the program pid, the first int on the status pipe.
 void KillInsecureTree(pid_t reaper, const std::string& status_bytes) {
@@ -219,6 +216,7 @@ Result<Sandbox> Sandbox::Create(const SandboxConfig& config) {
   }
   Sandbox sb(config, std::move(p));
   if (bpf.ok()) sb.seccomp_bpf_ = std::move(bpf).value();
+  if (cg.memory_version != 0) sb.cgroups_ = std::make_shared<internal::CgroupPool>(cg);
   return sb;
 }
 
@@ -354,17 +352,9 @@ Result<RunResult> Sandbox::Run(const RunSpec& spec) const {
   plan.err_w = errp.w;
   plan.status_w = status.w;
 
-  std::string cg_name = "steer-" + std::to_string(getpid()) + "-" + std::to_string(run_counter++);
   RunCgroup cgroup;
   if (use_cgroup) {
-    CgroupSupport support;
-    support.memory_version = probe_.cgroup_version;
-    support.memory_parent = probe_.cgroup_memory;
-    support.memsw = probe_.cgroup_memsw;
-    support.pids_parent = probe_.cgroup_pids;
-    support.cpuacct_parent = probe_.cgroup_cpuacct;
-    STEER_ASSIGN_OR_RETURN(cgroup, RunCgroup::Create(support, cg_name, static_cast<int64_t>(memory_bytes),
-                                                     spec.max_procs + 2));
+    STEER_ASSIGN_OR_RETURN(cgroup, cgroups_->Take(static_cast<int64_t>(memory_bytes), spec.max_procs + 2));
   }
 
   // SIGPIPE from writing stdin to a program that exited is thread-directed:
@@ -379,7 +369,7 @@ Result<RunResult> Sandbox::Run(const RunSpec& spec) const {
   long cloned = syscall(SYS_clone, flags, nullptr, nullptr, nullptr, 0);
   if (cloned == 0) internal::RunChild(plan);
   auto cleanup_common = [&]() {
-    (void)cgroup.Remove();
+    if (use_cgroup) cgroups_->Give(std::move(cgroup));
     if (!host_work.empty()) nftw(host_work.c_str(), RemoveEntry, 16, FTW_DEPTH | FTW_PHYS);
     struct timespec zero {0, 0};
     while (sigtimedwait(&pipe_set, nullptr, &zero) > 0) {

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "sandbox_test_util.h"
 
@@ -117,6 +119,82 @@ TEST_F(SandboxTest, SandboxDiesWithItsCaller) {
     for (const std::string& name : EntriesWithPrefix(dir, "steer-" + std::to_string(caller) + "-"))
       EXPECT_EQ(rmdir((dir + "/" + name).c_str()), 0) << dir << "/" << name;
   }
+}
+
+// Run cgroups are reused. Each run still gets its own limits (the memory
+// limit raised and lowered again across runs), its own OOM and CPU counts
+// (an OOM or a CPU burn in one run does not leak into the next), and one
+// cgroup per hierarchy serves a sequence of runs.
+TEST_F(SandboxTest, ReusedRunCgroupsGetFreshLimitsAndCounters) {
+  const Probe& p = sandbox_->probe();
+  if (p.cgroup_memory.empty()) GTEST_SKIP() << "no cgroup memory controller";
+  const std::string allocate = "x = b'x' * (200 << 20)\nprint(len(x))";
+  RunSpec small = Python(allocate);
+  small.memory_mb = 100;
+  RunResult r = RunOk(small);
+  EXPECT_EQ(r.status, RunStatus::kMemory);
+  const std::vector<std::string> dirs = RunCgroupDirs(p);
+  EXPECT_EQ(dirs.size(), RunCgroupParents(p).size()) << "one cgroup per hierarchy";
+  RunSpec trivial = Python("print('ok')");
+  trivial.memory_mb = 100;
+  r = RunOk(trivial);
+  EXPECT_EQ(r.status, RunStatus::kOk) << "the previous run's OOM kill was counted again";
+  EXPECT_EQ(r.stdout_data, "ok\n");
+  RunSpec large = Python(allocate);
+  large.memory_mb = 400;
+  r = RunOk(large);
+  EXPECT_EQ(r.status, RunStatus::kOk) << r.stderr_data;
+  EXPECT_EQ(r.stdout_data, std::to_string(200 << 20) + "\n");
+  r = RunOk(small);
+  EXPECT_EQ(r.status, RunStatus::kMemory) << "the raised limit stayed";
+  RunSpec burn = Python("import time\nt = time.process_time()\nwhile time.process_time() - t < 0.6: pass");
+  r = RunOk(burn);
+  EXPECT_GE(r.cpu_ms, 500);
+  r = RunOk(trivial);
+  EXPECT_LT(r.cpu_ms, 400) << "CPU time of the previous run was counted again";
+  if (!p.cgroup_pids.empty()) {
+    // pids.max follows max_procs: 12 sleeping children need more than 8.
+    RunSpec forks = Python(
+        "import os, time\n"
+        "n = 0\n"
+        "for _ in range(12):\n"
+        "  try:\n"
+        "    if os.fork() == 0: time.sleep(5); os._exit(0)\n"
+        "    n += 1\n"
+        "  except OSError: pass\n"
+        "print(n)");
+    forks.max_procs = 8;
+    r = RunOk(forks);
+    ASSERT_EQ(r.status, RunStatus::kOk) << r.stderr_data;
+    EXPECT_LT(std::stoi(r.stdout_data), 12);
+    forks.max_procs = 40;
+    r = RunOk(forks);
+    ASSERT_EQ(r.status, RunStatus::kOk) << r.stderr_data;
+    EXPECT_EQ(r.stdout_data, "12\n");
+  }
+  EXPECT_EQ(RunCgroupDirs(p), dirs) << "a later run did not reuse the idle cgroups";
+}
+
+// Concurrent runs each get a cgroup of their own; the pool keeps as many as
+// ran at once, and every one is empty afterwards.
+TEST_F(SandboxTest, ConcurrentRunsUseSeparateRunCgroups) {
+  const Probe& p = sandbox_->probe();
+  if (p.cgroup_memory.empty()) GTEST_SKIP() << "no cgroup memory controller";
+  RunResult results[2];
+  std::thread other([&] {
+    RunSpec spec = Python("import time; time.sleep(0.5); print('b')");
+    spec.slot = slot_ + 1;
+    auto r = sandbox_->Run(spec);
+    if (r.ok()) results[1] = std::move(r).value();
+  });
+  results[0] = RunOk(Python("import time; time.sleep(0.5); print('a')"));
+  other.join();
+  EXPECT_EQ(results[0].stdout_data, "a\n");
+  EXPECT_EQ(results[1].stdout_data, "b\n");
+  size_t memory_dirs = 0;
+  for (const std::string& dir : RunCgroupDirs(p)) memory_dirs += dir.rfind(p.cgroup_memory + "/", 0) == 0;
+  EXPECT_EQ(memory_dirs, 2u);
+  ExpectNothingLeft();
 }
 
 TEST(SandboxJson, OneLineInTheContractShape) {
