@@ -186,7 +186,8 @@ void CloseInheritedDescriptors(const ChildPlan& plan) {
 }  // namespace
 
 void RunChild(const ChildPlan& plan) {
-  CloseInheritedDescriptors(plan);
+  if (plan.net_fd >= 0 && setns(plan.net_fd, CLONE_NEWNET) != 0) Fail(plan, "setns", "net");
+  CloseInheritedDescriptors(plan);  // net_fd too
   // Without a PID namespace, orphans of the program are reparented here
   // rather than to the host's init.
   if (!plan.namespaces) prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);

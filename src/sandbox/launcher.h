@@ -32,6 +32,9 @@ struct ChildPlan {
 
   bool namespaces = false;  // false: plain fork + rlimits (insecure level)
   bool user_namespace = false;
+  // An idle network namespace the reaper joins first (cloned without
+  // CLONE_NEWNET then); -1: the clone made a new one (or none, insecure).
+  int net_fd = -1;
   bool drop_uid = false;
   uid_t uid = 0;
   gid_t gid = 0;

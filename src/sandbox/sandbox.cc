@@ -21,6 +21,7 @@
 
 #include "cgroup.h"
 #include "launcher.h"
+#include "netns.h"
 #include "seccomp_filter.h"
 #include "steer/util/strings.h"
 
@@ -217,6 +218,7 @@ Result<Sandbox> Sandbox::Create(const SandboxConfig& config) {
   Sandbox sb(config, std::move(p));
   if (bpf.ok()) sb.seccomp_bpf_ = std::move(bpf).value();
   if (cg.memory_version != 0) sb.cgroups_ = std::make_shared<internal::CgroupPool>(cg);
+  if (sb.probe_.namespaces && !sb.probe_.user_namespaces) sb.netns_ = std::make_shared<internal::NetnsPool>();
   return sb;
 }
 
@@ -356,6 +358,14 @@ Result<RunResult> Sandbox::Run(const RunSpec& spec) const {
   if (use_cgroup) {
     STEER_ASSIGN_OR_RETURN(cgroup, cgroups_->Take(static_cast<int64_t>(memory_bytes), spec.max_procs + 2));
   }
+  if (netns_) {
+    Result<int> net = netns_->Take();
+    if (!net.ok()) {
+      if (use_cgroup) cgroups_->Give(std::move(cgroup));
+      return net.error();
+    }
+    plan.net_fd = *net;
+  }
 
   // SIGPIPE from writing stdin to a program that exited is thread-directed:
   // block it here and discard it before returning.
@@ -366,10 +376,12 @@ Result<RunResult> Sandbox::Run(const RunSpec& spec) const {
 
   auto t0 = std::chrono::steady_clock::now();
   int flags = SIGCHLD | (ns ? kNamespaceFlags | (userns ? CLONE_NEWUSER : 0) : 0);
+  if (plan.net_fd >= 0) flags &= ~CLONE_NEWNET;
   long cloned = syscall(SYS_clone, flags, nullptr, nullptr, nullptr, 0);
   if (cloned == 0) internal::RunChild(plan);
   auto cleanup_common = [&]() {
     if (use_cgroup) cgroups_->Give(std::move(cgroup));
+    if (plan.net_fd >= 0) netns_->Give(plan.net_fd);
     if (!host_work.empty()) nftw(host_work.c_str(), RemoveEntry, 16, FTW_DEPTH | FTW_PHYS);
     struct timespec zero {0, 0};
     while (sigtimedwait(&pipe_set, nullptr, &zero) > 0) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "sandbox_test_util.h"
+#include "steer/util/strings.h"
 
 namespace steer::sandbox {
 namespace {
@@ -187,14 +188,62 @@ TEST_F(SandboxTest, ConcurrentRunsUseSeparateRunCgroups) {
     auto r = sandbox_->Run(spec);
     if (r.ok()) results[1] = std::move(r).value();
   });
-  results[0] = RunOk(Python("import time; time.sleep(0.5); print('a')"));
+  auto mine = sandbox_->Run(Python("import time; time.sleep(0.5); print('a')"));
   other.join();
+  ASSERT_TRUE(mine.ok()) << mine.error().ToString();
+  results[0] = std::move(mine).value();
   EXPECT_EQ(results[0].stdout_data, "a\n");
   EXPECT_EQ(results[1].stdout_data, "b\n");
   size_t memory_dirs = 0;
   for (const std::string& dir : RunCgroupDirs(p)) memory_dirs += dir.rfind(p.cgroup_memory + "/", 0) == 0;
   EXPECT_EQ(memory_dirs, 2u);
   ExpectNothingLeft();
+}
+
+// When root, runs reuse idle network namespaces: a later run joins the
+// namespace of an earlier one, concurrent runs never share one, and a
+// program cannot change it (bringing loopback up fails; it stays down).
+TEST_F(SandboxTest, NetworkNamespacesAreReusedButStayDown) {
+  if (!sandbox_->probe().root) GTEST_SKIP() << "network namespaces are reused only when root";
+  const std::string code =
+      "import fcntl, os, socket, struct\n"
+      "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+      "up = struct.pack('16sH14s', b'lo', 1, b'')\n"
+      "try:\n"
+      "  fcntl.ioctl(s, 0x8914, up); print('raised')\n"  // SIOCSIFFLAGS
+      "except OSError as e: print('refused', e.errno)\n"
+      "flags = struct.unpack('16sH14s', fcntl.ioctl(s, 0x8913, up))[1]\n"  // SIOCGIFFLAGS
+      "print('lo up' if flags & 1 else 'lo down', os.readlink('/proc/self/ns/net'))\n";
+  auto lines = [](const std::string& out) { return Split(out, "\n"); };
+  RunResult first = RunOk(Python(code));
+  ASSERT_EQ(first.status, RunStatus::kOk) << first.stderr_data;
+  RunResult second = RunOk(Python(code));
+  ASSERT_EQ(second.status, RunStatus::kOk) << second.stderr_data;
+  ASSERT_GE(lines(first.stdout_data).size(), 2u);
+  ASSERT_GE(lines(second.stdout_data).size(), 2u);
+  EXPECT_EQ(std::string(lines(first.stdout_data)[0]).rfind("refused", 0), 0u) << first.stdout_data;
+  const std::string first_ns(lines(first.stdout_data)[1]);
+  EXPECT_EQ(first_ns.rfind("lo down net:[", 0), 0u) << first.stdout_data;
+  EXPECT_EQ(std::string(lines(second.stdout_data)[1]), first_ns) << "the idle namespace was not reused";
+  char host[64] = {};
+  ASSERT_GT(readlink("/proc/self/ns/net", host, sizeof host - 1), 0);
+  EXPECT_EQ(first_ns.find(host), std::string::npos) << "the run shared the host's network namespace";
+  // Two at once: two namespaces.
+  RunResult other;
+  std::thread t([&] {
+    RunSpec spec = Python("import os, time; time.sleep(0.4); print(os.readlink('/proc/self/ns/net'))");
+    spec.slot = slot_ + 1;
+    auto r = sandbox_->Run(spec);
+    if (r.ok()) other = std::move(r).value();
+  });
+  auto r = sandbox_->Run(Python("import os, time; time.sleep(0.4); print(os.readlink('/proc/self/ns/net'))"));
+  t.join();
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  ExpectNothingLeft();
+  const RunResult& mine = *r;
+  EXPECT_NE(mine.stdout_data, other.stdout_data);
+  EXPECT_EQ(mine.stdout_data.rfind("net:[", 0), 0u) << mine.stdout_data;
+  EXPECT_EQ(other.stdout_data.rfind("net:[", 0), 0u) << other.stdout_data;
 }
 
 TEST(SandboxJson, OneLineInTheContractShape) {

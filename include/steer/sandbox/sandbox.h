@@ -12,7 +12,8 @@
 // output cap, the reaper and with it the whole PID namespace is killed:
 // nothing outlives a run. Run cgroups are reused: one per concurrent run,
 // checked empty after each run and given fresh limits and counter baselines
-// before the next; the last copy of the Sandbox removes them.
+// before the next; the last copy of the Sandbox removes them. Network
+// namespaces are reused the same way when the caller is root.
 //
 // Thread safety: Run may be called concurrently from several threads as long
 // as each concurrent call uses a different slot (the slot picks the uid and so
@@ -32,6 +33,7 @@ namespace steer::sandbox {
 
 namespace internal {
 class CgroupPool;
+class NetnsPool;
 }  // namespace internal
 
 inline constexpr int kSlotUidBase = 60000;
@@ -141,6 +143,8 @@ class Sandbox {
   std::vector<uint8_t> seccomp_bpf_;  // sock_filter array, built once
   // Idle run cgroups, shared by copies; null without cgroup support.
   std::shared_ptr<internal::CgroupPool> cgroups_;
+  // Idle network namespaces (root only), shared by copies; else null.
+  std::shared_ptr<internal::NetnsPool> netns_;
 };
 
 }  // namespace steer::sandbox
