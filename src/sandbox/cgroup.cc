@@ -230,6 +230,13 @@ Status RunCgroup::Attach(pid_t pid) const {
   return {};
 }
 
+std::vector<std::string> RunCgroup::TaskFiles() const {
+  std::vector<std::string> files;
+  if (version_ != 1) return files;
+  for (const std::string* dir : Dirs()) files.push_back(*dir + "/tasks");
+  return files;
+}
+
 int64_t RunCgroup::OomCounter() const {
   if (memory_dir_.empty()) return 0;
   std::istringstream ss(ReadSmall(memory_dir_ + (version_ == 2 ? "/memory.events" : "/memory.oom_control")));

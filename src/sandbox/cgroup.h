@@ -40,7 +40,11 @@ class RunCgroup {
   // the last run's) and takes the baselines OomKills and CpuMs count from.
   // Requires an empty cgroup (after Create, or WaitEmpty returned true).
   Status Prepare(int64_t memory_bytes, int max_procs);
+  // Moves the process `pid` (all its threads) into the cgroup.
   Status Attach(pid_t pid) const;
+  // v1: the "tasks" file of each directory, for a process to join by
+  // itself (launcher.h, cgroup_tasks); v2: empty, use Attach.
+  std::vector<std::string> TaskFiles() const;
   // OOM kills in this cgroup since Prepare (v1 memory.oom_control / v2 memory.events).
   int64_t OomKills() const;
   // CPU time of every task that ran in the cgroup since Prepare, ms; -1 when

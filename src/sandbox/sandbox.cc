@@ -358,6 +358,7 @@ Result<RunResult> Sandbox::Run(const RunSpec& spec) const {
   if (use_cgroup) {
     STEER_ASSIGN_OR_RETURN(cgroup, cgroups_->Take(static_cast<int64_t>(memory_bytes), spec.max_procs + 2));
   }
+  for (const std::string& tasks : cgroup.TaskFiles()) plan.cgroup_tasks.push_back(cs(tasks));
   if (netns_) {
     Result<int> net = netns_->Take();
     if (!net.ok()) {
@@ -416,7 +417,7 @@ Result<RunResult> Sandbox::Run(const RunSpec& spec) const {
                           base + file);
     }
   }
-  if (use_cgroup && setup.ok()) setup = cgroup.Attach(pid);
+  if (use_cgroup && plan.cgroup_tasks.empty() && setup.ok()) setup = cgroup.Attach(pid);
   if (!setup.ok()) {
     kill(pid, SIGKILL);
   } else {
