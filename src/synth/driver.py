@@ -220,7 +220,7 @@ def variants(v):
         out = [0, 1, -1, v + 1, v - 1, -v, 2, 3, 10]
         if abs(v) <= 50:
             out.append(2 * v)
-        return out
+        return out + [4, 5, 6, 7, 8, 9, 100]  # then the rest of the small values, one large
     if isinstance(v, float):
         return [0.0, 1.0, -1.0, v + 0.5, -v, v * 2, 0.5, round(v, 0) + 0.5]
     if isinstance(v, str):

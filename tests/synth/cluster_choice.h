@@ -27,14 +27,19 @@
 #include "humaneval_checks.h"
 #include "steer/synth/pass_at_k.h"
 #include "steer/synth/pipeline.h"
+#include "steer/util/strings.h"
 
 namespace steer::synth::testing {
 
 enum class PoolKind { kAllMutants, kWrongPassers };
 
+// Submission budgets n of n@k; AlphaCode's claim is at 10.
+inline constexpr int kBudgets[] = {1, 3, 10};
+
 struct ClusterChoiceResult {
   size_t pools = 0;
-  double cluster = 0, random = 0, random_filtered = 0;  // mean 10@k solve rates
+  // Mean n@k solve rates, one per kBudgets entry.
+  double cluster[3] = {}, random[3] = {}, random_filtered[3] = {};
 };
 
 // The canonical solution and four rewrites with its behaviour.
@@ -62,6 +67,122 @@ inline std::vector<std::string> MutantCandidates(const std::string& canonical, s
   return out;
 }
 
+struct Parameter {
+  std::string name;
+  std::string annotation;  // "" when absent
+};
+
+// Parameters of `entry` in `prompt` (defaults and stars dropped); empty
+// when the signature is not found.
+inline std::vector<Parameter> Parameters(const std::string& prompt, const std::string& entry) {
+  std::vector<Parameter> params;
+  size_t pos = prompt.find("def " + entry + "(");
+  if (pos == std::string::npos) return params;
+  pos += entry.size() + 5;
+  auto trim = [](std::string x) {
+    x.erase(0, x.find_first_not_of(" \n\t*"));
+    x.erase(x.find_last_not_of(" \n\t") + 1);
+    return x;
+  };
+  int depth = 0;
+  std::string current;
+  for (; pos < prompt.size(); ++pos) {
+    char c = prompt[pos];
+    if (depth == 0 && (c == ',' || c == ')')) {
+      std::string decl = current.substr(0, current.find('='));
+      size_t colon = decl.find(':');
+      Parameter p{trim(decl.substr(0, colon)), colon == std::string::npos ? "" : trim(decl.substr(colon + 1))};
+      if (!p.name.empty()) params.push_back(p);
+      current.clear();
+      if (c == ')') break;
+      continue;
+    }
+    if (c == '(' || c == '[' || c == '{') ++depth;
+    if (c == ')' || c == ']' || c == '}') --depth;
+    current += c;
+  }
+  return params;
+}
+
+// Edge-case bugs: the canonical solution, except that when a condition on
+// one argument holds the result is off in one of three ways (numbers +1,
+// -1 or 0/1; sequences lose the last or first element or are reversed;
+// bools negated). The conditions are typed properties of one
+// argument (sign, size, parity, particular small values, length, order,
+// duplicates, spaces, case, digits); whether a program passes the public
+// tests and fails the hidden ones is found by running it.
+inline std::vector<std::string> EdgeCaseBugs(const Task& task) {
+  static const char* kInt = "isinstance({p}, int) and not isinstance({p}, bool) and ";
+  static const char* kNum = "isinstance({p}, (int, float)) and not isinstance({p}, bool) and ";
+  static const char* kSeq = "isinstance({p}, (str, list, tuple)) and ";
+  static const char* kStr = "isinstance({p}, str) and ";
+  static const char* kNums = "isinstance({p}, (list, tuple)) and all(isinstance(x, (int, float)) for x in {p}) and ";
+  const std::pair<const char*, const char*> kGuards[] = {
+      {kNum, "{p} < 0"}, {kNum, "{p} == 0"}, {kNum, "{p} > 3"}, {kNum, "{p} > 5"}, {kNum, "{p} > 20"},
+      {kNum, "{p} > 100"}, {kInt, "{p} == 2"}, {kInt, "{p} == 3"}, {kInt, "{p} == 4"}, {kInt, "{p} == 5"},
+      {kInt, "{p} == 7"}, {kInt, "{p} % 2 == 0"}, {kInt, "{p} % 3 == 0"}, {kNum, "{p} != int({p})"},
+      {kSeq, "len({p}) == 0"}, {kSeq, "len({p}) == 1"}, {kSeq, "len({p}) == 2"}, {kSeq, "len({p}) == 3"},
+      {kSeq, "len({p}) == 4"}, {kSeq, "len({p}) > 3"}, {kSeq, "len({p}) > 8"}, {kSeq, "len({p}) % 2 == 0"},
+      {kSeq, "len({p}) > 1 and {p} == {p}[::-1]"}, {kSeq, "len(set(map(repr, {p}))) < len({p})"},
+      {kStr, "' ' in {p}"}, {kStr, "any(c.isupper() for c in {p})"}, {kStr, "any(c.isdigit() for c in {p})"},
+      {kStr, "{p}[:1] in ('a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'U')"},
+      {kNums, "any(x < 0 for x in {p})"}, {kNums, "sum({p}) > 10"}, {kNums, "len({p}) > 1 and {p}[0] > {p}[-1]"},
+      {kNums, "0 in {p}"},
+  };
+
+  std::vector<Parameter> params = Parameters(task.prompt, task.entry_point);
+  std::string call;
+  for (const Parameter& p : params) call += (call.empty() ? "" : ", ") + p.name;
+  std::string body;
+  for (std::string_view line : Split(task.canonical_solution, "\n")) {
+    if (line.find_first_not_of(" \t\r") != std::string_view::npos) body += "    ";
+    body += std::string(line) + "\n";
+  }
+  std::vector<std::string> out;
+  // Conditions that cannot hold for the annotated type are skipped: such a
+  // program behaves exactly like the canonical solution.
+  auto applies = [](const std::string& annotation, const char* type) {
+    if (annotation.empty()) return true;
+    const bool number = annotation == "int" || annotation == "float";
+    const bool str = annotation == "str";
+    const bool list = annotation.rfind("List", 0) == 0 || annotation.rfind("list", 0) == 0 ||
+                      annotation.rfind("Tuple", 0) == 0 || annotation.rfind("tuple", 0) == 0;
+    if (type == kInt) return annotation == "int";
+    if (type == kNum) return number;
+    if (type == kSeq) return str || list;
+    if (type == kStr) return str;
+    return list;  // kNums
+  };
+  for (const Parameter& p : params) {
+    for (const auto& [type, condition] : kGuards) {
+      if (!applies(p.annotation, type)) continue;
+      std::string g = std::string(type) + condition;
+      for (size_t at; (at = g.find("{p}")) != std::string::npos;) g.replace(at, 3, p.name);
+      // Three ways to be off, each a different wrong behaviour (a bool
+      // result is negated by all three, so those coincide).
+      static const char* kOff[][3] = {
+          {"_steer_r + 1", "_steer_r[:-1] if len(_steer_r) > 0 else _steer_r * 2", "not _steer_r"},
+          {"_steer_r - 1", "_steer_r[1:] if len(_steer_r) > 0 else _steer_r * 2", "not _steer_r"},
+          {"0 if _steer_r else 1", "_steer_r[::-1] if len(_steer_r) > 1 else _steer_r[:0]", "not _steer_r"},
+      };
+      for (const auto& off : kOff) {
+        out.push_back("    _steer_hit = " + g + "\n    def _steer_original(" + call + "):\n" + body +
+                      "    _steer_r = _steer_original(" + call + ")\n"
+                      "    if not _steer_hit:\n"
+                      "        return _steer_r\n"
+                      "    if isinstance(_steer_r, bool):\n"
+                      "        return " + off[2] + "\n"
+                      "    if isinstance(_steer_r, (int, float)):\n"
+                      "        return " + off[0] + "\n"
+                      "    if isinstance(_steer_r, (str, list, tuple)):\n"
+                      "        return " + off[1] + "\n"
+                      "    return None\n");
+      }
+    }
+  }
+  return out;
+}
+
 inline size_t TaskIndex(const std::vector<Task>& tasks, const std::string& id) {
   size_t t = 0;
   while (tasks[t].task_id != id) ++t;
@@ -79,8 +200,12 @@ inline void BuildPools(const Harness& harness, const std::vector<Task>& all, siz
   std::vector<std::vector<std::string>> mutants(tasks->size());
   for (size_t t = 0; t < tasks->size(); ++t) {
     const std::string& canonical = (*tasks)[t].canonical_solution;
-    mutants[t] = kind == PoolKind::kAllMutants ? MutantCandidates(canonical, 40, 6, 5)
-                                               : MutantCandidates(canonical, 80, 30, 8);
+    if (kind == PoolKind::kAllMutants) {
+      mutants[t] = MutantCandidates(canonical, 40, 6, 5);
+    } else {
+      mutants[t] = MutantCandidates(canonical, 80, 30, 8);
+      for (std::string& bug : EdgeCaseBugs((*tasks)[t])) mutants[t].push_back(std::move(bug));
+    }
   }
   std::vector<std::vector<std::string>> chosen(tasks->size());
   if (kind == PoolKind::kAllMutants) {
@@ -98,6 +223,13 @@ inline void BuildPools(const Harness& harness, const std::vector<Task>& all, siz
       label[j] = harness.RunTests(task, code, slot).verdict == Verdict::kPassed ? 2 : 1;
     });
     std::vector<size_t> wrong(tasks->size(), 0), failing(tasks->size(), 0);
+    for (size_t t = 0; t < tasks->size(); ++t) {
+      int counts[3] = {0, 0, 0};
+      for (size_t j = 0; j < jobs.size(); ++j)
+        if (jobs[j].first == t) ++counts[label[j]];
+      std::fprintf(stderr, "%s: %zu candidates: %d fail the public tests, %d pass them but fail the hidden tests, "
+                   "%d pass both\n", (*tasks)[t].task_id.c_str(), mutants[t].size(), counts[0], counts[1], counts[2]);
+    }
     for (size_t j = 0; j < jobs.size(); ++j) {
       size_t t = jobs[j].first;
       if (label[j] == 1 && wrong[t] < kWrongPassing) {
@@ -119,7 +251,6 @@ inline void BuildPools(const Harness& harness, const std::vector<Task>& all, siz
 
 inline ClusterChoiceResult MeasureClusterChoice(const Harness& harness, const std::vector<Task>& all, size_t stride,
                                                 PoolKind kind) {
-  const int kSubmissions = 10;
   const size_t kRewrites = CorrectRewrites("").size();
   const char* name = kind == PoolKind::kAllMutants ? "all-mutants" : "wrong-passers";
   std::vector<Task> tasks;
@@ -164,38 +295,44 @@ inline ClusterChoiceResult MeasureClusterChoice(const Harness& harness, const st
     // takes the first, and the pools list correct programs first), so the
     // cluster method is scored by its exact expectation over a uniformly
     // chosen member per cluster: 1 - prod_j (1 - correct_j / size_j) over
-    // the first 10 clusters.
-    double all_wrong = 1;
+    // the first n clusters.
     int mixed = 0;
-    for (size_t j = 0; j < tc.clusters.size() && j < static_cast<size_t>(kSubmissions); ++j) {
-      int correct_j = 0;
-      for (size_t s : tc.clusters[j]) correct_j += hidden[s].verdict == Verdict::kPassed;
-      all_wrong *= 1.0 - static_cast<double>(correct_j) / static_cast<double>(tc.clusters[j].size());
-      mixed += correct_j > 0 && correct_j < static_cast<int>(tc.clusters[j].size());
+    std::string line;
+    for (size_t b = 0; b < std::size(kBudgets); ++b) {
+      const int budget = kBudgets[b];
+      double all_wrong = 1;
+      for (size_t j = 0; j < tc.clusters.size() && j < static_cast<size_t>(budget); ++j) {
+        int correct_j = 0;
+        for (size_t s : tc.clusters[j]) correct_j += hidden[s].verdict == Verdict::kPassed;
+        all_wrong *= 1.0 - static_cast<double>(correct_j) / static_cast<double>(tc.clusters[j].size());
+        if (b + 1 == std::size(kBudgets)) mixed += correct_j > 0 && correct_j < static_cast<int>(tc.clusters[j].size());
+      }
+      const double solved = 1.0 - all_wrong;
+      // Exact expected solve rates of n distinct samples drawn uniformly:
+      // from the whole pool, and from the public-test passers.
+      const double random = PassAtK(n, c, std::min(n, budget));
+      const double random_filtered = kept == 0 ? 0.0 : PassAtK(kept, kept_correct, std::min(kept, budget));
+      result.cluster[b] += solved;
+      result.random[b] += random;
+      result.random_filtered[b] += random_filtered;
+      char buf[160];
+      std::snprintf(buf, sizeof buf, " %d@k %.3f/%.3f/%.3f", budget, solved, random, random_filtered);
+      line += buf;
     }
-    const double solved = 1.0 - all_wrong;
-    // Exact expected solve rates of 10 distinct samples drawn uniformly:
-    // from the whole pool, and from the public-test passers.
-    const double random = PassAtK(n, c, std::min(n, kSubmissions));
-    const double random_filtered = kept == 0 ? 0.0 : PassAtK(kept, kept_correct, std::min(kept, kSubmissions));
-    std::fprintf(stderr,
-                 "%s %s: n=%d correct=%d kept=%d kept-correct=%d clusters=%zu mixed=%d cluster-choice=%.3f "
-                 "random=%.3f random-kept=%.3f\n",
-                 name, tasks[t].task_id.c_str(), n, c, kept, kept_correct, tc.clusters.size(), mixed, solved, random,
-                 random_filtered);
-    result.cluster += solved;
-    result.random += random;
-    result.random_filtered += random_filtered;
+    std::fprintf(stderr, "%s %s: n=%d correct=%d kept=%d kept-correct=%d clusters=%zu mixed=%d; cluster/random/"
+                 "random-kept:%s\n", name, tasks[t].task_id.c_str(), n, c, kept, kept_correct, tc.clusters.size(),
+                 mixed, line.c_str());
     begin = end;
   }
-  if (result.pools > 0) {
+  for (size_t b = 0; b < std::size(kBudgets) && result.pools > 0; ++b) {
     const double m = static_cast<double>(result.pools);
-    result.cluster /= m;
-    result.random /= m;
-    result.random_filtered /= m;
+    result.cluster[b] /= m;
+    result.random[b] /= m;
+    result.random_filtered[b] /= m;
+    std::fprintf(stderr, "%s pools: %d@k over %zu pools: cluster choice %.3f, random %.3f, random among public "
+                 "passers %.3f\n", name, kBudgets[b], result.pools, result.cluster[b], result.random[b],
+                 result.random_filtered[b]);
   }
-  std::fprintf(stderr, "%s pools: 10@k over %zu pools: cluster choice %.3f, random %.3f, random among public "
-               "passers %.3f\n", name, result.pools, result.cluster, result.random, result.random_filtered);
   return result;
 }
 
