@@ -12,7 +12,10 @@ TEST_F(SynthTest, ClusterChoiceAgainstRandomChoiceAt10AtK) {
   testing::ClusterChoiceResult r =
       testing::MeasureClusterChoice(*harness_, all, /*stride=*/24, testing::PoolKind::kWrongPassers);
   ASSERT_GE(r.pools, 3u);
-  EXPECT_GE(r.cluster[2], 0.5);
+  // Measured (docs/synth.md): 1@k 1.000 vs 0.525 among public passers; at
+  // 10@k 1.000 vs 0.999, since these pools have at most 17 passers.
+  EXPECT_GT(r.cluster[0], r.random_filtered[0] + 0.2);
+  for (size_t b = 0; b < std::size(testing::kBudgets); ++b) EXPECT_GE(r.cluster[b], r.random_filtered[b]);
 }
 
 }  // namespace
