@@ -309,6 +309,7 @@ Status RunCgroup::Remove() {
 }
 
 CgroupPool::~CgroupPool() {
+  if (getpid() != owner_) return;
   for (RunCgroup& cg : idle_) (void)cg.Remove();
 }
 
@@ -318,7 +319,7 @@ Result<RunCgroup> CgroupPool::Take(int64_t memory_bytes, int max_procs) {
   std::string name;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!idle_.empty()) {
+    if (!idle_.empty() && getpid() == owner_) {
       cg = std::move(idle_.back());
       idle_.pop_back();
       reused = true;
@@ -338,7 +339,7 @@ Result<RunCgroup> CgroupPool::Take(int64_t memory_bytes, int max_procs) {
 }
 
 void CgroupPool::Give(RunCgroup cgroup) {
-  if (!cgroup.WaitEmpty(/*wait_ms=*/1000)) {
+  if (!cgroup.WaitEmpty(/*wait_ms=*/1000) || getpid() != owner_) {
     (void)cgroup.Remove();
     return;
   }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <mutex>
@@ -77,10 +78,12 @@ class RunCgroup {
 // Idle run cgroups, shared by the copies of one Sandbox. A run takes one
 // (creating it when none is idle) and gives it back once its tree is dead;
 // there are at most as many as runs were ever concurrent, i.e. worker slots.
-// The destructor removes them. Thread-safe.
+// The destructor removes them. Thread-safe. After a fork the child neither
+// reuses nor removes the parent's idle cgroups: it creates and removes its
+// own per run.
 class CgroupPool {
  public:
-  explicit CgroupPool(CgroupSupport support) : support_(std::move(support)) {}
+  explicit CgroupPool(CgroupSupport support) : support_(std::move(support)), owner_(getpid()) {}
   ~CgroupPool();
   CgroupPool(const CgroupPool&) = delete;
   CgroupPool& operator=(const CgroupPool&) = delete;
@@ -93,6 +96,7 @@ class CgroupPool {
 
  private:
   const CgroupSupport support_;
+  const pid_t owner_;  // the process the idle cgroups belong to
   std::mutex mu_;
   std::vector<RunCgroup> idle_;  // guarded by mu_
   uint64_t created_ = 0;         // guarded by mu_; names the next cgroup

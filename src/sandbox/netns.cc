@@ -57,7 +57,7 @@ NetnsPool::~NetnsPool() {
 Result<int> NetnsPool::Take() {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!idle_.empty()) {
+    if (!idle_.empty() && getpid() == owner_) {
       int fd = idle_.back();
       idle_.pop_back();
       return fd;
@@ -67,6 +67,10 @@ Result<int> NetnsPool::Take() {
 }
 
 void NetnsPool::Give(int fd) {
+  if (getpid() != owner_) {
+    close(fd);
+    return;
+  }
   std::lock_guard<std::mutex> lock(mu_);
   idle_.push_back(fd);
 }

@@ -7,6 +7,8 @@
 // the initial user namespace needs CAP_SYS_ADMIN in it.
 #pragma once
 
+#include <unistd.h>
+
 #include <mutex>
 #include <vector>
 
@@ -16,10 +18,12 @@ namespace steer::sandbox::internal {
 
 // Idle namespaces as open descriptors (close-on-exec), shared by the copies
 // of one Sandbox; one per concurrent run, so concurrent runs never share a
-// namespace. Thread-safe.
+// namespace. Thread-safe. After a fork the child does not reuse the
+// parent's idle namespaces (they could be in use there): it makes its own
+// per run.
 class NetnsPool {
  public:
-  NetnsPool() = default;
+  NetnsPool() : owner_(getpid()) {}
   ~NetnsPool();  // closes the descriptors; the kernel frees each namespace
   NetnsPool(const NetnsPool&) = delete;
   NetnsPool& operator=(const NetnsPool&) = delete;
@@ -30,6 +34,7 @@ class NetnsPool {
   void Give(int fd);
 
  private:
+  const pid_t owner_;  // the process the idle namespaces are reused in
   std::mutex mu_;
   std::vector<int> idle_;  // guarded by mu_
 };

@@ -246,6 +246,35 @@ TEST_F(SandboxTest, NetworkNamespacesAreReusedButStayDown) {
   EXPECT_EQ(other.stdout_data.rfind("net:[", 0), 0u) << other.stdout_data;
 }
 
+// A forked child runs with cgroups of its own: it neither takes the
+// parent's idle cgroup (the parent may be using it) nor removes it when its
+// copy of the Sandbox is destroyed.
+TEST_F(SandboxTest, ForkedChildLeavesTheParentsIdleCgroupsAlone) {
+  const Probe& p = sandbox_->probe();
+  if (p.cgroup_memory.empty()) GTEST_SKIP() << "no cgroup memory controller";
+  RunResult r = RunOk(Python("print('parent')"));
+  ASSERT_EQ(r.status, RunStatus::kOk);
+  const std::vector<std::string> dirs = RunCgroupDirs(p);
+  ASSERT_FALSE(dirs.empty());
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto c = sandbox_->Run(Python("print('child')"));
+    const bool ok = c.ok() && c->status == RunStatus::kOk && c->stdout_data == "child\n";
+    sandbox_.reset();
+    _exit(ok ? 0 : 1);
+  }
+  int st = 0;
+  ASSERT_EQ(waitpid(child, &st, 0), child);
+  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << "the child's run failed";
+  EXPECT_EQ(RunCgroupDirs(p), dirs) << "the child removed or added run cgroups of the parent";
+  for (const std::string& dir : RunCgroupParents(p))
+    EXPECT_TRUE(EntriesWithPrefix(dir, "steer-" + std::to_string(child) + "-").empty()) << "child cgroup left";
+  r = RunOk(Python("print('parent again')"));
+  EXPECT_EQ(r.status, RunStatus::kOk) << r.error;
+  EXPECT_EQ(RunCgroupDirs(p), dirs);
+}
+
 TEST(SandboxJson, OneLineInTheContractShape) {
   RunResult r;
   r.status = RunStatus::kTimeout;
