@@ -316,20 +316,26 @@ CgroupPool::~CgroupPool() {
 Result<RunCgroup> CgroupPool::Take(int64_t memory_bytes, int max_procs) {
   RunCgroup cg;
   bool reused = false;
-  std::string name;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!idle_.empty() && getpid() == owner_) {
       cg = std::move(idle_.back());
       idle_.pop_back();
       reused = true;
-    } else {
-      name = "steer-" + std::to_string(getpid()) + "-" + std::to_string(created_++);
     }
   }
-  if (!reused) {
-    STEER_ASSIGN_OR_RETURN(cg, RunCgroup::Create(support_, name));
+  if (reused) {
+    // Lowering a limit below what the last run left charged (page cache)
+    // fails when the kernel cannot reclaim it; a fresh cgroup then.
+    if (cg.Prepare(memory_bytes, max_procs).ok()) return cg;
+    (void)cg.Remove();
   }
+  std::string name;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    name = "steer-" + std::to_string(getpid()) + "-" + std::to_string(created_++);
+  }
+  STEER_ASSIGN_OR_RETURN(cg, RunCgroup::Create(support_, name));
   Status prepared = cg.Prepare(memory_bytes, max_procs);
   if (!prepared.ok()) {
     (void)cg.Remove();
