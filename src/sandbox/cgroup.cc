@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace steer::sandbox::internal {
@@ -146,10 +147,10 @@ CgroupSupport ProbeCgroups() {
   return s;
 }
 
-Result<RunCgroup> RunCgroup::Create(const CgroupSupport& support, const std::string& name,
-                                    int64_t memory_bytes, int max_procs) {
+Result<RunCgroup> RunCgroup::Create(const CgroupSupport& support, const std::string& name) {
   RunCgroup cg;
   cg.version_ = support.memory_version;
+  cg.memsw_ = support.memsw;
   if (cg.version_ == 0) return cg;
   auto fail = [&](const std::string& what, const std::string& path) {
     std::string msg = what + " (" + std::strerror(errno) + ")";
@@ -157,50 +158,86 @@ Result<RunCgroup> RunCgroup::Create(const CgroupSupport& support, const std::str
     return MakeError(ErrorCode::kIo, msg, path);
   };
   cg.memory_dir_ = support.memory_parent + "/" + name;
-  if (mkdir(cg.memory_dir_.c_str(), 0755) != 0) return fail("cannot create cgroup", cg.memory_dir_);
-  std::string mem = std::to_string(memory_bytes);
+  if (mkdir(cg.memory_dir_.c_str(), 0755) != 0) {
+    std::string dir = cg.memory_dir_;
+    cg.memory_dir_.clear();
+    return fail("cannot create cgroup", dir);
+  }
   if (cg.version_ == 2) {
-    if (!WriteValue(cg.memory_dir_ + "/memory.max", mem)) return fail("cannot set memory.max", cg.memory_dir_);
     WriteValue(cg.memory_dir_ + "/memory.swap.max", "0");
-    if (!support.pids_parent.empty() &&
-        !WriteValue(cg.memory_dir_ + "/pids.max", std::to_string(max_procs)))
-      return fail("cannot set pids.max", cg.memory_dir_);
+    if (!support.pids_parent.empty()) cg.pids_dir_ = cg.memory_dir_;  // pids.max lives there
     return cg;
   }
-  if (!WriteValue(cg.memory_dir_ + "/memory.limit_in_bytes", mem))
-    return fail("cannot set memory.limit_in_bytes", cg.memory_dir_);
-  if (support.memsw && !WriteValue(cg.memory_dir_ + "/memory.memsw.limit_in_bytes", mem))
-    return fail("cannot set memory.memsw.limit_in_bytes", cg.memory_dir_);
-  if (!support.pids_parent.empty()) {
-    cg.pids_dir_ = support.pids_parent + "/" + name;
-    if (mkdir(cg.pids_dir_.c_str(), 0755) != 0) {
-      cg.pids_dir_.clear();
-      return fail("cannot create cgroup", support.pids_parent + "/" + name);
-    }
-    if (!WriteValue(cg.pids_dir_ + "/pids.max", std::to_string(max_procs)))
-      return fail("cannot set pids.max", cg.pids_dir_);
-  }
-  if (!support.cpuacct_parent.empty()) {
-    cg.cpuacct_dir_ = support.cpuacct_parent + "/" + name;
-    if (mkdir(cg.cpuacct_dir_.c_str(), 0755) != 0) {
-      cg.cpuacct_dir_.clear();
-      return fail("cannot create cgroup", support.cpuacct_parent + "/" + name);
+  for (auto [parent, dir] : {std::pair{&support.pids_parent, &cg.pids_dir_},
+                             std::pair{&support.cpuacct_parent, &cg.cpuacct_dir_}}) {
+    if (parent->empty()) continue;
+    *dir = *parent + "/" + name;
+    if (mkdir(dir->c_str(), 0755) != 0) {
+      std::string path = *dir;
+      dir->clear();
+      return fail("cannot create cgroup", path);
     }
   }
   return cg;
 }
 
+Status RunCgroup::Prepare(int64_t memory_bytes, int max_procs) {
+  if (version_ == 0) return {};
+  auto set = [&](const std::string& file, const std::string& value) -> Status {
+    if (WriteValue(file, value)) return {};
+    return MakeError(ErrorCode::kIo, std::string("cannot write cgroup limit (") + std::strerror(errno) + ")", file);
+  };
+  if (memory_bytes != memory_limit_) {
+    const std::string mem = std::to_string(memory_bytes);
+    memory_limit_ = -1;  // unknown until both writes succeed
+    if (version_ == 2) {
+      STEER_RETURN_IF_ERROR(set(memory_dir_ + "/memory.max", mem));
+    } else {
+      // v1 requires memsw >= limit at every step: raise memsw first, lower it last.
+      const std::string limit = memory_dir_ + "/memory.limit_in_bytes";
+      const std::string memsw = memory_dir_ + "/memory.memsw.limit_in_bytes";
+      const bool raise = std::strtoll(ReadSmall(limit).c_str(), nullptr, 10) < memory_bytes;
+      if (memsw_ && raise) STEER_RETURN_IF_ERROR(set(memsw, mem));
+      STEER_RETURN_IF_ERROR(set(limit, mem));
+      if (memsw_ && !raise) STEER_RETURN_IF_ERROR(set(memsw, mem));
+    }
+    memory_limit_ = memory_bytes;
+  }
+  if (!pids_dir_.empty() && max_procs != pids_limit_) {
+    pids_limit_ = -1;
+    STEER_RETURN_IF_ERROR(set(pids_dir_ + "/pids.max", std::to_string(max_procs)));
+    pids_limit_ = max_procs;
+  }
+  oom_base_ = OomCounter();
+  cpu_base_ns_ = CpuNs();
+  return {};
+}
+
+std::vector<const std::string*> RunCgroup::Dirs() const {
+  std::vector<const std::string*> dirs;
+  for (const std::string* dir : {&memory_dir_, &pids_dir_, &cpuacct_dir_}) {
+    if (!dir->empty() && (dir == &memory_dir_ || *dir != memory_dir_)) dirs.push_back(dir);
+  }
+  return dirs;
+}
+
 Status RunCgroup::Attach(pid_t pid) const {
   std::string p = std::to_string(pid);
-  for (const std::string& dir : {memory_dir_, pids_dir_, cpuacct_dir_}) {
-    if (dir.empty()) continue;
-    if (!WriteValue(dir + "/cgroup.procs", p))
-      return MakeError(ErrorCode::kIo, std::string("cannot attach to cgroup (") + std::strerror(errno) + ")", dir);
+  for (const std::string* dir : Dirs()) {
+    if (!WriteValue(*dir + "/cgroup.procs", p))
+      return MakeError(ErrorCode::kIo, std::string("cannot attach to cgroup (") + std::strerror(errno) + ")", *dir);
   }
   return {};
 }
 
-int64_t RunCgroup::OomKills() const {
+std::vector<std::string> RunCgroup::TaskFiles() const {
+  std::vector<std::string> files;
+  if (version_ != 1) return files;
+  for (const std::string* dir : Dirs()) files.push_back(*dir + "/tasks");
+  return files;
+}
+
+int64_t RunCgroup::OomCounter() const {
   if (memory_dir_.empty()) return 0;
   std::istringstream ss(ReadSmall(memory_dir_ + (version_ == 2 ? "/memory.events" : "/memory.oom_control")));
   std::string key;
@@ -210,24 +247,50 @@ int64_t RunCgroup::OomKills() const {
   return 0;
 }
 
-int64_t RunCgroup::CpuMs() const {
+int64_t RunCgroup::OomKills() const { return OomCounter() - oom_base_; }
+
+int64_t RunCgroup::CpuNs() const {
   if (version_ == 2) {
     std::istringstream ss(ReadSmall(memory_dir_ + "/cpu.stat"));
     std::string key;
     int64_t value;
     while (ss >> key >> value)
-      if (key == "usage_usec") return value / 1000;
+      if (key == "usage_usec") return value * 1000;
     return -1;
   }
   if (cpuacct_dir_.empty()) return -1;
   std::string s = ReadSmall(cpuacct_dir_ + "/cpuacct.usage");
   char* end = nullptr;
   long long ns = std::strtoll(s.c_str(), &end, 10);
-  return end == s.c_str() ? -1 : ns / 1000000;
+  return end == s.c_str() ? -1 : ns;
+}
+
+int64_t RunCgroup::CpuMs() const {
+  const int64_t now = CpuNs();
+  return now < 0 || cpu_base_ns_ < 0 ? -1 : (now - cpu_base_ns_) / 1000000;
+}
+
+bool RunCgroup::WaitEmpty(int wait_ms) {
+  if (version_ == 0) return true;
+  auto empty = [&] {
+    for (const std::string* dir : Dirs()) {
+      std::string procs = ReadSmall(*dir + "/cgroup.procs");
+      if (procs.find_first_not_of(" \n") != std::string::npos) return false;
+    }
+    return true;
+  };
+  if (empty()) return true;
+  if (version_ == 2) WriteValue(memory_dir_ + "/cgroup.kill", "1");
+  for (int waited = 0; waited < wait_ms; ++waited) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (empty()) return true;
+  }
+  return false;
 }
 
 Status RunCgroup::Remove() {
   Status status;
+  if (pids_dir_ == memory_dir_) pids_dir_.clear();  // v2: one directory
   for (std::string* dir : {&memory_dir_, &pids_dir_, &cpuacct_dir_}) {
     if (dir->empty()) continue;
     // The tree is dead when this is called, but the kernel may still be
@@ -243,6 +306,51 @@ Status RunCgroup::Remove() {
     dir->clear();
   }
   return status;
+}
+
+CgroupPool::~CgroupPool() {
+  if (getpid() != owner_) return;
+  for (RunCgroup& cg : idle_) (void)cg.Remove();
+}
+
+Result<RunCgroup> CgroupPool::Take(int64_t memory_bytes, int max_procs) {
+  RunCgroup cg;
+  bool reused = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!idle_.empty() && getpid() == owner_) {
+      cg = std::move(idle_.back());
+      idle_.pop_back();
+      reused = true;
+    }
+  }
+  if (reused) {
+    // Lowering a limit below what the last run left charged (page cache)
+    // fails when the kernel cannot reclaim it; a fresh cgroup then.
+    if (cg.Prepare(memory_bytes, max_procs).ok()) return cg;
+    (void)cg.Remove();
+  }
+  std::string name;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    name = "steer-" + std::to_string(getpid()) + "-" + std::to_string(created_++);
+  }
+  STEER_ASSIGN_OR_RETURN(cg, RunCgroup::Create(support_, name));
+  Status prepared = cg.Prepare(memory_bytes, max_procs);
+  if (!prepared.ok()) {
+    (void)cg.Remove();
+    return prepared.error();
+  }
+  return cg;
+}
+
+void CgroupPool::Give(RunCgroup cgroup) {
+  if (!cgroup.WaitEmpty(/*wait_ms=*/1000) || getpid() != owner_) {
+    (void)cgroup.Remove();
+    return;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  idle_.push_back(std::move(cgroup));
 }
 
 }  // namespace steer::sandbox::internal

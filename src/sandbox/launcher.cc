@@ -186,7 +186,13 @@ void CloseInheritedDescriptors(const ChildPlan& plan) {
 }  // namespace
 
 void RunChild(const ChildPlan& plan) {
-  CloseInheritedDescriptors(plan);
+  if (plan.net_fd >= 0 && setns(plan.net_fd, CLONE_NEWNET) != 0) Fail(plan, "setns", "net");
+  for (const char* tasks : plan.cgroup_tasks) {
+    int fd = open(tasks, O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, "0", 1) != 1) Fail(plan, "join cgroup", tasks);
+    close(fd);
+  }
+  CloseInheritedDescriptors(plan);  // net_fd too
   // Without a PID namespace, orphans of the program are reparented here
   // rather than to the host's init.
   if (!plan.namespaces) prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);

@@ -26,12 +26,20 @@ struct PlannedLimit {
 struct ChildPlan {
   // Pipe ends the child uses; every other descriptor is closed before exec.
   int stdin_r = -1, stdout_w = -1, stderr_w = -1;
-  int go_r = -1;      // the parent writes one byte once cgroups/uid maps are set
+  int go_r = -1;      // the parent writes one byte once (v2) cgroups and uid maps are set
   int err_w = -1;     // close-on-exec: a setup failure writes "<step>: errno"
   int status_w = -1;  // the reaper writes the program's wait status (int)
 
   bool namespaces = false;  // false: plain fork + rlimits (insecure level)
   bool user_namespace = false;
+  // An idle network namespace the reaper joins first (cloned without
+  // CLONE_NEWNET then); -1: the clone made a new one (or none, insecure).
+  int net_fd = -1;
+  // v1 cgroup "tasks" files the reaper writes "0" to, joining each cgroup
+  // itself before anything else. A thread moving only itself skips the
+  // global threadgroup lock (and its RCU grace period, up to ~15 ms seen
+  // here) that the parent writing the reaper's pid to cgroup.procs takes.
+  std::vector<const char*> cgroup_tasks;
   bool drop_uid = false;
   uid_t uid = 0;
   gid_t gid = 0;

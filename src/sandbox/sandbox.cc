@@ -12,7 +12,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -22,6 +21,7 @@
 
 #include "cgroup.h"
 #include "launcher.h"
+#include "netns.h"
 #include "seccomp_filter.h"
 #include "steer/util/strings.h"
 
@@ -151,8 +151,6 @@ int RemoveEntry(const char* path, const struct stat*, int, struct FTW*) {
   return 0;
 }
 
-std::atomic<uint64_t> run_counter{0};
-
 // Insecure level (no PID namespace): the tree is the reaper and the program's
 // process group, whose id is the program pid, the first int on the status pipe.
 void KillInsecureTree(pid_t reaper, const std::string& status_bytes) {
@@ -219,6 +217,8 @@ Result<Sandbox> Sandbox::Create(const SandboxConfig& config) {
   }
   Sandbox sb(config, std::move(p));
   if (bpf.ok()) sb.seccomp_bpf_ = std::move(bpf).value();
+  if (cg.memory_version != 0) sb.cgroups_ = std::make_shared<internal::CgroupPool>(cg);
+  if (sb.probe_.namespaces && !sb.probe_.user_namespaces) sb.netns_ = std::make_shared<internal::NetnsPool>();
   return sb;
 }
 
@@ -354,17 +354,18 @@ Result<RunResult> Sandbox::Run(const RunSpec& spec) const {
   plan.err_w = errp.w;
   plan.status_w = status.w;
 
-  std::string cg_name = "steer-" + std::to_string(getpid()) + "-" + std::to_string(run_counter++);
   RunCgroup cgroup;
   if (use_cgroup) {
-    CgroupSupport support;
-    support.memory_version = probe_.cgroup_version;
-    support.memory_parent = probe_.cgroup_memory;
-    support.memsw = probe_.cgroup_memsw;
-    support.pids_parent = probe_.cgroup_pids;
-    support.cpuacct_parent = probe_.cgroup_cpuacct;
-    STEER_ASSIGN_OR_RETURN(cgroup, RunCgroup::Create(support, cg_name, static_cast<int64_t>(memory_bytes),
-                                                     spec.max_procs + 2));
+    STEER_ASSIGN_OR_RETURN(cgroup, cgroups_->Take(static_cast<int64_t>(memory_bytes), spec.max_procs + 2));
+  }
+  for (const std::string& tasks : cgroup.TaskFiles()) plan.cgroup_tasks.push_back(cs(tasks));
+  if (netns_) {
+    Result<int> net = netns_->Take();
+    if (!net.ok()) {
+      if (use_cgroup) cgroups_->Give(std::move(cgroup));
+      return net.error();
+    }
+    plan.net_fd = *net;
   }
 
   // SIGPIPE from writing stdin to a program that exited is thread-directed:
@@ -376,10 +377,12 @@ Result<RunResult> Sandbox::Run(const RunSpec& spec) const {
 
   auto t0 = std::chrono::steady_clock::now();
   int flags = SIGCHLD | (ns ? kNamespaceFlags | (userns ? CLONE_NEWUSER : 0) : 0);
+  if (plan.net_fd >= 0) flags &= ~CLONE_NEWNET;
   long cloned = syscall(SYS_clone, flags, nullptr, nullptr, nullptr, 0);
   if (cloned == 0) internal::RunChild(plan);
   auto cleanup_common = [&]() {
-    (void)cgroup.Remove();
+    if (use_cgroup) cgroups_->Give(std::move(cgroup));
+    if (plan.net_fd >= 0) netns_->Give(plan.net_fd);
     if (!host_work.empty()) nftw(host_work.c_str(), RemoveEntry, 16, FTW_DEPTH | FTW_PHYS);
     struct timespec zero {0, 0};
     while (sigtimedwait(&pipe_set, nullptr, &zero) > 0) {
@@ -414,7 +417,7 @@ Result<RunResult> Sandbox::Run(const RunSpec& spec) const {
                           base + file);
     }
   }
-  if (use_cgroup && setup.ok()) setup = cgroup.Attach(pid);
+  if (use_cgroup && plan.cgroup_tasks.empty() && setup.ok()) setup = cgroup.Attach(pid);
   if (!setup.ok()) {
     kill(pid, SIGKILL);
   } else {

@@ -7,7 +7,8 @@
 #   examples  exec program.py (prompt + completion), then check the docstring
 #             examples of the entry point parsed from prompt.txt
 #   inputs N  report up to N argument lists ("in [...]"): the docstring
-#             examples and deterministic mutations of them, then "end"
+#             examples, edge-case variants of each argument, deterministic
+#             mutations, then "end"
 #   run       exec program.py, call the entry point on each inputs.txt line
 # Exit codes: 0 done, 3 syntax error, 4 wrong answer, 5 runtime error,
 # 6 memory error, 7 bad driver input.
@@ -209,32 +210,90 @@ def mutate(v, rng, depth=0):
     return v
 
 
+def variants(v):
+    """Type-preserving edge cases of one argument value, most telling first:
+    empties, single elements, zero and signs, off-by-one, order, case,
+    a dropped or repeated element."""
+    if isinstance(v, bool):
+        return [not v]
+    if isinstance(v, int):
+        out = [0, 1, -1, v + 1, v - 1, -v, 2, 3, 10]
+        if abs(v) <= 50:
+            out.append(2 * v)
+        return out + [4, 5, 6, 7, 8, 9, 100]  # then the rest of the small values, one large
+    if isinstance(v, float):
+        return [0.0, 1.0, -1.0, v + 0.5, -v, v * 2, 0.5, round(v, 0) + 0.5]
+    if isinstance(v, str):
+        out = ["", v[:1], v[::-1], v + v[-1:], v[1:], v[:-1], v.upper(), v.lower(), v.swapcase(), " ", v + " ", " " + v]
+        if len(v) > 1:
+            out.append(v[1] + v[0] + v[2:])
+            out.append(v[:1] * len(v))
+        return out
+    if isinstance(v, (list, tuple)):
+        items = list(v)
+        outs = [[], items[:1], items[::-1], items + items[-1:], items[1:], items[:-1]]
+        try:
+            outs.append(sorted(items))
+            outs.append(sorted(items, reverse=True))
+        except TypeError:
+            pass
+        if items:
+            for x in variants(items[0])[:4]:
+                outs.append([x] + items[1:])
+            for x in variants(items[-1])[:3]:
+                outs.append(items[:-1] + [x])
+            outs.append(items[:1] * len(items))
+        return [type(v)(o) for o in outs]
+    if isinstance(v, dict):
+        out = [{}]
+        if v:
+            k = next(iter(v))
+            out.append({k: v[k]})
+        return out
+    return []
+
+
 def derive_inputs(prompt, entry, n):
+    """Up to n distinct argument lists: the examples, then each example with
+    one argument replaced by each of its variants (round robin over examples
+    and positions, so a small n still covers every argument), then random
+    compound mutations."""
     import random, zlib
     base = [args for args, _ in examples(prompt, entry)]
     if not base:
         return []
     rng = random.Random(zlib.crc32(entry.encode()))
     seen, out = set(), []
-    for args in base:
+
+    def add(args):
         r = repr(args)
-        if r not in seen:
+        if r not in seen and len(out) < n:
             seen.add(r)
             out.append(args)
+
+    for args in base:
+        add(list(args))
+    queues = []
+    for args in base:
+        for i in range(len(args)):
+            queues.append([args[:i] + [x] + args[i + 1:] for x in variants(args[i])])
+    k = 0
+    while len(out) < n and any(queues):
+        q = queues[k % len(queues)]
+        if q:
+            add(q.pop(0))
+        k += 1
     attempts = 0
     while len(out) < n and attempts < 50 * n:
         attempts += 1
-        # Mutate an example or, half of the time, an earlier mutant.
+        # Mutate an example or, half of the time, an earlier input.
         args = list(base[attempts % len(base)] if rng.random() < 0.5 else rng.choice(out))
         k = rng.randrange(len(args)) if args else 0
         for i in range(len(args)):
             if i == k or rng.random() < 0.3:
                 args[i] = mutate(args[i], rng)
-        r = repr(args)
-        if r not in seen:
-            seen.add(r)
-            out.append(args)
-    return out[:n]
+        add(args)
+    return out
 
 
 # --- modes --------------------------------------------------------------------

@@ -8,8 +8,11 @@
 #include <unistd.h>
 
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "sandbox_test_util.h"
+#include "steer/util/strings.h"
 
 namespace steer::sandbox {
 namespace {
@@ -117,6 +120,159 @@ TEST_F(SandboxTest, SandboxDiesWithItsCaller) {
     for (const std::string& name : EntriesWithPrefix(dir, "steer-" + std::to_string(caller) + "-"))
       EXPECT_EQ(rmdir((dir + "/" + name).c_str()), 0) << dir << "/" << name;
   }
+}
+
+// Run cgroups are reused. Each run still gets its own limits (the memory
+// limit raised and lowered again across runs), its own OOM and CPU counts
+// (an OOM or a CPU burn in one run does not leak into the next), and one
+// cgroup per hierarchy serves a sequence of runs.
+TEST_F(SandboxTest, ReusedRunCgroupsGetFreshLimitsAndCounters) {
+  const Probe& p = sandbox_->probe();
+  if (p.cgroup_memory.empty()) GTEST_SKIP() << "no cgroup memory controller";
+  const std::string allocate = "x = b'x' * (200 << 20)\nprint(len(x))";
+  RunSpec small = Python(allocate);
+  small.memory_mb = 100;
+  RunResult r = RunOk(small);
+  EXPECT_EQ(r.status, RunStatus::kMemory);
+  const std::vector<std::string> dirs = RunCgroupDirs(p);
+  EXPECT_EQ(dirs.size(), RunCgroupParents(p).size()) << "one cgroup per hierarchy";
+  RunSpec trivial = Python("print('ok')");
+  trivial.memory_mb = 100;
+  r = RunOk(trivial);
+  EXPECT_EQ(r.status, RunStatus::kOk) << "the previous run's OOM kill was counted again";
+  EXPECT_EQ(r.stdout_data, "ok\n");
+  RunSpec large = Python(allocate);
+  large.memory_mb = 400;
+  r = RunOk(large);
+  EXPECT_EQ(r.status, RunStatus::kOk) << r.stderr_data;
+  EXPECT_EQ(r.stdout_data, std::to_string(200 << 20) + "\n");
+  r = RunOk(small);
+  EXPECT_EQ(r.status, RunStatus::kMemory) << "the raised limit stayed";
+  RunSpec burn = Python("import time\nt = time.process_time()\nwhile time.process_time() - t < 0.6: pass");
+  r = RunOk(burn);
+  EXPECT_GE(r.cpu_ms, 500);
+  r = RunOk(trivial);
+  EXPECT_LT(r.cpu_ms, 400) << "CPU time of the previous run was counted again";
+  if (!p.cgroup_pids.empty()) {
+    // pids.max follows max_procs: 12 sleeping children need more than 8.
+    RunSpec forks = Python(
+        "import os, time\n"
+        "n = 0\n"
+        "for _ in range(12):\n"
+        "  try:\n"
+        "    if os.fork() == 0: time.sleep(5); os._exit(0)\n"
+        "    n += 1\n"
+        "  except OSError: pass\n"
+        "print(n)");
+    forks.max_procs = 8;
+    r = RunOk(forks);
+    ASSERT_EQ(r.status, RunStatus::kOk) << r.stderr_data;
+    EXPECT_LT(std::stoi(r.stdout_data), 12);
+    forks.max_procs = 40;
+    r = RunOk(forks);
+    ASSERT_EQ(r.status, RunStatus::kOk) << r.stderr_data;
+    EXPECT_EQ(r.stdout_data, "12\n");
+  }
+  EXPECT_EQ(RunCgroupDirs(p), dirs) << "a later run did not reuse the idle cgroups";
+}
+
+// Concurrent runs each get a cgroup of their own; the pool keeps as many as
+// ran at once, and every one is empty afterwards.
+TEST_F(SandboxTest, ConcurrentRunsUseSeparateRunCgroups) {
+  const Probe& p = sandbox_->probe();
+  if (p.cgroup_memory.empty()) GTEST_SKIP() << "no cgroup memory controller";
+  RunResult results[2];
+  std::thread other([&] {
+    RunSpec spec = Python("import time; time.sleep(0.5); print('b')");
+    spec.slot = slot_ + 1;
+    auto r = sandbox_->Run(spec);
+    if (r.ok()) results[1] = std::move(r).value();
+  });
+  auto mine = sandbox_->Run(Python("import time; time.sleep(0.5); print('a')"));
+  other.join();
+  ASSERT_TRUE(mine.ok()) << mine.error().ToString();
+  results[0] = std::move(mine).value();
+  EXPECT_EQ(results[0].stdout_data, "a\n");
+  EXPECT_EQ(results[1].stdout_data, "b\n");
+  size_t memory_dirs = 0;
+  for (const std::string& dir : RunCgroupDirs(p)) memory_dirs += dir.rfind(p.cgroup_memory + "/", 0) == 0;
+  EXPECT_EQ(memory_dirs, 2u);
+  ExpectNothingLeft();
+}
+
+// When root, runs reuse idle network namespaces: a later run joins the
+// namespace of an earlier one, concurrent runs never share one, and a
+// program cannot change it (bringing loopback up fails; it stays down).
+TEST_F(SandboxTest, NetworkNamespacesAreReusedButStayDown) {
+  if (!sandbox_->probe().root) GTEST_SKIP() << "network namespaces are reused only when root";
+  const std::string code =
+      "import fcntl, os, socket, struct\n"
+      "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+      "up = struct.pack('16sH14s', b'lo', 1, b'')\n"
+      "try:\n"
+      "  fcntl.ioctl(s, 0x8914, up); print('raised')\n"  // SIOCSIFFLAGS
+      "except OSError as e: print('refused', e.errno)\n"
+      "flags = struct.unpack('16sH14s', fcntl.ioctl(s, 0x8913, up))[1]\n"  // SIOCGIFFLAGS
+      "print('lo up' if flags & 1 else 'lo down', os.readlink('/proc/self/ns/net'))\n";
+  auto lines = [](const std::string& out) { return Split(out, "\n"); };
+  RunResult first = RunOk(Python(code));
+  ASSERT_EQ(first.status, RunStatus::kOk) << first.stderr_data;
+  RunResult second = RunOk(Python(code));
+  ASSERT_EQ(second.status, RunStatus::kOk) << second.stderr_data;
+  ASSERT_GE(lines(first.stdout_data).size(), 2u);
+  ASSERT_GE(lines(second.stdout_data).size(), 2u);
+  EXPECT_EQ(std::string(lines(first.stdout_data)[0]).rfind("refused", 0), 0u) << first.stdout_data;
+  const std::string first_ns(lines(first.stdout_data)[1]);
+  EXPECT_EQ(first_ns.rfind("lo down net:[", 0), 0u) << first.stdout_data;
+  EXPECT_EQ(std::string(lines(second.stdout_data)[1]), first_ns) << "the idle namespace was not reused";
+  char host[64] = {};
+  ASSERT_GT(readlink("/proc/self/ns/net", host, sizeof host - 1), 0);
+  EXPECT_EQ(first_ns.find(host), std::string::npos) << "the run shared the host's network namespace";
+  // Two at once: two namespaces.
+  RunResult other;
+  std::thread t([&] {
+    RunSpec spec = Python("import os, time; time.sleep(0.4); print(os.readlink('/proc/self/ns/net'))");
+    spec.slot = slot_ + 1;
+    auto r = sandbox_->Run(spec);
+    if (r.ok()) other = std::move(r).value();
+  });
+  auto r = sandbox_->Run(Python("import os, time; time.sleep(0.4); print(os.readlink('/proc/self/ns/net'))"));
+  t.join();
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  ExpectNothingLeft();
+  const RunResult& mine = *r;
+  EXPECT_NE(mine.stdout_data, other.stdout_data);
+  EXPECT_EQ(mine.stdout_data.rfind("net:[", 0), 0u) << mine.stdout_data;
+  EXPECT_EQ(other.stdout_data.rfind("net:[", 0), 0u) << other.stdout_data;
+}
+
+// A forked child runs with cgroups of its own: it neither takes the
+// parent's idle cgroup (the parent may be using it) nor removes it when its
+// copy of the Sandbox is destroyed.
+TEST_F(SandboxTest, ForkedChildLeavesTheParentsIdleCgroupsAlone) {
+  const Probe& p = sandbox_->probe();
+  if (p.cgroup_memory.empty()) GTEST_SKIP() << "no cgroup memory controller";
+  RunResult r = RunOk(Python("print('parent')"));
+  ASSERT_EQ(r.status, RunStatus::kOk);
+  const std::vector<std::string> dirs = RunCgroupDirs(p);
+  ASSERT_FALSE(dirs.empty());
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto c = sandbox_->Run(Python("print('child')"));
+    const bool ok = c.ok() && c->status == RunStatus::kOk && c->stdout_data == "child\n";
+    sandbox_.reset();
+    _exit(ok ? 0 : 1);
+  }
+  int st = 0;
+  ASSERT_EQ(waitpid(child, &st, 0), child);
+  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << "the child's run failed";
+  EXPECT_EQ(RunCgroupDirs(p), dirs) << "the child removed or added run cgroups of the parent";
+  for (const std::string& dir : RunCgroupParents(p))
+    EXPECT_TRUE(EntriesWithPrefix(dir, "steer-" + std::to_string(child) + "-").empty()) << "child cgroup left";
+  r = RunOk(Python("print('parent again')"));
+  EXPECT_EQ(r.status, RunStatus::kOk) << r.error;
+  EXPECT_EQ(RunCgroupDirs(p), dirs);
 }
 
 TEST(SandboxJson, OneLineInTheContractShape) {

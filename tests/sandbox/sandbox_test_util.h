@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <functional>
 #include <memory>
@@ -90,19 +91,47 @@ class SandboxTest : public ::testing::Test {
     return r.ok() ? std::move(r).value() : RunResult{};
   }
 
-  // No process of the slot uid, no per-run cgroup directory, no new mount.
+  // No process of the slot uid, no task in any of this process's run
+  // cgroups (they stay, idle, for the next run), no new mount.
   void ExpectNothingLeft() {
     const Probe& p = sandbox_->probe();
     if (p.root) {
       EXPECT_TRUE(ProcessesOfUid(kSlotUidBase + slot_).empty()) << "a process of the slot uid survived";
     }
-    std::string prefix = "steer-" + std::to_string(getpid()) + "-";
-    for (const std::string& dir : {p.cgroup_memory, p.cgroup_pids, p.cgroup_cpuacct}) {
-      if (!dir.empty()) {
-        EXPECT_TRUE(EntriesWithPrefix(dir, prefix).empty()) << "cgroup left in " << dir;
-      }
+    for (const std::string& dir : RunCgroupDirs(p)) {
+      std::ifstream in(dir + "/cgroup.procs");
+      std::string pid;
+      EXPECT_FALSE(in >> pid) << "task " << pid << " left in " << dir;
     }
     EXPECT_EQ(MountInfo(), mounts_before_);
+  }
+
+  // The distinct directories run cgroups go in (v2: one).
+  static std::vector<std::string> RunCgroupParents(const Probe& p) {
+    std::vector<std::string> parents;
+    for (const std::string& dir : {p.cgroup_memory, p.cgroup_pids, p.cgroup_cpuacct}) {
+      if (!dir.empty() && std::find(parents.begin(), parents.end(), dir) == parents.end()) parents.push_back(dir);
+    }
+    return parents;
+  }
+
+  // This process's run cgroup directories, in every hierarchy.
+  static std::vector<std::string> RunCgroupDirs(const Probe& p) {
+    std::vector<std::string> dirs;
+    const std::string prefix = "steer-" + std::to_string(getpid()) + "-";
+    for (const std::string& dir : RunCgroupParents(p)) {
+      for (const std::string& name : EntriesWithPrefix(dir, prefix)) dirs.push_back(dir + "/" + name);
+    }
+    std::sort(dirs.begin(), dirs.end());
+    return dirs;
+  }
+
+  // Destroying the last copy of the Sandbox removes its run cgroups.
+  void TearDown() override {
+    if (!sandbox_) return;
+    const Probe probe = sandbox_->probe();
+    sandbox_.reset();
+    EXPECT_TRUE(RunCgroupDirs(probe).empty()) << "run cgroups left after the Sandbox was destroyed";
   }
 
   std::unique_ptr<Sandbox> sandbox_;

@@ -30,6 +30,10 @@ TEST_F(SynthTest, ClassifiesEachOutcome) {
       {"    import os; os._exit(0)\n", Verdict::kRuntimeError, "exited before"},
       {"    return a + b\nimport os\nos._exit(0)\n", Verdict::kRuntimeError, "exited before"},
       {"    import os; print('0' * 24 + ' done'); os._exit(0)\n", Verdict::kRuntimeError, "exited before"},
+      // The driver runs precompiled (Harness::CompiledDriver), and its
+      // tracebacks still quote its source lines.
+      {"    import sys; assert False, sys.argv[0]\n", Verdict::kWrongAnswer, "AssertionError: steer_driver.pyc"},
+      {"    import sys; assert False, sys.argv[0]\n", Verdict::kWrongAnswer, "exec(code, g)"},
   };
   Task task = AddTask();
   std::vector<TestOutcome> got(std::size(cases));

@@ -7,10 +7,13 @@
 // tiny /dev/shm, no network (the new namespace's loopback is down). The
 // program runs under a per-slot unprivileged uid (kSlotUidBase + slot) with
 // no_new_privs, a seccomp filter, rlimits (CPU, FSIZE, NOFILE, NPROC, CORE=0)
-// and a memory limit from a per-run cgroup (v2, else v1 memory + pids), else
+// and a memory limit from a run cgroup (v2, else v1 memory + pids), else
 // RLIMIT_AS. When the program exits, hits the wall deadline or exceeds an
-// output cap, the reaper and with it the whole PID namespace is killed, and
-// the per-run cgroups are removed: nothing outlives a run.
+// output cap, the reaper and with it the whole PID namespace is killed:
+// nothing outlives a run. Run cgroups are reused: one per concurrent run,
+// checked empty after each run and given fresh limits and counter baselines
+// before the next; the last copy of the Sandbox removes them. Network
+// namespaces are reused the same way when the caller is root.
 //
 // Thread safety: Run may be called concurrently from several threads as long
 // as each concurrent call uses a different slot (the slot picks the uid and so
@@ -19,6 +22,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,6 +30,11 @@
 #include "steer/util/result.h"
 
 namespace steer::sandbox {
+
+namespace internal {
+class CgroupPool;
+class NetnsPool;
+}  // namespace internal
 
 inline constexpr int kSlotUidBase = 60000;
 
@@ -44,7 +53,7 @@ const char* RunStatusName(RunStatus status);
 enum class IsolationLevel : uint8_t {
   kNone = 0,        // plain fork + rlimits (insecure)
   kNamespaces = 1,  // namespaces, read-only root, seccomp, rlimits; memory via RLIMIT_AS
-  kCgroup = 2,      // kNamespaces + per-run memory cgroup (+ pids cgroup where present)
+  kCgroup = 2,      // kNamespaces + run memory cgroup (+ pids cgroup where present)
 };
 const char* IsolationLevelName(IsolationLevel level);
 
@@ -105,8 +114,8 @@ struct Probe {
   bool user_namespaces = false;  // usable when not root
   bool namespaces = false;
   bool seccomp = false;
-  int cgroup_version = 0;        // 0: no per-run memory cgroup
-  std::string cgroup_memory;     // the directory per-run memory cgroups go in
+  int cgroup_version = 0;        // 0: no run memory cgroup
+  std::string cgroup_memory;     // the directory run memory cgroups go in
   bool cgroup_memsw = false;     // v1 memory.memsw.limit_in_bytes exists
   std::string cgroup_pids;       // v1 pids dir or empty
   std::string cgroup_cpuacct;    // v1 cpuacct dir or empty
@@ -132,6 +141,10 @@ class Sandbox {
   SandboxConfig config_;
   Probe probe_;
   std::vector<uint8_t> seccomp_bpf_;  // sock_filter array, built once
+  // Idle run cgroups, shared by copies; null without cgroup support.
+  std::shared_ptr<internal::CgroupPool> cgroups_;
+  // Idle network namespaces (root only), shared by copies; else null.
+  std::shared_ptr<internal::NetnsPool> netns_;
 };
 
 }  // namespace steer::sandbox

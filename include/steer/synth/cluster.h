@@ -14,7 +14,7 @@
 namespace steer::synth {
 
 struct ClusterOptions {
-  int num_inputs = 20;
+  int num_inputs = 40;
 };
 
 struct SampleClusterInfo {
