@@ -38,47 +38,6 @@ DynamicBitset BruteForceMask(const CompiledGrammar& cg, const TokenMatcher& m) {
   return mask;
 }
 
-// A synthetic vocabulary: EOS (id 0, special) then `count` tokens, each the
-// concatenation of 1..max_units units chosen by pick(rng).
-template <typename Pick>
-Vocabulary RandomVocabulary(int count, int max_units, uint64_t seed, Pick pick) {
-  Rng rng(seed);
-  Vocabulary v;
-  v.token_bytes = {"<eos>"};
-  v.eos = 0;
-  v.special_ids = {0};
-  for (int t = 0; t < count; ++t) {
-    std::string tok;
-    for (int k = 0, len = 1 + static_cast<int>(rng.UniformInt(static_cast<uint64_t>(max_units))); k < len; ++k) {
-      tok += pick(rng);
-    }
-    v.token_bytes.push_back(tok);
-  }
-  return v;
-}
-
-// Trie nodes below the root: the distinct non-empty token prefixes.
-int64_t TrieNodes(const Vocabulary& v) {
-  std::set<std::string> prefixes;
-  for (const std::string& t : v.token_bytes) {
-    for (size_t k = 1; k <= t.size(); ++k) prefixes.insert(t.substr(0, k));
-  }
-  return static_cast<int64_t>(prefixes.size());
-}
-
-// Trie nodes one cold FillMask visits from the state after `text` (on a
-// fresh compile, so that nothing is cached).
-int64_t NodesVisitedAfter(const Grammar& g, const Vocabulary& v, std::string_view text) {
-  auto cg = CompiledGrammar::Create(g, v);
-  EXPECT_TRUE(cg.ok());
-  Matcher probe((*cg)->parser());
-  EXPECT_TRUE(probe.AcceptBytes(text));
-  DynamicBitset mask;
-  int64_t before = (*cg)->trie_nodes_visited();
-  (*cg)->FillMaskForState(probe.state(), &mask);
-  return (*cg)->trie_nodes_visited() - before;
-}
-
 int32_t SampleAllowed(const DynamicBitset& mask, Rng* rng) {
   size_t count = mask.Count();
   if (count == 0) return -1;
@@ -190,6 +149,47 @@ void RunAgreement(int states_per_grammar) {
 TEST(MaskAgreementSlowTest, RandomReachableStates) { RunAgreement(200); }
 #else
 TEST(MaskAgreementTest, RandomReachableStates) { RunAgreement(24); }
+
+// A synthetic vocabulary: EOS (id 0, special) then `count` tokens, each the
+// concatenation of 1..max_units units chosen by pick(rng).
+template <typename Pick>
+Vocabulary RandomVocabulary(int count, int max_units, uint64_t seed, Pick pick) {
+  Rng rng(seed);
+  Vocabulary v;
+  v.token_bytes = {"<eos>"};
+  v.eos = 0;
+  v.special_ids = {0};
+  for (int t = 0; t < count; ++t) {
+    std::string tok;
+    for (int k = 0, len = 1 + static_cast<int>(rng.UniformInt(static_cast<uint64_t>(max_units))); k < len; ++k) {
+      tok += pick(rng);
+    }
+    v.token_bytes.push_back(tok);
+  }
+  return v;
+}
+
+// Trie nodes below the root: the distinct non-empty token prefixes.
+int64_t TrieNodes(const Vocabulary& v) {
+  std::set<std::string> prefixes;
+  for (const std::string& t : v.token_bytes) {
+    for (size_t k = 1; k <= t.size(); ++k) prefixes.insert(t.substr(0, k));
+  }
+  return static_cast<int64_t>(prefixes.size());
+}
+
+// Trie nodes one cold FillMask visits from the state after `text` (on a
+// fresh compile, so that nothing is cached).
+int64_t NodesVisitedAfter(const Grammar& g, const Vocabulary& v, std::string_view text) {
+  auto cg = CompiledGrammar::Create(g, v);
+  EXPECT_TRUE(cg.ok());
+  Matcher probe((*cg)->parser());
+  EXPECT_TRUE(probe.AcceptBytes(text));
+  DynamicBitset mask;
+  int64_t before = (*cg)->trie_nodes_visited();
+  (*cg)->FillMaskForState(probe.state(), &mask);
+  return (*cg)->trie_nodes_visited() - before;
+}
 
 // One CompiledGrammar shared by 4 threads (parse states and masks are built
 // concurrently under its lock) gives the masks a private one gives.
