@@ -243,8 +243,9 @@ void EarleyAutomaton::ComputeLoopTarget(int32_t state) {
 // kMaxExcludedChars characters that fail only at their last byte (appended to
 // *excluded; e.g. U+2028 for a regex `.`). Depth-first over (grammar state,
 // validator state) pairs inside a character, each pair's failing suffixes
-// memoized; gives up (false) past kMaxMultibyteProbe pairs. NextLocked may
-// add states, so nothing holds references into the state tables.
+// memoized; gives up (false) past kMaxMultibyteProbe pairs or
+// kMaxMultibyteNewStates new states. NextLocked may add states, so nothing
+// holds references into the state tables.
 bool EarleyAutomaton::MultibyteLeadsTo(int32_t from, int32_t to, std::vector<std::string>* excluded) {
   using utf8::ValidatorState;
   struct Pair {
@@ -253,6 +254,7 @@ bool EarleyAutomaton::MultibyteLeadsTo(int32_t from, int32_t to, std::vector<std
     std::vector<std::string> fails;  // suffixes from here that do not lead to `to`
   };
   std::vector<Pair> memo;
+  const size_t states_at_start = states_.size();
   std::function<bool(int32_t, ValidatorState, std::vector<std::string>*)> fails =
       [&](int32_t g, ValidatorState v, std::vector<std::string>* out) {
         for (const Pair& p : memo) {
@@ -261,7 +263,7 @@ bool EarleyAutomaton::MultibyteLeadsTo(int32_t from, int32_t to, std::vector<std
             return true;
           }
         }
-        if (memo.size() >= kMaxMultibyteProbe) return false;
+        if (memo.size() >= kMaxMultibyteProbe || states_.size() > states_at_start + kMaxMultibyteNewStates) return false;
         std::vector<std::string> f, sub;
         for (int c = 0x80; c <= 0xBF; ++c) {
           const ValidatorState v2 = utf8::Step(v, static_cast<uint8_t>(c));

@@ -122,6 +122,7 @@ class EarleyAutomaton {
   // valid); asked only where it pays (it builds the states inside those
   // characters).
   const std::vector<std::string>* Utf8StepLocked(int32_t state);
+  bool Utf8StepKnownLocked(int32_t state) const { return (loop_known_[static_cast<size_t>(state)] & 4) != 0; }
   const EarleyState& StateLocked(int32_t state) const { return *states_[static_cast<size_t>(state)]; }
   int64_t num_states_locked() const { return static_cast<int64_t>(states_.size()); }
   // Whether a set or state limit ever turned a transition into a rejection.
@@ -152,7 +153,10 @@ class EarleyAutomaton {
   void ComputeLoopTarget(int32_t state);
   bool MultibyteLeadsTo(int32_t from, int32_t to, std::vector<std::string>* excluded);
   static constexpr size_t kMaxExcludedChars = 16;
-  static constexpr size_t kMaxMultibyteProbe = 64;
+  // MultibyteLeadsTo gives up past this many (state, validator state) pairs
+  // or new states: a plain string body needs ~20 and ~15.
+  static constexpr size_t kMaxMultibyteProbe = 32;
+  static constexpr size_t kMaxMultibyteNewStates = 48;
   void Add(int32_t slot, int32_t origin);
   void Close();                          // runs the predict/complete worklist
   int32_t Intern(bool building_root);    // canonicalizes work_ into a state id
