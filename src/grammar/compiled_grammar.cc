@@ -17,7 +17,10 @@ struct CompiledGrammar::Cache {
   int64_t hits = 0, misses = 0;
   int64_t nodes_visited = 0;  // trie nodes stepped through by walks (for benchmarks)
   std::vector<int32_t> stack;  // walk scratch: state at each trie depth
-  int64_t utf8_budget = 0;     // new states the current walk may still spend on UTF-8 proofs
+  // New states the current walk may still spend on UTF-8 proofs: for loops,
+  // and for chains (whose proofs later masks along the string reuse).
+  int64_t loop_proof_budget = 0;
+  int64_t chain_proof_budget = 0;
 };
 
 struct VocabIndex::ExitTables {
@@ -130,12 +133,14 @@ constexpr int32_t kMinJumpSubtree = 16;
 // non-ASCII nodes; below it they are walked.
 constexpr int32_t kMinUtf8Nodes = 256;
 // New states one mask walk may spend proving UTF-8 loops (a plain string
-// body takes ~15).
-constexpr int64_t kUtf8ProofBudget = 160;
+// body takes ~15), and chain links (~15 each, up to the longest token).
+constexpr int64_t kLoopProofBudget = 160;
+constexpr int64_t kChainProofBudget = 2048;
 // Chains (no loop, one state per position) are jumped only over large
 // subtrees and when at least kMinChain positions follow.
 constexpr int32_t kMinChainSubtree = 256;
 constexpr int32_t kMinChain = 2;
+constexpr int32_t kMinCutChain = 16;
 const std::vector<std::string> kNoChars;
 
 // True when every byte of `sub` is in `set`.
@@ -199,7 +204,7 @@ bool CompiledGrammar::JumpLoop(int32_t i, int32_t s, int32_t* st, uint64_t* word
   std::vector<std::string> excluded;
   bool utf8 = trie.utf8_state(i) == utf8::kBoundary && trie.non_ascii_below(i) >= kMinUtf8Nodes;
   for (int32_t q : {t, s}) {
-    const std::vector<std::string>* ex = utf8 ? Utf8Step(q) : nullptr;
+    const std::vector<std::string>* ex = utf8 ? Utf8Step(q, &cache_->loop_proof_budget) : nullptr;
     utf8 = ex != nullptr;
     if (utf8) excluded.insert(excluded.end(), ex->begin(), ex->end());
   }
@@ -260,7 +265,7 @@ bool CompiledGrammar::ChainJump(int32_t i, int32_t s, int32_t* st, uint64_t* wor
     if (lt.step < 0 || !Subset(L, lt.step_bytes)) break;
     // UTF-8 mode needs every link; one that fails ends the chain there.
     if (utf8) {
-      const std::vector<std::string>* ex = Utf8Step(c.back());
+      const std::vector<std::string>* ex = Utf8Step(c.back(), &cache_->chain_proof_budget);
       if (ex == nullptr && c.size() == 1) {
         utf8 = false;
       } else if (ex == nullptr) {
@@ -272,7 +277,9 @@ bool CompiledGrammar::ChainJump(int32_t i, int32_t s, int32_t* st, uint64_t* wor
     c.push_back(lt.step);
   }
   const int32_t K = static_cast<int32_t>(c.size()) - 1;
-  if (K < kMinChain) return false;
+  // A short chain that must be cut leaves most of the subtree to the cut's
+  // search and walks: no better than the plain walk.
+  if (K < kMinChain || (K < need && K < kMinCutChain)) return false;
   const int32_t* exit = vocab_->ExitTable(L, utf8, utf8 ? excluded : kNoChars);
   if (exit == nullptr) return false;
   SetSubtree(trie, i, words);
@@ -329,16 +336,16 @@ void CompiledGrammar::LoopExits(int32_t c, const LoopJump& l, int32_t* st, uint6
   }
 }
 
-// EarleyAutomaton::Utf8StepLocked, if known or within the walk's budget for
-// proofs (each builds the states inside multi-byte characters, and a walk
-// may meet many loops that fail it); nullptr otherwise, which only means
+// EarleyAutomaton::Utf8StepLocked, if known or within *budget of new states
+// (a proof builds the states inside multi-byte characters, and a walk may
+// meet many loops that fail it); nullptr otherwise, which only means
 // stepping through non-ASCII text.
-const std::vector<std::string>* CompiledGrammar::Utf8Step(int32_t state) const {
+const std::vector<std::string>* CompiledGrammar::Utf8Step(int32_t state, int64_t* budget) const {
   EarleyAutomaton& a = *parser_;
-  if (!a.Utf8StepKnownLocked(state) && cache_->utf8_budget <= 0) return nullptr;
+  if (!a.Utf8StepKnownLocked(state) && *budget <= 0) return nullptr;
   const int64_t before = a.num_states_locked();
   const std::vector<std::string>* ex = a.Utf8StepLocked(state);
-  cache_->utf8_budget -= a.num_states_locked() - before;
+  *budget -= a.num_states_locked() - before;
   return ex;
 }
 
@@ -376,7 +383,8 @@ void CompiledGrammar::FillMaskForState(int32_t state, DynamicBitset* mask) const
     mask->ResetAll();
     int32_t* st = c.stack.data();
     st[0] = state;
-    c.utf8_budget = kUtf8ProofBudget;
+    c.loop_proof_budget = kLoopProofBudget;
+    c.chain_proof_budget = kChainProofBudget;
     if (!JumpLoop(0, state, st, words)) Walk(1, vocab_->trie().num_nodes(), st, words);
     int64_t cost = static_cast<int64_t>(mask->num_words() * sizeof(uint64_t));
     if (c.bytes + cost <= mask_cache_bytes_) {

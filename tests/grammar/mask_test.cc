@@ -295,15 +295,21 @@ TEST(MaskTest, Utf8LoopJumpAgreesWithBruteForce) {
 // A string with a length bound has one parse state per position (a chain)
 // and no loop; the walk still jumps: member paths of m characters end in
 // the chain's m-th state, and paths longer than the chain are cut at their
-// first character past it (ChainJump). Long bounds exercise exits along
-// the chain, short ones the cut; both against brute force.
+// first character past it (ChainJump). Bounds of 20 and 60 exercise exits
+// along the chain and the cut (tokens of up to 40 units), 3 and 12 the
+// plain walk that short chains fall back to; all against brute force.
 TEST(MaskTest, ChainJumpAgreesWithBruteForce) {
   const std::vector<std::string> units = {"a", "b", "c", " ", "\"", "\\", "\xC3\xA9", "\xD0\xB6",
                                           "\xE4\xB8\xAD", "\xF0\x9F\x98\x80", "\xC3", "\x80", ","};
-  Vocabulary v = RandomVocabulary(6000, 8, 9, [&](Rng& rng) {
+  auto pick = [&](Rng& rng) {
     return units[rng.UniformInt(10) < 6 ? rng.UniformInt(4) : rng.UniformInt(units.size())];
-  });
-  for (int bound : {3, 12, 40}) {
+  };
+  Vocabulary v = RandomVocabulary(6000, 8, 9, pick);
+  // Some tokens longer than 16 characters, so that a chain of 16+ positions
+  // is cut (shorter chains that need a cut are walked plainly).
+  Vocabulary long_tokens = RandomVocabulary(300, 40, 10, pick);
+  v.token_bytes.insert(v.token_bytes.end(), long_tokens.token_bytes.begin() + 1, long_tokens.token_bytes.end());
+  for (int bound : {3, 12, 20, 60}) {
     SCOPED_TRACE("bound " + std::to_string(bound));
     auto g = ParseGbnf("root ::= \"\\\"\" ([^\"\\\\] | \"\\\\\" [\"\\\\n]){0," + std::to_string(bound) +
                        "} \"\\\"\" (\",\" root)?");
@@ -311,7 +317,7 @@ TEST(MaskTest, ChainJumpAgreesWithBruteForce) {
     auto compiled = CompiledGrammar::Create(*g, v);
     ASSERT_TRUE(compiled.ok());
     EXPECT_EQ(CheckWalks(*compiled, 80, 13 + static_cast<uint64_t>(bound), "bounded string"), 80);
-    if (bound == 40) {
+    if (bound >= 20) {
       EXPECT_LT(NodesVisitedAfter(*g, v, "\"ab"), TrieNodes(v) / 3) << "the chain jump was not taken";
     }
   }

@@ -130,7 +130,7 @@ class CompiledGrammar {
   };
   void LoopExits(int32_t c, const LoopJump& l, int32_t* st, uint64_t* words) const;
   bool Replay(int32_t from, int32_t to, int32_t* st) const;
-  const std::vector<std::string>* Utf8Step(int32_t state) const;
+  const std::vector<std::string>* Utf8Step(int32_t state, int64_t* budget) const;
   struct Cache;
   std::shared_ptr<const VocabIndex> vocab_;
   Parser parser_;
