@@ -133,9 +133,10 @@ constexpr int32_t kMinJumpSubtree = 16;
 // non-ASCII nodes; below it they are walked.
 constexpr int32_t kMinUtf8Nodes = 256;
 // New states one mask walk may spend proving UTF-8 loops (a plain string
-// body takes ~15), and chain links (~15 each, up to the longest token).
+// body takes ~15), and chain links (~15 each: about 64 links, later masks
+// along the same string reuse them and prove more).
 constexpr int64_t kLoopProofBudget = 160;
-constexpr int64_t kChainProofBudget = 2048;
+constexpr int64_t kChainProofBudget = 1024;
 // Chains (no loop, one state per position) are jumped only over large
 // subtrees and when at least kMinChain positions follow.
 constexpr int32_t kMinChainSubtree = 256;
@@ -257,29 +258,35 @@ bool CompiledGrammar::ChainJump(int32_t i, int32_t s, int32_t* st, uint64_t* wor
   const ByteSet L = first.step_bytes;
   if (first.step < 0 || L.Count() < SelfLoop::kMinBytes) return false;
   const int32_t base = trie.chars(i), need = trie.max_started_chars(i) - base;
-  bool utf8 = trie.non_ascii_below(i) >= kMinUtf8Nodes;
-  std::vector<std::string> excluded;  // union over the links
   std::vector<int32_t> c = {s};  // local: the walks below may jump chains too
   while (static_cast<int32_t>(c.size()) <= need) {
     const LoopTarget lt = a.LoopTargetLocked(c.back());
     if (lt.step < 0 || !Subset(L, lt.step_bytes)) break;
-    // UTF-8 mode needs every link; one that fails ends the chain there.
-    if (utf8) {
-      const std::vector<std::string>* ex = Utf8Step(c.back(), &cache_->chain_proof_budget);
-      if (ex == nullptr && c.size() == 1) {
-        utf8 = false;
-      } else if (ex == nullptr) {
-        break;
-      } else {
-        excluded.insert(excluded.end(), ex->begin(), ex->end());
-      }
-    }
     c.push_back(lt.step);
   }
-  const int32_t K = static_cast<int32_t>(c.size()) - 1;
   // A short chain that must be cut leaves most of the subtree to the cut's
   // search and walks: no better than the plain walk.
-  if (K < kMinChain || (K < need && K < kMinCutChain)) return false;
+  auto worth = [&](int32_t k) { return k >= kMinChain && (k >= need || k >= kMinCutChain); };
+  int32_t K = static_cast<int32_t>(c.size()) - 1;
+  if (!worth(K)) return false;
+  // UTF-8 mode needs a proof for every link used; the first that fails (or
+  // that the budget cannot pay for) ends the chain there, unless that leaves
+  // it too short, in which case non-ASCII text is stepped through instead.
+  bool utf8 = trie.non_ascii_below(i) >= kMinUtf8Nodes;
+  std::vector<std::string> excluded;  // union over the links
+  for (int32_t k = 0; utf8 && k < K; ++k) {
+    const std::vector<std::string>* ex = Utf8Step(c[static_cast<size_t>(k)], &cache_->chain_proof_budget);
+    if (ex == nullptr) {
+      if (worth(k)) {
+        K = k;
+      } else {
+        utf8 = false;
+      }
+      break;
+    }
+    excluded.insert(excluded.end(), ex->begin(), ex->end());
+  }
+  c.resize(static_cast<size_t>(K) + 1);
   const int32_t* exit = vocab_->ExitTable(L, utf8, utf8 ? excluded : kNoChars);
   if (exit == nullptr) return false;
   SetSubtree(trie, i, words);
