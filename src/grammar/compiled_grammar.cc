@@ -188,11 +188,11 @@ void CompiledGrammar::Walk(int32_t begin, int32_t end, int32_t* st, uint64_t* wo
 }
 
 // Node i's subtree when st[depth(i)] == s, if the text after s loops
-// (EarleyAutomaton::LoopTargetLocked; false otherwise, having done nothing).
-// When s is the loop's state t, the whole subtree is one LoopExits. When s
-// enters t, each child of i that starts a character leading to t is one
-// (an ASCII byte, or a multi-byte lead when all such characters do), and the others are
-// walked.
+// (EarleyAutomaton::LoopTargetLocked), else if it is a chain (ChainJump);
+// false otherwise, having done nothing. When s is the loop's state t, the
+// whole subtree is one LoopExits. When s enters t, each child of i that
+// starts a character leading to t is one (an ASCII byte, or a multi-byte lead
+// when all such characters do), and the others are walked.
 bool CompiledGrammar::JumpLoop(int32_t i, int32_t s, int32_t* st, uint64_t* words) const {
   EarleyAutomaton& a = *parser_;
   const TokenTrie& trie = vocab_->trie();
