@@ -204,10 +204,12 @@ bool CompiledGrammar::JumpLoop(int32_t i, int32_t s, int32_t* st, uint64_t* word
   // the validator's states below i are those of the bytes read from i.
   std::vector<std::string> excluded;
   bool utf8 = trie.utf8_state(i) == utf8::kBoundary && trie.non_ascii_below(i) >= kMinUtf8Nodes;
+  // The loop's own characters, then (when s only enters it) the first one's.
   for (int32_t q : {t, s}) {
     const std::vector<std::string>* ex = utf8 ? Utf8Step(q, &cache_->loop_proof_budget) : nullptr;
     utf8 = ex != nullptr;
     if (utf8) excluded.insert(excluded.end(), ex->begin(), ex->end());
+    if (s == t) break;
   }
   const int32_t* exit = vocab_->ExitTable(utf8 ? AsciiPart(loop.bytes) : loop.bytes, utf8, utf8 ? excluded : kNoChars);
   if (exit == nullptr) return false;
@@ -303,11 +305,11 @@ bool CompiledGrammar::ChainJump(int32_t i, int32_t s, int32_t* st, uint64_t* wor
   }
   if (K >= need) return true;
   // Frontier: members whose parent, at a boundary, ends character K.
-  std::vector<int32_t> todo;
-  for (int32_t x = i + 1; x < stop; x = trie.end(x)) todo.push_back(x);
-  while (!todo.empty()) {
-    const int32_t x = todo.back();
-    todo.pop_back();
+  std::vector<int32_t> pending;  // nodes still to search
+  for (int32_t x = i + 1; x < stop; x = trie.end(x)) pending.push_back(x);
+  while (!pending.empty()) {
+    const int32_t x = pending.back();
+    pending.pop_back();
     if (exit[x] == x || trie.max_started_chars(x) - base <= K) continue;  // an exit, or nothing deep below
     const int32_t p = trie.parent(x);
     if (trie.utf8_state(p) == utf8::kBoundary && trie.chars(p) - base == K) {
@@ -316,7 +318,7 @@ bool CompiledGrammar::ChainJump(int32_t i, int32_t s, int32_t* st, uint64_t* wor
       Walk(x, trie.end(x), st, words);
       continue;
     }
-    for (int32_t y = x + 1; y < trie.end(x); y = trie.end(y)) todo.push_back(y);
+    for (int32_t y = x + 1; y < trie.end(x); y = trie.end(y)) pending.push_back(y);
   }
   return true;
 }

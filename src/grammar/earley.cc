@@ -209,11 +209,8 @@ void EarleyAutomaton::ComputeSelfLoop(int32_t state) {
   // is built; other looping bytes (if any) are left out, which is safe: the
   // walk steps through non-members.
   SelfLoop loop;
-  const ByteSet c = LargestAsciiClass(state);
-  if (c.Count() >= SelfLoop::kMinBytes && NextLocked(state, FirstByte(c)) == state) {
-    loop.bytes = c;
-    loop.jumpable = true;
-  }
+  loop.bytes = LargestAsciiClass(state);
+  loop.jumpable = loop.bytes.Count() >= SelfLoop::kMinBytes && NextLocked(state, FirstByte(loop.bytes)) == state;
   self_loop_[static_cast<size_t>(state)] = loop;
   loop_known_[static_cast<size_t>(state)] |= 1;
 }
@@ -225,7 +222,7 @@ void EarleyAutomaton::ComputeLoopTarget(int32_t state) {
     lt.target = lt.step = state;
     lt.step_bytes = self.bytes;
   } else {
-    const ByteSet c = LargestAsciiClass(state);
+    const ByteSet c = self.bytes;  // the largest class, which does not loop
     if (!c.Empty()) {
       lt.step = NextLocked(state, FirstByte(c));
       lt.step_bytes = c;

@@ -55,7 +55,7 @@ struct EarleyItem {
 // loop.
 struct SelfLoop {
   bool jumpable = false;
-  ByteSet bytes;
+  ByteSet bytes;  // when !jumpable: the largest class all the same (for LoopTarget)
   static constexpr int kMinBytes = 32;
 };
 
