@@ -414,6 +414,11 @@ int64_t CompiledGrammar::trie_nodes_visited() const {
   return cache_->nodes_visited;
 }
 
+int64_t CompiledGrammar::parse_states() const {
+  std::lock_guard<std::mutex> lock(parser_->mu());
+  return parser_->num_states_locked();
+}
+
 int64_t CompiledGrammar::mask_cache_misses() const {
   std::lock_guard<std::mutex> lock(parser_->mu());
   return cache_->misses;

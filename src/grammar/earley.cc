@@ -1,6 +1,7 @@
 #include "grammar/earley.h"
 
 #include <algorithm>
+#include <array>
 #include <functional>
 
 #include "steer/util/check.h"
@@ -292,15 +293,152 @@ const std::vector<std::string>* EarleyAutomaton::Utf8StepLocked(int32_t state) {
   static const std::vector<std::string> kNone;
   const size_t i = static_cast<size_t>(state);
   if (!(loop_known_[i] & 4)) {
-    const int32_t t = LoopTargetLocked(state).step;
+    const LoopTarget lt = LoopTargetLocked(state);
     std::vector<std::string> excluded;
-    const bool ok = t >= 0 && MultibyteLeadsTo(state, t, &excluded);
+    bool ok = false;
+    if (lt.step >= 0) {
+      const int by_class = Utf8StepByClass(state, FirstByte(lt.step_bytes), &excluded);
+      ok = by_class >= 0 ? by_class == 1 : MultibyteLeadsTo(state, lt.step, &excluded);
+    }
     utf8_step_[i] = ok ? (excluded.empty() ? 1 : 2) : 0;
     if (ok && !excluded.empty()) utf8_excluded_[state] = std::move(excluded);
     loop_known_[i] |= 4;
   }
   if (utf8_step_[i] == 0) return nullptr;
   return utf8_step_[i] == 1 ? &kNone : &utf8_excluded_[state];
+}
+
+int EarleyAutomaton::Utf8StepByClass(int32_t state, uint8_t b, std::vector<std::string>* excluded) {
+  // Shape: every item that scans a byte >= 0x80 or b is a production of one
+  // nonterminal H at its start, predicted here (origin kSelf), and the ones
+  // that scan b are single-terminal productions. A lead byte then leaves only
+  // H's items (whose origin is this state), H never completes inside a
+  // character (WholeCharacters), and a whole character completes H here,
+  // exactly as b does. So Next(state, character) == Next(state, b) iff, in a
+  // state holding just H's predictions under one item waiting on H, the
+  // character leads where b leads, which is what MultibyteLeadsTo checks
+  // there; characters that fail do so inside H, in both states alike.
+  const EarleyState& s = *states_[static_cast<size_t>(state)];  // states are never moved or changed
+  int32_t h = -1;
+  for (const EarleyItem& it : s.items) {
+    const int32_t sym = fg_.slot_next[static_cast<size_t>(it.slot)];
+    if (sym >= 0) break;  // terminal items sort first
+    const ByteSet& t = fg_.terminals[static_cast<size_t>(TerminalOf(sym))];
+    const bool high = (t.words()[2] | t.words()[3]) != 0;
+    const bool scans_b = t.Contains(b);
+    if (!high && !scans_b) continue;
+    const bool starts = it.slot == 0 || fg_.slot_next[static_cast<size_t>(it.slot) - 1] == kEndOfProduction;
+    const int32_t lhs = fg_.slot_lhs[static_cast<size_t>(it.slot)];
+    if (it.origin != kSelf || !starts || (h >= 0 && lhs != h)) return -1;
+    if (scans_b && fg_.slot_next[static_cast<size_t>(it.slot) + 1] != kEndOfProduction) return -1;
+    h = lhs;
+  }
+  if (h < 0 || fg_.nullable[static_cast<size_t>(h)]) return -1;
+  auto waiting = std::lower_bound(s.items.begin(), s.items.end(), h, [&](const EarleyItem& a, int32_t v) {
+    return fg_.slot_next[static_cast<size_t>(a.slot)] < v;
+  });
+  if (waiting == s.items.end() || fg_.slot_next[static_cast<size_t>(waiting->slot)] != h) return -1;
+  const int32_t waiting_slot = waiting->slot;
+  if (!WholeCharacters(h)) return -1;
+  const uint64_t key = static_cast<uint64_t>(static_cast<uint32_t>(waiting_slot)) << 8 | b;
+  auto known = class_proofs_.find(key);
+  if (known == class_proofs_.end()) {
+    ClassProof proof{false, {}};
+    const int32_t from = InternKernel({{waiting_slot, kSelf}});
+    if (from < 0) return -1;  // a state limit: not cached
+    const int32_t to = NextLocked(from, b);
+    proof.ok = to >= 0 && MultibyteLeadsTo(from, to, &proof.excluded);
+    known = class_proofs_.emplace(key, std::move(proof)).first;
+  }
+  if (!known->second.ok) return 0;
+  excluded->insert(excluded->end(), known->second.excluded.begin(), known->second.excluded.end());
+  return 1;
+}
+
+bool EarleyAutomaton::WholeCharacters(int32_t nt) {
+  if (auto it = whole_chars_.find(nt); it != whole_chars_.end()) return it->second;
+  using utf8::ValidatorState;
+  constexpr int kStates = utf8::kBroken + 1;
+  // The nonterminals nt reaches.
+  std::vector<int32_t> order = {nt};
+  std::unordered_map<int32_t, size_t> index = {{nt, 0}};
+  bool ok = true;
+  for (size_t k = 0; k < order.size() && ok; ++k) {
+    for (int32_t p : fg_.prods[static_cast<size_t>(order[k])]) {
+      for (int32_t slot = p; fg_.slot_next[static_cast<size_t>(slot)] != kEndOfProduction; ++slot) {
+        const int32_t sym = fg_.slot_next[static_cast<size_t>(slot)];
+        if (sym < 0 || index.count(sym)) continue;
+        if (order.size() >= kMaxWholeCharNonterminals) ok = false;
+        index.emplace(sym, order.size());
+        order.push_back(sym);
+      }
+    }
+  }
+  if (!ok) return whole_chars_[nt] = false;
+  // ends[k][v]: the validator states (bit set) where a string derived by
+  // order[k], read from state v, can end; kBroken absorbs. Least fixpoint.
+  std::vector<std::array<uint16_t, kStates>> ends(order.size());
+  for (auto& e : ends) e.fill(0);
+  std::unordered_map<int32_t, std::array<uint16_t, kStates>> term_steps;
+  auto step_terminal = [&](int32_t t, uint16_t from) {
+    auto it = term_steps.find(t);
+    if (it == term_steps.end()) {
+      std::array<uint16_t, kStates> to{};
+      const ByteSet& set = fg_.terminals[static_cast<size_t>(t)];
+      for (int v = 0; v < kStates; ++v) {
+        for (int x = 0; x < 256; ++x) {
+          if (!set.Contains(static_cast<uint8_t>(x))) continue;
+          const ValidatorState w = v == utf8::kBroken ? utf8::kBroken : utf8::Step(static_cast<ValidatorState>(v), static_cast<uint8_t>(x));
+          to[static_cast<size_t>(v)] |= static_cast<uint16_t>(1u << w);
+        }
+      }
+      it = term_steps.emplace(t, to).first;
+    }
+    uint16_t out = 0;
+    for (int v = 0; v < kStates; ++v) {
+      if (from >> v & 1) out |= it->second[static_cast<size_t>(v)];
+    }
+    return out;
+  };
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (size_t k = 0; k < order.size(); ++k) {
+      for (int v = 0; v < kStates; ++v) {
+        uint16_t acc = ends[k][static_cast<size_t>(v)];
+        for (int32_t p : fg_.prods[static_cast<size_t>(order[k])]) {
+          uint16_t cur = static_cast<uint16_t>(1u << v);
+          for (int32_t slot = p; cur != 0 && fg_.slot_next[static_cast<size_t>(slot)] != kEndOfProduction; ++slot) {
+            const int32_t sym = fg_.slot_next[static_cast<size_t>(slot)];
+            if (sym < 0) {
+              cur = step_terminal(TerminalOf(sym), cur);
+            } else {
+              const auto& e = ends[index[sym]];
+              uint16_t next = 0;
+              for (int u = 0; u < kStates; ++u) {
+                if (cur >> u & 1) next |= e[static_cast<size_t>(u)];
+              }
+              cur = next;
+            }
+          }
+          acc |= cur;
+        }
+        if (acc != ends[k][static_cast<size_t>(v)]) {
+          ends[k][static_cast<size_t>(v)] = acc;
+          changed = true;
+        }
+      }
+    }
+  }
+  return whole_chars_[nt] = ends[0][utf8::kBoundary] == (1u << utf8::kBoundary);
+}
+
+int32_t EarleyAutomaton::InternKernel(const std::vector<EarleyItem>& kernel) {
+  ++generation_;
+  work_.clear();
+  overflow_ = false;
+  for (const EarleyItem& it : kernel) Add(it.slot, it.origin);
+  Close();
+  return Intern(/*building_root=*/false);
 }
 
 int32_t EarleyAutomaton::ComputeNext(int32_t state, uint8_t byte) {

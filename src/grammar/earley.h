@@ -152,6 +152,22 @@ class EarleyAutomaton {
   void ComputeSelfLoop(int32_t state);
   void ComputeLoopTarget(int32_t state);
   bool MultibyteLeadsTo(int32_t from, int32_t to, std::vector<std::string>* excluded);
+  // Utf8StepLocked's proof by character class, for a state that reads every
+  // non-ASCII byte, and `b` (a byte of its LoopTarget step class), only
+  // through the productions of one nonterminal H predicted in it (a string
+  // body's character class). Then any character takes the state through H
+  // alone and ends by completing H, as `b` does; so the answer depends only
+  // on H and is proved once, from a context-free state (cached). Returns 1
+  // (proved, *excluded filled) or 0 (disproved), or -1 when the state does
+  // not have that shape.
+  int Utf8StepByClass(int32_t state, uint8_t b, std::vector<std::string>* excluded);
+  // Whether every string `nt` derives is whole UTF-8 characters (never a
+  // partial or invalid one): an abstract run of utf8::Step over the
+  // productions reachable from nt (a fixpoint; false past
+  // kMaxWholeCharNonterminals of them). Cached.
+  bool WholeCharacters(int32_t nt);
+  static constexpr size_t kMaxWholeCharNonterminals = 64;
+  int32_t InternKernel(const std::vector<EarleyItem>& kernel);  // closes and interns a set
   static constexpr size_t kMaxExcludedChars = 16;
   // MultibyteLeadsTo gives up past this many (state, validator state) pairs
   // or new states: a plain string body needs ~20 and ~15.
@@ -175,6 +191,12 @@ class EarleyAutomaton {
   std::vector<LoopTarget> loop_target_;
   std::vector<uint8_t> utf8_step_;  // 0 no, 1 yes, 2 yes but for utf8_excluded_[state]
   std::unordered_map<int32_t, std::vector<std::string>> utf8_excluded_;
+  struct ClassProof {
+    bool ok;
+    std::vector<std::string> excluded;
+  };
+  std::unordered_map<uint64_t, ClassProof> class_proofs_;  // (waiting slot, byte) -> proof
+  std::unordered_map<int32_t, bool> whole_chars_;           // nonterminal -> WholeCharacters
   std::vector<uint8_t> loop_known_;  // bit 0: self_loop_, bit 1: loop_target_, bit 2: utf8_step_
   // Open-addressing table of state ids (-1 = empty) and their hashes, load <= 1/2.
   std::vector<int32_t> intern_;

@@ -292,6 +292,34 @@ TEST(MaskTest, Utf8LoopJumpAgreesWithBruteForce) {
   }
 }
 
+// Whether every multi-byte character loops in a string body is proved once
+// per character class, not once per context: each of the 12 keys below puts
+// the same body in a new context (new parse states). A cold mask in the first
+// body builds the class proof's states; later bodies reuse the proof and
+// build only the states their walk visits (none here), where a proof inside
+// each body would build 16 per context.
+TEST(MaskTest, Utf8ProofIsSharedBetweenContexts) {
+  const std::vector<std::string> units = {"a", "b", " ", "\"", "\xC3\xA9", "\xD0\xB6", "\xE4\xB8\xAD", "\xF0\x9F\x98\x80"};
+  Vocabulary v = RandomVocabulary(6000, 5, 21, [&](Rng& rng) { return units[rng.UniformInt(units.size())]; });
+  auto g = ParseGbnf(R"(root ::= "{" member "}"
+member ::= "k0" str | "k1" str | "k2" str | "k3" str | "k4" str | "k5" str | "k6" str | "k7" str | "k8" str | "k9" str | "ka" str | "kb" str
+str ::= "\"" [^"\\]* "\"")");
+  ASSERT_TRUE(g.ok()) << g.error().ToString();
+  auto cg = CompiledGrammar::Create(*g, v);
+  ASSERT_TRUE(cg.ok());
+  DynamicBitset mask;
+  std::vector<int64_t> added;
+  for (const char* key : {"k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7", "k8", "k9", "ka", "kb"}) {
+    Matcher m((*cg)->parser());
+    ASSERT_TRUE(m.AcceptBytes(std::string("{") + key + "\"ab"));
+    const int64_t before = (*cg)->parse_states();
+    (*cg)->FillMaskForState(m.state(), &mask);
+    added.push_back((*cg)->parse_states() - before);
+    EXPECT_TRUE(mask.Count() > 0);
+  }
+  for (size_t k = 1; k < added.size(); ++k) EXPECT_LE(added[k], 6) << "context " << k << "; the first built " << added[0];
+}
+
 // A string with a length bound has one parse state per position (a chain)
 // and no loop; the walk still jumps: member paths of m characters end in
 // the chain's m-th state, and paths longer than the chain are cut at their

@@ -115,6 +115,7 @@ class CompiledGrammar {
   int64_t mask_cache_hits() const;
   int64_t mask_cache_misses() const;
   int64_t trie_nodes_visited() const;  // summed over all mask walks
+  int64_t parse_states() const;        // Earley states built so far (by masks and matchers)
 
  private:
   CompiledGrammar() = default;
