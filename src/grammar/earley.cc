@@ -357,8 +357,7 @@ int EarleyAutomaton::Utf8StepByClass(int32_t state, uint8_t b, std::vector<std::
 
 bool EarleyAutomaton::WholeCharacters(int32_t nt) {
   if (auto it = whole_chars_.find(nt); it != whole_chars_.end()) return it->second;
-  using utf8::ValidatorState;
-  constexpr int kStates = utf8::kBroken + 1;
+  constexpr int kStates = kUtf8States;
   // The nonterminals nt reaches.
   std::vector<int32_t> order = {nt};
   std::unordered_map<int32_t, size_t> index = {{nt, 0}};
@@ -379,24 +378,11 @@ bool EarleyAutomaton::WholeCharacters(int32_t nt) {
   // order[k], read from state v, can end; kBroken absorbs. Least fixpoint.
   std::vector<std::array<uint16_t, kStates>> ends(order.size());
   for (auto& e : ends) e.fill(0);
-  std::unordered_map<int32_t, std::array<uint16_t, kStates>> term_steps;
   auto step_terminal = [&](int32_t t, uint16_t from) {
-    auto it = term_steps.find(t);
-    if (it == term_steps.end()) {
-      std::array<uint16_t, kStates> to{};
-      const ByteSet& set = fg_.terminals[static_cast<size_t>(t)];
-      for (int v = 0; v < kStates; ++v) {
-        for (int x = 0; x < 256; ++x) {
-          if (!set.Contains(static_cast<uint8_t>(x))) continue;
-          const ValidatorState w = v == utf8::kBroken ? utf8::kBroken : utf8::Step(static_cast<ValidatorState>(v), static_cast<uint8_t>(x));
-          to[static_cast<size_t>(v)] |= static_cast<uint16_t>(1u << w);
-        }
-      }
-      it = term_steps.emplace(t, to).first;
-    }
+    const std::array<uint16_t, kStates>& to = TerminalUtf8Steps(t);
     uint16_t out = 0;
     for (int v = 0; v < kStates; ++v) {
-      if (from >> v & 1) out |= it->second[static_cast<size_t>(v)];
+      if (from >> v & 1) out |= to[static_cast<size_t>(v)];
     }
     return out;
   };
@@ -430,6 +416,25 @@ bool EarleyAutomaton::WholeCharacters(int32_t nt) {
     }
   }
   return whole_chars_[nt] = ends[0][utf8::kBoundary] == (1u << utf8::kBoundary);
+}
+
+const std::array<uint16_t, EarleyAutomaton::kUtf8States>& EarleyAutomaton::TerminalUtf8Steps(int32_t t) {
+  if (terminal_utf8_steps_.empty()) terminal_utf8_steps_.resize(fg_.terminals.size());
+  auto& entry = terminal_utf8_steps_[static_cast<size_t>(t)];
+  if (entry.first) return entry.second;
+  const ByteSet& set = fg_.terminals[static_cast<size_t>(t)];
+  for (int v = 0; v < kUtf8States; ++v) {
+    for (int w = 0; w < 4; ++w) {
+      for (uint64_t bits = set.words()[w]; bits != 0; bits &= bits - 1) {
+        const auto x = static_cast<uint8_t>(w * 64 + __builtin_ctzll(bits));
+        const utf8::ValidatorState to =
+            v == utf8::kBroken ? utf8::kBroken : utf8::Step(static_cast<utf8::ValidatorState>(v), x);
+        entry.second[static_cast<size_t>(v)] |= static_cast<uint16_t>(1u << to);
+      }
+    }
+  }
+  entry.first = true;
+  return entry.second;
 }
 
 int32_t EarleyAutomaton::InternKernel(const std::vector<EarleyItem>& kernel) {

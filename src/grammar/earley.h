@@ -24,6 +24,7 @@
 // their forks); every access that can create states takes mu_.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -33,6 +34,7 @@
 
 #include "grammar/flat_grammar.h"
 #include "steer/grammar/matcher.h"
+#include "steer/util/utf8.h"
 
 namespace steer::grammar {
 
@@ -167,6 +169,10 @@ class EarleyAutomaton {
   // kMaxWholeCharNonterminals of them). Cached.
   bool WholeCharacters(int32_t nt);
   static constexpr size_t kMaxWholeCharNonterminals = 64;
+  // Per validator state, the states (bit set) one byte of terminal t leads
+  // to (kBroken absorbs). Computed on first use.
+  static constexpr int kUtf8States = utf8::kBroken + 1;
+  const std::array<uint16_t, kUtf8States>& TerminalUtf8Steps(int32_t t);
   int32_t InternKernel(const std::vector<EarleyItem>& kernel);  // closes and interns a set
   static constexpr size_t kMaxExcludedChars = 16;
   // MultibyteLeadsTo gives up past this many (state, validator state) pairs
@@ -197,6 +203,7 @@ class EarleyAutomaton {
   };
   std::unordered_map<uint64_t, ClassProof> class_proofs_;  // (waiting slot, byte) -> proof
   std::unordered_map<int32_t, bool> whole_chars_;           // nonterminal -> WholeCharacters
+  std::vector<std::pair<bool, std::array<uint16_t, kUtf8States>>> terminal_utf8_steps_;  // per terminal: known, steps
   std::vector<uint8_t> loop_known_;  // bit 0: self_loop_, bit 1: loop_target_, bit 2: utf8_step_
   // Open-addressing table of state ids (-1 = empty) and their hashes, load <= 1/2.
   std::vector<int32_t> intern_;
