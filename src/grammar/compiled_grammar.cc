@@ -28,7 +28,7 @@ struct VocabIndex::ExitTables {
     ByteSet loop;
     bool utf8;
     std::vector<std::string> excluded;  // sorted
-    std::vector<int32_t> exit;
+    TokenTrie::LoopTable table;
   };
   std::mutex mu;
   std::vector<std::unique_ptr<Table>> tables;
@@ -38,19 +38,20 @@ CompiledGrammar::~CompiledGrammar() = default;
 VocabIndex::VocabIndex() : exit_tables_(std::make_unique<ExitTables>()) {}
 VocabIndex::~VocabIndex() = default;
 
-const int32_t* VocabIndex::ExitTable(const ByteSet& loop, bool utf8, const std::vector<std::string>& excluded) const {
+VocabIndex::LoopTableView VocabIndex::ExitTable(const ByteSet& loop, bool utf8,
+                                                const std::vector<std::string>& excluded) const {
   std::vector<std::string> key = excluded;
   std::sort(key.begin(), key.end());
   key.erase(std::unique(key.begin(), key.end()), key.end());
   std::lock_guard<std::mutex> lock(exit_tables_->mu);
   auto& tables = exit_tables_->tables;
   for (const auto& t : tables) {
-    if (t->utf8 == utf8 && t->loop == loop && t->excluded == key) return t->exit.data();
+    if (t->utf8 == utf8 && t->loop == loop && t->excluded == key) return {t->table.exit.data(), t->table.member_words.data()};
   }
-  if (tables.size() >= kMaxExitTables) return nullptr;
-  std::vector<int32_t> exit = trie_->ExitTable(loop, utf8, key);
-  tables.push_back(std::make_unique<ExitTables::Table>(ExitTables::Table{loop, utf8, std::move(key), std::move(exit)}));
-  return tables.back()->exit.data();
+  if (tables.size() >= kMaxExitTables) return {};
+  TokenTrie::LoopTable table = trie_->ExitTable(loop, utf8, key);
+  tables.push_back(std::make_unique<ExitTables::Table>(ExitTables::Table{loop, utf8, std::move(key), std::move(table)}));
+  return {tables.back()->table.exit.data(), tables.back()->table.member_words.data()};
 }
 
 int32_t VocabIndex::num_trie_nodes() const { return trie_->num_nodes(); }
@@ -111,6 +112,18 @@ void SetSubtree(const TokenTrie& trie, int32_t i, uint64_t* words) {
     for (size_t w = 0; w < trie.num_words(); ++w) words[w] |= dense[w];
   } else {
     SetTokens(trie.tokens_begin(i), trie.subtree_tokens_end(i), words);
+  }
+}
+
+// The tokens of node i's subtree that are in `members` (mask words).
+void SetMembers(const TokenTrie& trie, int32_t i, const uint64_t* members, uint64_t* words) {
+  if (const uint64_t* dense = trie.dense_subtree(i)) {
+    for (size_t w = 0; w < trie.num_words(); ++w) words[w] |= dense[w] & members[w];
+  } else {
+    for (const int32_t* t = trie.tokens_begin(i); t != trie.subtree_tokens_end(i); ++t) {
+      const size_t w = static_cast<size_t>(*t) >> 6;
+      words[w] |= members[w] & (uint64_t{1} << (*t & 63));
+    }
   }
 }
 
@@ -211,25 +224,34 @@ bool CompiledGrammar::JumpLoop(int32_t i, int32_t s, int32_t* st, uint64_t* word
     if (utf8) excluded.insert(excluded.end(), ex->begin(), ex->end());
     if (s == t) break;
   }
-  const int32_t* exit = vocab_->ExitTable(utf8 ? AsciiPart(loop.bytes) : loop.bytes, utf8, utf8 ? excluded : kNoChars);
-  if (exit == nullptr) return false;
-  // Most tokens below are accepted: set the subtree at once (whole rows of
-  // mask words near the root) and clear what the children do not accept.
-  SetSubtree(trie, i, words);
+  const VocabIndex::LoopTableView table =
+      vocab_->ExitTable(utf8 ? AsciiPart(loop.bytes) : loop.bytes, utf8, utf8 ? excluded : kNoChars);
+  if (table.exit == nullptr) return false;
+  // Most tokens below are accepted: set at once (whole rows of mask words
+  // near the root) the tokens reached through loop members only, below i
+  // (self-loop) or below i's children (entry): then exit subtrees need no
+  // clearing. Past kMemberDepths, set the whole subtree and clear exits.
+  const int32_t d = trie.depth(i) + 1;
+  const int32_t member_depth = t == s ? d - 1 : d;
+  const bool by_members = member_depth < TokenTrie::kMemberDepths;
+  if (by_members) {
+    SetMembers(trie, i, table.member_words + static_cast<size_t>(member_depth) * trie.num_words(), words);
+  } else {
+    SetSubtree(trie, i, words);
+  }
   if (t == s) {
-    LoopExits(i, {i, s, t, exit, utf8}, st, words);
+    LoopExits(i, {i, s, t, table.exit, utf8, !by_members}, st, words);
     return true;
   }
-  const int32_t d = trie.depth(i) + 1;
   for (int32_t c = i + 1; c < trie.end(i); c = trie.end(c)) {
     const uint8_t b = trie.byte(c);
     const int32_t sc = a.NextLocked(s, b);
     if (sc == t && (!utf8 || b < 0x80)) {
       st[d] = sc;
-      LoopExits(c, {c, t, t, exit, utf8}, st, words);
+      LoopExits(c, {c, t, t, table.exit, utf8, !by_members}, st, words);
     } else if (sc >= 0 && utf8 && trie.utf8_state(c) != utf8::kBroken && b >= 0x80) {
       st[d] = sc;
-      LoopExits(c, {i, s, t, exit, utf8}, st, words);  // a valid lead byte: its characters lead to t
+      LoopExits(c, {i, s, t, table.exit, utf8, !by_members}, st, words);  // a valid lead byte: its characters lead to t
     } else {
       ClearSubtree(trie, c, words);
       if (sc < 0) continue;
@@ -289,7 +311,7 @@ bool CompiledGrammar::ChainJump(int32_t i, int32_t s, int32_t* st, uint64_t* wor
     excluded.insert(excluded.end(), ex->begin(), ex->end());
   }
   c.resize(static_cast<size_t>(K) + 1);
-  const int32_t* exit = vocab_->ExitTable(L, utf8, utf8 ? excluded : kNoChars);
+  const int32_t* exit = vocab_->ExitTable(L, utf8, utf8 ? excluded : kNoChars).exit;
   if (exit == nullptr) return false;
   SetSubtree(trie, i, words);
   const int32_t stop = trie.end(i);
@@ -323,18 +345,18 @@ bool CompiledGrammar::ChainJump(int32_t i, int32_t s, int32_t* st, uint64_t* wor
   return true;
 }
 
-// Node c's subtree, already set in the mask, all of whose member paths
-// (TokenTrie::ExitTable) are accepted: from the boundary node l.entry (c
-// itself, or c's parent when c is a multi-byte lead) in state l.from, the
-// first character leads to l.target and every later one returns to it;
-// inside a character the state is on the way. Each first non-member (an
-// "exit") has its subtree cleared and walked from its parent's state. Exits
-// are disjoint subtrees, found in order by exit[] jumps.
+// Node c's subtree, whose member paths (TokenTrie::ExitTable) are accepted
+// and already set in the mask: from the boundary node l.entry (c itself, or
+// c's parent when c is a multi-byte lead) in state l.from, the first
+// character leads to l.target and every later one returns to it; inside a
+// character the state is on the way. Each first non-member (an "exit") has
+// its subtree walked from its parent's state (cleared first when the caller
+// set it too). Exits are disjoint subtrees, found in order by exit[] jumps.
 void CompiledGrammar::LoopExits(int32_t c, const LoopJump& l, int32_t* st, uint64_t* words) const {
   const TokenTrie& trie = vocab_->trie();
   const int32_t stop = trie.end(c);
   for (int32_t j = l.exit[c + 1]; j < stop; j = l.exit[trie.end(j)]) {
-    ClearSubtree(trie, j, words);
+    if (l.clear_exits) ClearSubtree(trie, j, words);
     int32_t boundary = trie.parent(j);  // the last character boundary on the path to j (at or below l.entry)
     while (l.utf8 && boundary != l.entry && trie.utf8_state(boundary) != utf8::kBoundary) {
       boundary = trie.parent(boundary);

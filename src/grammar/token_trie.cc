@@ -119,7 +119,7 @@ TokenTrie::TokenTrie(const std::vector<std::string>& token_bytes, const std::vec
   }
 }
 
-std::vector<int32_t> TokenTrie::ExitTable(const ByteSet& loop, bool utf8, const std::vector<std::string>& excluded) const {
+TokenTrie::LoopTable TokenTrie::ExitTable(const ByteSet& loop, bool utf8, const std::vector<std::string>& excluded) const {
   // The character that node i completes (i at a boundary after a
   // continuation byte): its bytes, read back to the previous boundary.
   auto completes_excluded = [&](int32_t i) {
@@ -131,6 +131,7 @@ std::vector<int32_t> TokenTrie::ExitTable(const ByteSet& loop, bool utf8, const 
     return std::find(excluded.begin(), excluded.end(), ch) != excluded.end();
   };
   int32_t n = num_nodes();
+  std::vector<uint8_t> member_node(static_cast<size_t>(n), 1);
   std::vector<int32_t> exit(static_cast<size_t>(n) + 1, n);
   for (int32_t i = n - 1; i >= 1; --i) {
     uint8_t b = byte(i);
@@ -146,10 +147,27 @@ std::vector<int32_t> TokenTrie::ExitTable(const ByteSet& loop, bool utf8, const 
       // A node after a broken byte is never reached through members (the
       // broken node is an exit), so its own membership does not matter.
     }
+    member_node[static_cast<size_t>(i)] = member;
     exit[static_cast<size_t>(i)] = member ? exit[static_cast<size_t>(i) + 1] : i;
   }
   if (n > 0) exit[0] = n > 1 ? exit[1] : n;
-  return exit;
+  // deepest[i]: depth of the deepest non-member on the path to i (0: none).
+  // Parents precede children in preorder.
+  std::vector<int32_t> deepest(static_cast<size_t>(n), 0);
+  std::vector<uint64_t> rows(static_cast<size_t>(kMemberDepths) * num_words_, 0);
+  for (int32_t i = 1; i < n; ++i) {
+    deepest[static_cast<size_t>(i)] = member_node[static_cast<size_t>(i)] ? deepest[static_cast<size_t>(parent(i))] : depth(i);
+    const int32_t d = deepest[static_cast<size_t>(i)];
+    if (d >= kMemberDepths) continue;
+    uint64_t* row = rows.data() + static_cast<size_t>(d) * num_words_;
+    for (const int32_t* t = tokens_begin(i); t != tokens_end(i); ++t) row[static_cast<size_t>(*t) >> 6] |= uint64_t{1} << (*t & 63);
+  }
+  for (int32_t d = 1; d < kMemberDepths; ++d) {  // members(d) includes members(d - 1)
+    uint64_t* row = rows.data() + static_cast<size_t>(d) * num_words_;
+    const uint64_t* prev = row - num_words_;
+    for (size_t w = 0; w < num_words_; ++w) row[w] |= prev[w];
+  }
+  return {std::move(exit), std::move(rows)};
 }
 
 }  // namespace steer::grammar

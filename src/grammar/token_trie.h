@@ -67,8 +67,19 @@ class TokenTrie {
   //     one.
   // Within node i's subtree (for utf8, when utf8_state(i) is kBoundary), the
   // nodes in [i + 1, exit[i + 1]) and, recursively, between one exit subtree
-  // and the next, are reached through member nodes only. O(nodes) to build.
-  std::vector<int32_t> ExitTable(const ByteSet& loop, bool utf8, const std::vector<std::string>& excluded) const;
+  // and the next, are reached through member nodes only.
+  //
+  // members(d) (for d < kMemberDepths): mask words of the tokens whose path
+  // has no non-member node deeper than d. So the tokens of node i's subtree
+  // reached through members only (those a loop jump from i accepts whole)
+  // are subtree(i) & members(depth(i)): no exit subtree need be cleared.
+  // O(nodes + kMemberDepths * vocab/64) to build.
+  static constexpr int32_t kMemberDepths = 16;
+  struct LoopTable {
+    std::vector<int32_t> exit;
+    std::vector<uint64_t> member_words;  // kMemberDepths rows of num_words()
+  };
+  LoopTable ExitTable(const ByteSet& loop, bool utf8, const std::vector<std::string>& excluded) const;
 
  private:
   // One record per node (the walk reads them in order), plus a sentinel

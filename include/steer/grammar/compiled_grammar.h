@@ -75,12 +75,16 @@ class VocabIndex {
   const TokenTrie& trie() const { return *trie_; }
   int32_t num_trie_nodes() const;
   // TokenTrie::ExitTable(loop, utf8, excluded), built on first use and kept (4 bytes
-  // per trie node each). Grammars share loop sets (every JSON string body
+  // per trie node and 16 rows of vocab/8 bytes each). Grammars share loop sets (every JSON string body
   // has the same one), so at most kMaxExitTables are kept; past that,
   // nullptr. Thread-safe; the pointer stays valid for the VocabIndex's
   // lifetime.
   static constexpr size_t kMaxExitTables = 32;
-  const int32_t* ExitTable(const ByteSet& loop, bool utf8, const std::vector<std::string>& excluded) const;
+  struct LoopTableView {
+    const int32_t* exit = nullptr;            // TokenTrie::LoopTable::exit
+    const uint64_t* member_words = nullptr;   // TokenTrie::LoopTable::member_words
+  };
+  LoopTableView ExitTable(const ByteSet& loop, bool utf8, const std::vector<std::string>& excluded) const;
 
  private:
   VocabIndex();
@@ -128,6 +132,7 @@ class CompiledGrammar {
     int32_t target;      // parse state at every later character boundary
     const int32_t* exit; // TokenTrie::ExitTable of target's loop
     bool utf8;           // whether exit is the UTF-8 table
+    bool clear_exits;    // whether exit subtrees were set (and must be cleared)
   };
   void LoopExits(int32_t c, const LoopJump& l, int32_t* st, uint64_t* words) const;
   bool Replay(int32_t from, int32_t to, int32_t* st) const;
