@@ -69,7 +69,7 @@ void EarleyAutomaton::Close() {
       // A completion from this very set can only be an empty derivation;
       // the nullable rule below already advanced everything waiting on it.
       if (it.origin == kSelf) continue;
-      const EarleyState& o = *states_[static_cast<size_t>(it.origin)];
+      const EarleyState& o = states_[static_cast<size_t>(it.origin)];
       int32_t lhs = fg_.slot_lhs[static_cast<size_t>(it.slot)];
       auto lo = std::lower_bound(o.items.begin(), o.items.end(), lhs, [&](const EarleyItem& a, int32_t v) {
         return fg_.slot_next[static_cast<size_t>(a.slot)] < v;
@@ -136,20 +136,27 @@ int32_t EarleyAutomaton::Intern(bool building_root) {
   size_t slot = static_cast<size_t>(h) & (intern_.size() - 1);
   for (; intern_[slot] >= 0; slot = (slot + 1) & (intern_.size() - 1)) {
     if (intern_hash_[slot] != h) continue;
-    const EarleyState& other = *states_[static_cast<size_t>(intern_[slot])];
+    const EarleyState& other = states_[static_cast<size_t>(intern_[slot])];
     if (other.complete == complete && other.items == work_) return intern_[slot];
   }
   if (static_cast<int64_t>(states_.size()) >= options_.max_states) {
     limit_hit_ = true;
     return kReject;
   }
-  auto st = std::make_unique<EarleyState>();
-  st->items = work_;
-  st->hash = h;
-  st->first = first;
-  st->complete = complete;
-  int32_t id = static_cast<int32_t>(states_.size());
-  states_.push_back(std::move(st));
+  if (item_chunks_.empty() || chunk_size_ - chunk_used_ < work_.size()) {
+    chunk_size_ = std::max(kItemChunk, work_.size());
+    item_chunks_.push_back(std::unique_ptr<EarleyItem[]>(new EarleyItem[chunk_size_]));
+    chunk_used_ = 0;
+  }
+  EarleyItem* items = item_chunks_.back().get() + chunk_used_;
+  std::copy(work_.begin(), work_.end(), items);
+  chunk_used_ += work_.size();
+  EarleyState& st = states_.emplace_back();
+  st.items = ItemSpan(items, work_.size());
+  st.hash = h;
+  st.first = first;
+  st.complete = complete;
+  int32_t id = static_cast<int32_t>(states_.size()) - 1;
   rows_.push_back(nullptr);
   self_loop_.emplace_back();
   loop_target_.emplace_back();
@@ -162,10 +169,10 @@ int32_t EarleyAutomaton::Intern(bool building_root) {
     intern_.assign(intern_.size() * 2, -1);
     intern_hash_.assign(intern_.size(), 0);
     for (size_t k = 0; k < states_.size(); ++k) {
-      size_t j = static_cast<size_t>(states_[k]->hash) & (intern_.size() - 1);
+      size_t j = static_cast<size_t>(states_[k].hash) & (intern_.size() - 1);
       while (intern_[j] >= 0) j = (j + 1) & (intern_.size() - 1);
       intern_[j] = static_cast<int32_t>(k);
-      intern_hash_[j] = states_[k]->hash;
+      intern_hash_[j] = states_[k].hash;
     }
   }
   return id;
@@ -175,7 +182,7 @@ ByteSet EarleyAutomaton::LargestAsciiClass(int32_t state) const {
   // Refine {ASCII bytes the state can scan} by every scanned terminal:
   // bytes end in one class iff each terminal holds all or none of them,
   // which is exactly when ComputeNext gives them one transition.
-  const EarleyState& st = *states_[static_cast<size_t>(state)];
+  const EarleyState& st = states_[static_cast<size_t>(state)];
   ByteSet ascii = st.first;
   ascii &= ByteSet::Range(0, 0x7F);
   std::vector<ByteSet> classes = {ascii};
@@ -318,7 +325,7 @@ int EarleyAutomaton::Utf8StepByClass(int32_t state, uint8_t b, std::vector<std::
   // state holding just H's predictions under one item waiting on H, the
   // character leads where b leads, which is what MultibyteLeadsTo checks
   // there; characters that fail do so inside H, in both states alike.
-  const EarleyState& s = *states_[static_cast<size_t>(state)];  // states are never moved or changed
+  const EarleyState& s = states_[static_cast<size_t>(state)];  // states are never moved or changed
   int32_t h = -1;
   for (const EarleyItem& it : s.items) {
     const int32_t sym = fg_.slot_next[static_cast<size_t>(it.slot)];
@@ -457,7 +464,7 @@ int32_t EarleyAutomaton::ComputeNext(int32_t state, uint8_t byte) {
     row = row_chunks_.back().get() + 256 * rows_in_last_chunk_++;
     std::fill(row, row + 256, kUnknown);
   }
-  const EarleyState& s = *states_[static_cast<size_t>(state)];
+  const EarleyState& s = states_[static_cast<size_t>(state)];
   int32_t& memo = row[byte];
   if (memo != kUnknown) return memo;
   if (!s.first.Contains(byte)) return memo = kReject;

@@ -24,8 +24,10 @@
 // their forks); every access that can create states takes mu_.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -76,10 +78,27 @@ struct LoopTarget {
   static constexpr int kMinEntryBytes = 16;
 };
 
+// A state's items, stored in the automaton's item arena (never moved).
+class ItemSpan {
+ public:
+  ItemSpan() = default;
+  ItemSpan(const EarleyItem* data, size_t size) : data_(data), size_(size) {}
+  const EarleyItem* begin() const { return data_; }
+  const EarleyItem* end() const { return data_ + size_; }
+  size_t size() const { return size_; }
+  bool operator==(const std::vector<EarleyItem>& v) const {
+    return v.size() == size_ && std::equal(v.begin(), v.end(), data_);
+  }
+
+ private:
+  const EarleyItem* data_ = nullptr;
+  size_t size_ = 0;
+};
+
 struct EarleyState {
   // Sorted by (symbol after the dot, slot, origin); completed items are not
   // kept (see Intern), so a set may be empty yet complete.
-  std::vector<EarleyItem> items;
+  ItemSpan items;
   ByteSet first;                  // bytes some item can scan next
   bool complete = false;          // the start rule is complete from the root
   uint64_t hash = 0;
@@ -125,7 +144,7 @@ class EarleyAutomaton {
   // characters).
   const std::vector<std::string>* Utf8StepLocked(int32_t state);
   bool Utf8StepKnownLocked(int32_t state) const { return (loop_known_[static_cast<size_t>(state)] & 4) != 0; }
-  const EarleyState& StateLocked(int32_t state) const { return *states_[static_cast<size_t>(state)]; }
+  const EarleyState& StateLocked(int32_t state) const { return states_[static_cast<size_t>(state)]; }
   int64_t num_states_locked() const { return static_cast<int64_t>(states_.size()); }
   // Whether a set or state limit ever turned a transition into a rejection.
   bool limit_hit_locked() const { return limit_hit_; }
@@ -137,11 +156,11 @@ class EarleyAutomaton {
   }
   bool IsComplete(int32_t state) const {
     std::lock_guard<std::mutex> lock(mu_);
-    return states_[static_cast<size_t>(state)]->complete;
+    return states_[static_cast<size_t>(state)].complete;
   }
   ByteSet First(int32_t state) const {
     std::lock_guard<std::mutex> lock(mu_);
-    return states_[static_cast<size_t>(state)]->first;
+    return states_[static_cast<size_t>(state)].first;
   }
   bool limit_hit() const {
     std::lock_guard<std::mutex> lock(mu_);
@@ -186,7 +205,11 @@ class EarleyAutomaton {
   FlatGrammar fg_;
   MatcherOptions options_;
   mutable std::mutex mu_;
-  std::vector<std::unique_ptr<EarleyState>> states_;
+  std::deque<EarleyState> states_;  // a deque: references stay valid as states are added
+  // Item arena: chunks of at least kItemChunk items, filled in order.
+  static constexpr size_t kItemChunk = size_t{1} << 16;
+  std::vector<std::unique_ptr<EarleyItem[]>> item_chunks_;
+  size_t chunk_used_ = 0, chunk_size_ = 0;
   // Per state: 256 memoized transitions (kUnknown until computed; the row is
   // allocated on first use), and the loop facts once known.
   std::vector<int32_t*> rows_;  // into row_chunks_ (nullptr until first use)
