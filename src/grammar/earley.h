@@ -109,6 +109,8 @@ class EarleyAutomaton {
   EarleyAutomaton(FlatGrammar fg, const MatcherOptions& options);
 
   int32_t root() const { return 0; }
+  // False when building the root set hit a limit; nothing else may be called.
+  bool root_ok() const { return root_ok_; }
   const FlatGrammar& flat() const { return fg_; }
   std::mutex& mu() const { return mu_; }
 
@@ -232,6 +234,7 @@ class EarleyAutomaton {
   std::vector<int32_t> intern_;
   std::vector<uint64_t> intern_hash_;
   bool limit_hit_ = false;
+  bool root_ok_ = false;
 
   // Scratch for building one set.
   std::vector<EarleyItem> work_;

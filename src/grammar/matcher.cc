@@ -1,5 +1,7 @@
 #include "steer/grammar/matcher.h"
 
+#include <string>
+
 #include "grammar/earley.h"
 #include "steer/util/check.h"
 
@@ -7,7 +9,13 @@ namespace steer::grammar {
 
 Result<Parser> CompileParser(const Grammar& grammar, const MatcherOptions& options) {
   STEER_ASSIGN_OR_RETURN(FlatGrammar fg, Flatten(grammar));
-  return std::make_shared<EarleyAutomaton>(std::move(fg), options);
+  auto parser = std::make_shared<EarleyAutomaton>(std::move(fg), options);
+  if (!parser->root_ok()) {
+    return MakeError(ErrorCode::kResourceExhausted,
+                     "the grammar's first parse set has more than max_set_items (" +
+                         std::to_string(options.max_set_items) + ") Earley items");
+  }
+  return parser;
 }
 
 Matcher::Matcher(Parser parser) : parser_(std::move(parser)) {
