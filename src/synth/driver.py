@@ -178,7 +178,8 @@ def same(a, b):
 # random positions with characters from their own alphabet plus COMMON_CHARS;
 # lists and tuples with elements mutated, added, dropped, repeated, swapped,
 # shuffled, sorted or reversed, dicts with values mutated and keys dropped or
-# added; nested values recursively (to depth MAX_DEPTH). Sizes stay within Bounds, so runs stay short.
+# added; nested values recursively (to depth MAX_DEPTH). Sizes stay within
+# Bounds, so runs stay short.
 
 COMMON_CHARS = " aZ0."
 MAX_DEPTH = 3
@@ -254,7 +255,7 @@ def mutate_text(v, rng, b):
         elif op == 3:
             s[i] = s[i].swapcase()
         elif op == 4 and len(s) > 1:
-            j = min(i + 1, len(s) - 1) if i + 1 < len(s) else i - 1
+            j = i + 1 if i + 1 < len(s) else i - 1
             s[i], s[j] = s[j], s[i]
         elif op == 5:
             j = rng.randrange(i, len(s)) + 1
