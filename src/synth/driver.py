@@ -182,6 +182,9 @@ def same(a, b):
 # Bounds, so runs stay short.
 
 COMMON_CHARS = " aZ0."
+# A substituted digit or letter is, half of the time, another of its class,
+# so formatted text (dates, times, numbers, identifiers) keeps its format.
+CHAR_CLASSES = ("0123456789", "abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 MAX_DEPTH = 3
 
 
@@ -236,8 +239,8 @@ def mutate_number(v, rng, b):
 
 
 def mutate_text(v, rng, b):
-    """1-3 edits: insert, delete, substitute, case change, adjacent swap,
-    or a repeated slice."""
+    """1-3 edits: insert, delete, substitute (see CHAR_CLASSES), case
+    change, adjacent swap, or a repeated slice."""
     s = list(v)
     alphabet = sorted(set(v))
     for _ in range(1 + (rng.random() < 0.5) + (rng.random() < 0.25)):
@@ -251,7 +254,8 @@ def mutate_text(v, rng, b):
         elif op == 1:
             del s[i]
         elif op == 2:
-            s[i] = c
+            same = [k for k in CHAR_CLASSES if s[i] in k]
+            s[i] = rng.choice(same[0]) if same and rng.random() < 0.5 else c
         elif op == 3:
             s[i] = s[i].swapcase()
         elif op == 4 and len(s) > 1:

@@ -169,7 +169,7 @@ TEST_F(SynthTest, GeneratedInputsMixEdgeCasesAndBoundedTypePreservingMutations) 
   }
   // Mutations (and only they) grow lists past the edge cases, move numbers
   // off them and bring in characters from COMMON_CHARS (at this seed:
-  // 13, 104 and 1 of the 300 inputs).
+  // 17, 87 and 19 of the 300 inputs).
   for (int f = 0; f < 3; ++f) EXPECT_GE(flagged[f], 1) << "flag " << f;
 }
 
