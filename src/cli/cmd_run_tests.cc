@@ -25,7 +25,7 @@ struct SynthRunOptions {
   int64_t memory_mb = 512;
   int workers = 0;
   std::vector<int> ks = {1, 10, 100};
-  int num_inputs = 40;
+  int num_inputs = 100;
   bool json = false;
   bool insecure = false;
   bool site_packages = false;

@@ -36,7 +36,7 @@ struct SynthOptions {
   int k = 10;
   int initial = 2;
   int repairs = 2;
-  int num_inputs = 40;
+  int num_inputs = 100;
   double temperature = 0.8;
   int max_tokens = 256;
   int particles = 8;

@@ -7,8 +7,8 @@
 #   examples  exec program.py (prompt + completion), then check the docstring
 #             examples of the entry point parsed from prompt.txt
 #   inputs N  report up to N argument lists ("in [...]"): the docstring
-#             examples, edge-case variants of each argument, deterministic
-#             mutations, then "end"
+#             examples, then edge-case variants of each argument and seeded
+#             random mutations in turn, then "end"
 #   run       exec program.py, call the entry point on each inputs.txt line
 # Exit codes: 0 done, 3 syntax error, 4 wrong answer, 5 runtime error,
 # 6 memory error, 7 bad driver input.
@@ -172,41 +172,167 @@ def same(a, b):
 
 
 # --- input mutation ----------------------------------------------------------
+# Random, type-preserving mutations of the example arguments (AlphaCode's
+# mutation of test inputs): ints and floats moved by small and large deltas,
+# sign flips, scaling and fresh log-uniform magnitudes; strings edited at
+# random positions with characters from their own alphabet plus COMMON_CHARS;
+# lists and tuples with elements mutated, added, dropped, repeated, swapped,
+# shuffled, sorted or reversed, dicts with values mutated and keys dropped or
+# added; nested values recursively (to depth MAX_DEPTH). Sizes stay within
+# Bounds, so runs stay short.
 
-def mutate(v, rng, depth=0):
-    if isinstance(v, bool):
-        return not v
+COMMON_CHARS = " aZ0."
+# A substituted digit or letter is, half of the time, another of its class,
+# so formatted text (dates, times, numbers, identifiers) keeps its format.
+CHAR_CLASSES = ("0123456789", "abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+MAX_DEPTH = 3
+
+
+class Bounds:
+    """Limits from the examples: |numbers| <= num, len(str) <= text,
+    len(list/tuple/dict) <= seq."""
+
+    def __init__(self, base):
+        self.num, self.text, self.seq = 0, 0, 0
+        for args in base:
+            for a in args:
+                self.scan(a, 0)
+        self.num = max(1000, 10 * self.num)
+        self.text = max(16, 2 * self.text)
+        self.seq = max(8, 2 * self.seq)
+
+    def scan(self, v, depth):
+        if isinstance(v, bool) or depth > MAX_DEPTH:
+            return
+        if isinstance(v, (int, float)) and abs(v) < 1e18:
+            self.num = max(self.num, abs(v))
+        elif isinstance(v, str):
+            self.text = max(self.text, len(v))
+        elif isinstance(v, (list, tuple, dict)):
+            self.seq = max(self.seq, len(v))
+            for x in (list(v.keys()) + list(v.values()) if isinstance(v, dict) else v):
+                self.scan(x, depth + 1)
+
+
+def mutate_number(v, rng, b):
+    """A number of v's type near v, far from v, or fresh, within +-b.num."""
+    op = rng.randrange(6)
+    if op == 0:
+        x = v + rng.choice([-3, -2, -1, 1, 2, 3])
+    elif op == 1:
+        r = max(10, abs(v))
+        x = v + rng.uniform(-r, r)
+    elif op == 2:
+        x = -v
+    elif op == 3:
+        x = v * 2 if rng.random() < 0.5 else v / 2
+    else:  # a fresh magnitude, log-uniform in [0, b.num], either sign
+        x = (b.num + 1) ** rng.random() - 1
+        if rng.random() < 0.5:
+            x = -x
+    x = max(-b.num, min(b.num, x))
     if isinstance(v, int):
-        return rng.choice([v + 1, v - 1, -v, 2 * v, 0, v + rng.randint(-10, 10)])
-    if isinstance(v, float):
-        return rng.choice([v + 0.5, v * 2, -v, round(v * 1.5, 2), v - 1.25, round(v + rng.uniform(-3, 3), 2)])
-    if isinstance(v, str):
-        if not v:
-            return rng.choice(["a", " ", "ab"])
-        k = rng.randrange(len(v))
-        return rng.choice([v[::-1], v + v[0], v[1:], v.upper(), v.lower(), v.swapcase(),
-                           v[:k] + v[rng.randrange(len(v))] + v[k:]])
-    if isinstance(v, (list, tuple)):
-        items = list(v)
-        choice = rng.randrange(6)
-        if choice == 0:
-            items.reverse()
-        elif choice == 1 and items:
-            del items[rng.randrange(len(items))]
-        elif choice == 2 and items and depth < 3:
-            items.append(mutate(items[rng.randrange(len(items))], rng, depth + 1))
-        elif choice == 3:
+        return int(round(x))
+    if op in (0, 2):
+        return float(x)
+    return round(x, rng.choice([0, 1, 2]))
+
+
+def mutate_text(v, rng, b):
+    """1-3 edits: insert, delete, substitute (see CHAR_CLASSES), case
+    change, adjacent swap, or a repeated slice."""
+    s = list(v)
+    alphabet = sorted(set(v))
+    for _ in range(1 + (rng.random() < 0.5) + (rng.random() < 0.25)):
+        op = rng.randrange(6) if s else 0
+        if op in (0, 5) and len(s) >= b.text:
+            op = 1
+        i = rng.randrange(len(s)) if s else 0
+        c = rng.choice(alphabet) if alphabet and rng.random() < 0.75 else rng.choice(COMMON_CHARS)
+        if op == 0:
+            s.insert(rng.randrange(len(s) + 1), c)
+        elif op == 1:
+            del s[i]
+        elif op == 2:
+            same = [k for k in CHAR_CLASSES if s[i] in k]
+            s[i] = rng.choice(same[0]) if same and rng.random() < 0.5 else c
+        elif op == 3:
+            s[i] = s[i].swapcase()
+        elif op == 4 and len(s) > 1:
+            j = i + 1 if i + 1 < len(s) else i - 1
+            s[i], s[j] = s[j], s[i]
+        elif op == 5:
+            j = rng.randrange(i, len(s)) + 1
+            s[j:j] = s[i:j][:b.text - len(s)]
+    return "".join(s)
+
+
+def mutate_items(items, rng, b, depth):
+    """1-3 list edits in place, by weight: mutate an element 3, add a mutated
+    copy of one 2, and 1 each: drop one, repeat a slice, swap two, shuffle,
+    sort, reverse. An empty list stays empty: its element type is unknown."""
+    for _ in range(1 + (rng.random() < 0.5) + (rng.random() < 0.25)):
+        if not items:
+            return
+        op = (0, 0, 0, 1, 1, 2, 3, 4, 5, 6, 7)[rng.randrange(11)]
+        if op in (1, 3) and len(items) >= b.seq:
+            op = 2
+        i = rng.randrange(len(items))
+        if op == 0:
+            items[i] = mutate(items[i], rng, b, depth + 1)
+        elif op == 1:
+            items.insert(rng.randrange(len(items) + 1), mutate(items[i], rng, b, depth + 1))
+        elif op == 2:
+            del items[i]
+        elif op == 3:
+            j = rng.randrange(i, len(items)) + 1
+            items[j:j] = items[i:j][:b.seq - len(items)]
+        elif op == 4:
+            j = rng.randrange(len(items))
+            items[i], items[j] = items[j], items[i]
+        elif op == 5:
+            rng.shuffle(items)
+        elif op == 6:
             try:
-                items.sort()
+                items.sort(reverse=rng.random() < 0.3)
             except TypeError:
                 rng.shuffle(items)
-        elif choice == 4 and depth < 3:
-            items = [mutate(x, rng, depth + 1) if rng.random() < 0.5 else x for x in items]
         else:
-            rng.shuffle(items)
+            items.reverse()
+
+
+def mutate(v, rng, b, depth=0):
+    """A random value of v's type (recursively for containers) within b.
+    Values nested deeper than MAX_DEPTH are kept as they are."""
+    if depth > MAX_DEPTH:
+        return v
+    if isinstance(v, bool):
+        return not v
+    if isinstance(v, (int, float)):
+        return mutate_number(v, rng, b)
+    if isinstance(v, str):
+        return mutate_text(v, rng, b)
+    if isinstance(v, (list, tuple)):
+        items = list(v)
+        mutate_items(items, rng, b, depth)
         return type(v)(items)
-    if isinstance(v, dict) and depth < 3:
-        return {k: (mutate(x, rng, depth + 1) if rng.random() < 0.5 else x) for k, x in v.items()}
+    if isinstance(v, dict):
+        d = dict(v)
+        if not d:
+            return d
+        k = rng.choice(list(d))
+        op = rng.randrange(3)
+        if op == 0 or len(d) == 1 and op == 1:
+            d[k] = mutate(d[k], rng, b, depth + 1)
+        elif op == 1:
+            del d[k]
+        elif len(d) < b.seq:
+            new = mutate(k, rng, b, depth + 1)
+            try:
+                d[new] = mutate(d[k], rng, b, depth + 1)
+            except TypeError:  # an unhashable key
+                pass
+        return d
     return v
 
 
@@ -254,22 +380,29 @@ def variants(v):
 
 
 def derive_inputs(prompt, entry, n):
-    """Up to n distinct argument lists: the examples, then each example with
-    one argument replaced by each of its variants (round robin over examples
-    and positions, so a small n still covers every argument), then random
-    compound mutations."""
+    """Up to n distinct argument lists: the examples, then edge cases and
+    random mutations taking turns (either fills in when the other runs out),
+    so every prefix holds both. Edge cases: each example with one argument
+    replaced by each of its variants, round robin over examples and positions.
+    Mutations: an example or, half of the time, an earlier input (so they
+    compound), with one argument mutated and each other one with
+    probability 0.3. Deterministic: the generator is seeded by the entry
+    point's name."""
     import random, zlib
     base = [args for args, _ in examples(prompt, entry)]
     if not base:
         return []
     rng = random.Random(zlib.crc32(entry.encode()))
+    bounds = Bounds(base)
     seen, out = set(), []
 
     def add(args):
         r = repr(args)
-        if r not in seen and len(out) < n:
-            seen.add(r)
-            out.append(args)
+        if r in seen or len(out) >= n:
+            return False
+        seen.add(r)
+        out.append(args)
+        return True
 
     for args in base:
         add(list(args))
@@ -277,22 +410,35 @@ def derive_inputs(prompt, entry, n):
     for args in base:
         for i in range(len(args)):
             queues.append([args[:i] + [x] + args[i + 1:] for x in variants(args[i])])
-    k = 0
-    while len(out) < n and any(queues):
-        q = queues[k % len(queues)]
-        if q:
-            add(q.pop(0))
-        k += 1
-    attempts = 0
-    while len(out) < n and attempts < 50 * n:
-        attempts += 1
-        # Mutate an example or, half of the time, an earlier input.
-        args = list(base[attempts % len(base)] if rng.random() < 0.5 else rng.choice(out))
-        k = rng.randrange(len(args)) if args else 0
-        for i in range(len(args)):
-            if i == k or rng.random() < 0.3:
-                args[i] = mutate(args[i], rng)
-        add(args)
+
+    def next_edge_case():
+        while any(queues):
+            q = queues.pop(0)
+            queues.append(q)
+            if q and add(q.pop(0)):
+                return True
+        return False
+
+    attempts = [0]
+
+    def next_mutation():
+        while attempts[0] < 50 * n:
+            attempts[0] += 1
+            args = list(base[attempts[0] % len(base)] if rng.random() < 0.5 else rng.choice(out))
+            k = rng.randrange(len(args)) if args else 0
+            for i in range(len(args)):
+                if i == k or rng.random() < 0.3:
+                    args[i] = mutate(args[i], rng, bounds)
+            if add(args):
+                return True
+        return False
+
+    edge_left = mutation_left = True
+    while len(out) < n and (edge_left or mutation_left):
+        if edge_left:
+            edge_left = next_edge_case()
+        if mutation_left and len(out) < n:
+            mutation_left = next_mutation()
     return out
 
 

@@ -31,8 +31,8 @@ TEST_F(SynthTest, EquivalentProgramsShareAClusterAndOthersDoNot) {
   ASSERT_EQ(report->tasks.size(), 1u);
   const auto& clusters = report->tasks[0].clusters;
   ASSERT_EQ(report->tasks[0].inputs.size(), 30u);
-  // Class C is separated only if some input has a == 4: derived inputs
-  // mutate 2 by +-1, *2, ... so 4 (2 * 2) is among them.
+  // Class C is separated only if some input has a == 4: among the first 30
+  // derived inputs are a random mutation [4, 36] and the edge case 2 * 2.
   EXPECT_EQ(clusters, (std::vector<std::vector<size_t>>{{0, 1, 2}, {3, 5}, {6}}));
   EXPECT_FALSE(report->samples[4].kept);
   EXPECT_EQ(report->samples[4].cluster, -1);

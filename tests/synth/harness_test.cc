@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+#include <string>
+#include <vector>
+
 #include "synth_test_util.h"
 
 namespace steer::synth {
@@ -87,6 +91,86 @@ TEST_F(SynthTest, GeneratedInputsAreDeterministicAndStartWithTheExamples) {
   EXPECT_EQ(*g, (std::vector<std::string>{"[0, 0]", "[1, 2]", "[2, 4]"}));
   task.input_generator = "raise SystemExit(1)\n";
   EXPECT_FALSE(harness_->GenerateInputs(task, 3, 200).ok());
+}
+
+// A task whose example has an argument of each type the generator mutates.
+Task MixedTask(const std::string& entry) {
+  Task t = AddTask();
+  t.task_id = "tiny/" + entry;
+  t.entry_point = entry;
+  t.prompt = "def " + entry + "(xs, s, x, d, t, b, nested):\n    \"\"\"\n    >>> " + entry +
+             "([1, 2, 3], 'abc', 2.5, {'a': 1, 'b': 2}, (1, 'x'), True, [[1, 2], [3]])\n    0\n    \"\"\"\n";
+  return t;
+}
+
+// Run on each input: 'ok' when every argument has the example's type (a
+// container's elements, keys and values each that of some element of the
+// example's), numbers are within +-1000, strings at most 16 characters and
+// containers at most 8 elements (the driver's bounds for these examples),
+// then three flags: xs has more than 4 elements (longer than any edge case),
+// x is neither the example's value nor a float edge case, s has a character
+// outside 'abc', 'ABC' and ' '.
+constexpr char kInputChecker[] = R"(
+    ref = ([1, 2, 3], 'abc', 2.5, {'a': 1, 'b': 2}, (1, 'x'), True, [[1, 2], [3]])
+    def fits(v, r):
+        if type(v) is not type(r):
+            return False
+        if isinstance(v, (list, tuple)):
+            return all(any(fits(e, f) for f in r) for e in v)
+        if isinstance(v, dict):
+            return all(any(fits(k, f) for f in r) and any(fits(e, f) for f in r.values()) for k, e in v.items())
+        return True
+    def sizes(v):
+        if isinstance(v, bool):
+            return (0, 0, 0)
+        if isinstance(v, (int, float)):
+            return (abs(v), 0, 0)
+        if isinstance(v, str):
+            return (0, len(v), 0)
+        parts = list(v.keys()) + list(v.values()) if isinstance(v, dict) else list(v)
+        return tuple(max(c) for c in zip((0, 0, len(v)), *map(sizes, parts)))
+    args = (xs, s, x, d, t, b, nested)
+    if not all(fits(a, r) for a, r in zip(args, ref)):
+        return 'type changed'
+    num, text, seq = (max(c) for c in zip(*map(sizes, args)))
+    if num > 1000 or text > 16 or seq > 8:
+        return 'too large'
+    flags = (len(xs) > 4, x not in (0.0, 1.0, -1.0, 3.0, -2.5, 5.0, 0.5, 2.5), bool(set(s) - set('abcABC ')))
+    return 'ok' + ''.join(' %d' % f for f in flags)
+)";
+
+TEST_F(SynthTest, GeneratedInputsMixEdgeCasesAndBoundedTypePreservingMutations) {
+  const Task task = MixedTask("mixed");
+  auto a = harness_->GenerateInputs(task, 300, 200);
+  auto b = harness_->GenerateInputs(task, 300, 201);
+  auto prefix = harness_->GenerateInputs(task, 20, 200);
+  auto renamed = harness_->GenerateInputs(MixedTask("mixed2"), 300, 200);
+  ASSERT_TRUE(a.ok()) << a.error().ToString();
+  ASSERT_TRUE(b.ok() && prefix.ok() && renamed.ok());
+  // Seeded by the task (its entry point): the same inputs on every run, a
+  // smaller n takes a prefix, another task gets other mutations.
+  EXPECT_EQ(*a, *b);
+  EXPECT_EQ(*prefix, std::vector<std::string>(a->begin(), a->begin() + 20));
+  ASSERT_EQ(a->size(), 300u);  // the edge cases alone are fewer than 100
+  EXPECT_EQ((*a)[0], "[[1, 2, 3], 'abc', 2.5, {'a': 1, 'b': 2}, (1, 'x'), True, [[1, 2], [3]]]");
+  EXPECT_EQ(renamed->front(), a->front());
+  EXPECT_NE(*renamed, *a);
+  std::set<std::string> distinct(a->begin(), a->end());
+  EXPECT_EQ(distinct.size(), a->size());
+
+  std::vector<std::string> outputs;
+  TestOutcome o = harness_->RunOnInputs(task, kInputChecker, *a, 200, &outputs);
+  ASSERT_EQ(o.verdict, Verdict::kPassed) << o.error;
+  ASSERT_EQ(outputs.size(), a->size());
+  int flagged[3] = {0, 0, 0};
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    ASSERT_EQ(outputs[i].rfind("'ok ", 0), 0u) << (*a)[i] << " -> " << outputs[i];
+    for (int f = 0; f < 3; ++f) flagged[f] += outputs[i][4 + 2 * f] == '1';
+  }
+  // Mutations (and only they) grow lists past the edge cases, move numbers
+  // off them and bring in characters from COMMON_CHARS (at this seed:
+  // 17, 87 and 19 of the 300 inputs).
+  for (int f = 0; f < 3; ++f) EXPECT_GE(flagged[f], 1) << "flag " << f;
 }
 
 TEST_F(SynthTest, RunOnInputsReportsResultsExceptionsAndPerCallTimeouts) {

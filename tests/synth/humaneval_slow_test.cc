@@ -1,6 +1,6 @@
 // All 164 HumanEval tasks (43 s with 2 workers on the loaded 2-core dev
 // machine), pools on every 4th task, cluster choice against random choice
-// on every 4th (15 min under load), and reference-harness agreement on
+// on every 4th (17 min under load), and reference-harness agreement on
 // every task (minutes): labelled slow.
 #include <gtest/gtest.h>
 

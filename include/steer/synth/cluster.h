@@ -14,7 +14,7 @@
 namespace steer::synth {
 
 struct ClusterOptions {
-  int num_inputs = 40;
+  int num_inputs = 100;
 };
 
 struct SampleClusterInfo {
