@@ -157,6 +157,15 @@ constexpr int32_t kMinChain = 2;
 constexpr int32_t kMinCutChain = 16;
 const std::vector<std::string> kNoChars;
 
+// The last character boundary strictly above node j, no higher than its
+// ancestor `entry` (j's parent when not in UTF-8 mode, where every byte is a
+// character).
+int32_t LastBoundary(const TokenTrie& trie, int32_t j, int32_t entry, bool utf8) {
+  int32_t b = trie.parent(j);
+  while (utf8 && b != entry && trie.utf8_state(b) != utf8::kBoundary) b = trie.parent(b);
+  return b;
+}
+
 // True when every byte of `sub` is in `set`.
 bool Subset(const ByteSet& sub, const ByteSet& set) {
   const uint64_t* a = sub.words();
@@ -316,8 +325,7 @@ bool CompiledGrammar::ChainJump(int32_t i, int32_t s, int32_t* st, uint64_t* wor
   SetSubtree(trie, i, words);
   const int32_t stop = trie.end(i);
   for (int32_t j = exit[i + 1]; j < stop; j = exit[trie.end(j)]) {
-    int32_t boundary = trie.parent(j);
-    while (utf8 && boundary != i && trie.utf8_state(boundary) != utf8::kBoundary) boundary = trie.parent(boundary);
+    const int32_t boundary = LastBoundary(trie, j, i, utf8);
     const int32_t m = trie.chars(boundary) - base;
     if (m > K) continue;  // below a frontier node, which is walked whole
     ClearSubtree(trie, j, words);
@@ -357,10 +365,7 @@ void CompiledGrammar::LoopExits(int32_t c, const LoopJump& l, int32_t* st, uint6
   const int32_t stop = trie.end(c);
   for (int32_t j = l.exit[c + 1]; j < stop; j = l.exit[trie.end(j)]) {
     if (l.clear_exits) ClearSubtree(trie, j, words);
-    int32_t boundary = trie.parent(j);  // the last character boundary on the path to j (at or below l.entry)
-    while (l.utf8 && boundary != l.entry && trie.utf8_state(boundary) != utf8::kBoundary) {
-      boundary = trie.parent(boundary);
-    }
+    const int32_t boundary = LastBoundary(trie, j, l.entry, l.utf8);
     st[trie.depth(boundary)] = boundary == l.entry ? l.from : l.target;
     if (!Replay(boundary, trie.parent(j), st)) continue;  // unreachable when the loop holds; kept exact
     Walk(j, trie.end(j), st, words);

@@ -62,6 +62,12 @@ void EarleyAutomaton::Add(int32_t slot, int32_t origin) {
   }
 }
 
+const EarleyItem* EarleyAutomaton::WaitingOn(const EarleyState& s, int32_t sym) const {
+  return std::lower_bound(s.items.begin(), s.items.end(), sym, [&](const EarleyItem& a, int32_t v) {
+    return fg_.slot_next[static_cast<size_t>(a.slot)] < v;
+  });
+}
+
 void EarleyAutomaton::Close() {
   for (size_t i = 0; i < work_.size() && !overflow_; ++i) {
     EarleyItem it = work_[i];
@@ -72,10 +78,7 @@ void EarleyAutomaton::Close() {
       if (it.origin == kSelf) continue;
       const EarleyState& o = states_[static_cast<size_t>(it.origin)];
       int32_t lhs = fg_.slot_lhs[static_cast<size_t>(it.slot)];
-      auto lo = std::lower_bound(o.items.begin(), o.items.end(), lhs, [&](const EarleyItem& a, int32_t v) {
-        return fg_.slot_next[static_cast<size_t>(a.slot)] < v;
-      });
-      for (auto w = lo; w != o.items.end() && fg_.slot_next[static_cast<size_t>(w->slot)] == lhs; ++w) {
+      for (auto w = WaitingOn(o, lhs); w != o.items.end() && fg_.slot_next[static_cast<size_t>(w->slot)] == lhs; ++w) {
         Add(w->slot + 1, w->origin == kSelf ? it.origin : w->origin);
       }
     } else if (sym >= 0) {
@@ -342,25 +345,25 @@ int EarleyAutomaton::Utf8StepByClass(int32_t state, uint8_t b, std::vector<std::
     h = lhs;
   }
   if (h < 0 || fg_.nullable[static_cast<size_t>(h)]) return -1;
-  auto waiting = std::lower_bound(s.items.begin(), s.items.end(), h, [&](const EarleyItem& a, int32_t v) {
-    return fg_.slot_next[static_cast<size_t>(a.slot)] < v;
-  });
+  const EarleyItem* waiting = WaitingOn(s, h);
   if (waiting == s.items.end() || fg_.slot_next[static_cast<size_t>(waiting->slot)] != h) return -1;
-  const int32_t waiting_slot = waiting->slot;
-  if (!WholeCharacters(h)) return -1;
+  const int32_t waiting_slot = waiting->slot;  // its next symbol is h: the key determines h
   const uint64_t key = static_cast<uint64_t>(static_cast<uint32_t>(waiting_slot)) << 8 | b;
   auto known = class_proofs_.find(key);
   if (known == class_proofs_.end()) {
-    ClassProof proof{false, {}};
-    const int32_t from = InternKernel({{waiting_slot, kSelf}});
-    if (from < 0) return -1;  // a state limit: not cached
-    const int32_t to = NextLocked(from, b);
-    proof.ok = to >= 0 && MultibyteLeadsTo(from, to, &proof.excluded);
+    ClassProof proof{-1, {}};
+    if (WholeCharacters(h)) {
+      const int32_t from = InternKernel({{waiting_slot, kSelf}});
+      if (from < 0) return -1;  // a state limit: not cached
+      const int32_t to = NextLocked(from, b);
+      proof.verdict = to >= 0 && MultibyteLeadsTo(from, to, &proof.excluded) ? 1 : 0;
+    }
     known = class_proofs_.emplace(key, std::move(proof)).first;
   }
-  if (!known->second.ok) return 0;
-  excluded->insert(excluded->end(), known->second.excluded.begin(), known->second.excluded.end());
-  return 1;
+  if (known->second.verdict == 1) {
+    excluded->insert(excluded->end(), known->second.excluded.begin(), known->second.excluded.end());
+  }
+  return known->second.verdict;
 }
 
 bool EarleyAutomaton::WholeCharacters(int32_t nt) {
@@ -386,11 +389,11 @@ bool EarleyAutomaton::WholeCharacters(int32_t nt) {
   // order[k], read from state v, can end; kBroken absorbs. Least fixpoint.
   std::vector<std::array<uint16_t, kStates>> ends(order.size());
   for (auto& e : ends) e.fill(0);
-  auto step_terminal = [&](int32_t t, uint16_t from) {
-    const std::array<uint16_t, kStates>& to = TerminalUtf8Steps(t);
+  // The states reachable from the set `from` through relation `rel`.
+  auto apply = [](const std::array<uint16_t, kStates>& rel, uint16_t from) {
     uint16_t out = 0;
     for (int v = 0; v < kStates; ++v) {
-      if (from >> v & 1) out |= to[static_cast<size_t>(v)];
+      if (from >> v & 1) out |= rel[static_cast<size_t>(v)];
     }
     return out;
   };
@@ -403,16 +406,7 @@ bool EarleyAutomaton::WholeCharacters(int32_t nt) {
           uint16_t cur = static_cast<uint16_t>(1u << v);
           for (int32_t slot = p; cur != 0 && fg_.slot_next[static_cast<size_t>(slot)] != kEndOfProduction; ++slot) {
             const int32_t sym = fg_.slot_next[static_cast<size_t>(slot)];
-            if (sym < 0) {
-              cur = step_terminal(TerminalOf(sym), cur);
-            } else {
-              const auto& e = ends[index[sym]];
-              uint16_t next = 0;
-              for (int u = 0; u < kStates; ++u) {
-                if (cur >> u & 1) next |= e[static_cast<size_t>(u)];
-              }
-              cur = next;
-            }
+            cur = apply(sym < 0 ? TerminalUtf8Steps(TerminalOf(sym)) : ends[index[sym]], cur);
           }
           acc |= cur;
         }

@@ -201,6 +201,8 @@ class EarleyAutomaton {
   static constexpr size_t kMaxMultibyteProbe = 32;
   static constexpr size_t kMaxMultibyteNewStates = 48;
   void Add(int32_t slot, int32_t origin);
+  // The first of s's items whose next symbol is `sym` (items sort by it).
+  const EarleyItem* WaitingOn(const EarleyState& s, int32_t sym) const;
   void Close();                          // runs the predict/complete worklist
   int32_t Intern(bool building_root);    // canonicalizes work_ into a state id
 
@@ -223,7 +225,7 @@ class EarleyAutomaton {
   std::vector<uint8_t> utf8_step_;  // 0 no, 1 yes, 2 yes but for utf8_excluded_[state]
   std::unordered_map<int32_t, std::vector<std::string>> utf8_excluded_;
   struct ClassProof {
-    bool ok;
+    int verdict;  // Utf8StepByClass's answer: 1, 0, or -1 when H is not whole characters
     std::vector<std::string> excluded;
   };
   std::unordered_map<uint64_t, ClassProof> class_proofs_;  // (waiting slot, byte) -> proof
