@@ -11,10 +11,11 @@
 //
 // MatMulQ8 (8-bit activations, quantized weights): the batch is quantized
 // once per call (into the ISA's own layout), then each tile's weight blocks
-// are dotted with it in integers; the AVX-512 path first transposes a
-// tile's blocks across VNNI lanes (kernels_avx512.cc), reused for the whole
-// batch. No dequantized F32 copy is made. MatMulQ8Packed skips that
-// transposition by using a copy made once by PackForQ8.
+// are dotted with it in integers; the AVX-512 path first rearranges a
+// tile's rows into panels with one row per VNNI lane (kernels_avx512.cc),
+// reused for the whole batch. No dequantized F32 copy is made.
+// MatMulQ8Packed skips that rearrangement by using a copy made once by
+// PackForQ8.
 //
 // Both paths give the same result for a (row, batch row) whatever the batch
 // size, the tiling and the thread count: each dot's summation order depends
@@ -43,11 +44,16 @@ using internal::kMaxTileRows;
 // scratch copy (each batch row then converts the weights again).
 constexpr int64_t kMaxRawBatch = 2;
 
-// Rows per tile: a multiple of 4 in [4, kMaxTileRows] whose F32 copy fits
-// in ~32 KiB.
+// Rows per F32 tile: a multiple of 4 in [4, 16] whose F32 copy fits in
+// ~32 KiB.
 int64_t TileRows(int64_t cols) {
   const int64_t fit = 32768 / (4 * std::max<int64_t>(cols, 1)) / 4 * 4;
-  return std::clamp<int64_t>(fit, 4, kMaxTileRows);
+  return std::clamp<int64_t>(fit, 4, 16);
+}
+
+// Rows per tile of the 8-bit-activation products on `k`.
+int64_t Q8TileRows(const KernelTable& k, int64_t cols) {
+  return k.q8a_tile_rows != 0 ? k.q8a_tile_rows : TileRows(cols);
 }
 
 const KernelTable& Kernels(Isa isa) {
@@ -238,7 +244,7 @@ void MatMulQ8(TensorType type, const void* w, int64_t rows, int64_t cols, const 
   const void* xqp = QuantizeBatch(k, x, batch, cols);
   const auto* wbytes = static_cast<const uint8_t*>(w);
   const size_t row_bytes = gguf::RowBytes(type, cols);
-  const int64_t tile_rows = TileRows(cols);
+  const int64_t tile_rows = Q8TileRows(k, cols);
   const int64_t tiles = (rows + tile_rows - 1) / tile_rows;
   ForTiles(tiles, pool, [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {
@@ -261,20 +267,27 @@ PackedWeights PackForQ8(TensorType type, const void* w, int64_t rows, int64_t co
   p.cols_ = cols;
   p.isa_ = isa;
   p.raw_ = w;
-  if (!HasQ8ActivationKernel(type) || k.q8a_packed_row_bytes == nullptr) return p;
-  p.packed_row_bytes_ = k.q8a_packed_row_bytes(cols);
-  STEER_CHECK(p.packed_row_bytes_ % 64 == 0);
-  p.lines_.resize(static_cast<size_t>(rows * p.packed_row_bytes_ / 64));
+  if (!HasQ8ActivationKernel(type) || k.q8a_panel_bytes == nullptr) return p;
+  p.panel_rows_ = k.q8a_panel_rows;
+  p.panel_bytes_ = k.q8a_panel_bytes(type, cols);
+  STEER_CHECK(p.panel_bytes_ % 64 == 0 && k.q8a_tile_rows % p.panel_rows_ == 0);
+  const int64_t panels = (rows + p.panel_rows_ - 1) / p.panel_rows_;
+  p.lines_.resize(static_cast<size_t>(panels * p.panel_bytes_ / 64));
   auto* out = reinterpret_cast<uint8_t*>(p.lines_.data());
   const auto* wbytes = static_cast<const uint8_t*>(w);
   const size_t row_bytes = gguf::RowBytes(type, cols);
-  for (int64_t r = 0; r < rows; ++r)
-    k.pack_q8a_row(type, wbytes + static_cast<size_t>(r) * row_bytes, cols, out + r * p.packed_row_bytes_);
+  for (int64_t pi = 0; pi < panels; ++pi) {
+    const int64_t r0 = pi * p.panel_rows_;
+    const int nr = static_cast<int>(std::min<int64_t>(p.panel_rows_, rows - r0));
+    const uint8_t* rp[kMaxTileRows];
+    for (int i = 0; i < nr; ++i) rp[i] = wbytes + static_cast<size_t>(r0 + i) * row_bytes;
+    k.pack_q8a_panel(type, rp, nr, cols, out + pi * p.panel_bytes_);
+  }
   return p;
 }
 
 void MatMulQ8Packed(const PackedWeights& w, const float* x, int64_t batch, float* y, ThreadPool* pool) {
-  if (w.packed_row_bytes_ == 0) {
+  if (w.panel_bytes_ == 0) {
     MatMulQ8(w.type_, w.raw_, w.rows_, w.cols_, x, batch, y, pool, w.isa_);
     return;
   }
@@ -284,13 +297,14 @@ void MatMulQ8Packed(const PackedWeights& w, const float* x, int64_t batch, float
   const KernelTable& k = Kernels(w.isa_);
   const void* xqp = QuantizeBatch(k, x, batch, cols);
   const auto* wbytes = reinterpret_cast<const uint8_t*>(w.lines_.data());
-  const int64_t tile_rows = TileRows(cols);
+  const int64_t tile_rows = k.q8a_tile_rows;
   const int64_t tiles = (rows + tile_rows - 1) / tile_rows;
   ForTiles(tiles, pool, [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t r0 = t * tile_rows;
       const int nr = static_cast<int>(std::min<int64_t>(tile_rows, rows - r0));
-      k.dot_tile_q8a_packed(w.type_, wbytes + r0 * w.packed_row_bytes_, nr, cols, xqp, batch, y + r0, rows);
+      k.dot_tile_q8a_packed(w.type_, wbytes + r0 / w.panel_rows_ * w.panel_bytes_, nr, cols, xqp, batch,
+                            y + r0, rows);
     }
   });
 }

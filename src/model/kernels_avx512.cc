@@ -183,290 +183,261 @@ bool DotTileRawAvx512(TensorType type, const uint8_t* const* w, int nr, int64_t 
 }
 
 // ---------------------------------------------------------------------------
-// 8-bit activations with VNNI, blocks transposed across lanes.
+// 8-bit activations with VNNI, weight rows across lanes.
 //
-// Blocks of 32 are handled in groups of 16. Within a group, lane k (a
-// dword) of vector V_s (s < 8) holds quants 4s..4s+3 of block k, so eight
-// vpdpbusd leave the complete integer dot of block k in lane k, and one
-// convert and one FMA per 16 blocks apply the scales dw_k * dx_k (Q6_K:
-// V_0..3 and V_4..7 are summed apart for its two scales per block; Q4_K /
-// Q5_K: one more FMA subtracts min_k * sd_k). vpdpbusd multiplies unsigned
-// by signed bytes: activations are stored offset by 128 (x ^ 0x80) and each
-// weight block's accumulator starts at -128 * sum(w), so the lane holds
-// exactly sum w * x. A short last group is zero-filled (scales 0).
+// Weights are rearranged into panels of 16 rows: for each block k of 32
+// values, vector s (s < 8) holds in lane j the four quants 4s..4s+3 of row
+// j, offset by 128 to unsigned bytes, followed by the block's 16 scales
+// (and a second 16: Q6_K's scales for values 16..31, or Q4_K / Q5_K mins).
+// A product then needs no horizontal sums: per (block, batch row), eight
+// vpdpbusd against the batch row's quants broadcast 4 at a time leave row
+// j's integer dot in lane j, and one convert and FMA per 16 rows apply the
+// scales dw_j * dx_k (Q6_K: two chains and two FMAs; Q4_K / Q5_K: one more
+// FMA for the min term). The 128 offset is cancelled by starting each chain
+// at -128 * (sum of the block's activation quants), stored with them.
 //
-// The activations are packed once per call. A weight row's group is
-// transposed into a per-thread buffer once per tile and reused for the
-// whole batch. K-quant super-blocks are decoded first (kernels_x86.h).
-constexpr int kGroup = 16;
-// Activation group: V_s at 64 s, dx at 512, sd at 576.
-constexpr int64_t kXGroupBytes = 10 * 64;
-// Weight group: V_s at 64 s, init0 at 512 (values 0..15 of each block, or
-// all 32 when the block has one scale), init1 at 576 (values 16..31 of a
-// Q6_K block, else 0), scale0 at 640, scale1 at 704, min at 768.
-constexpr int64_t kWGroupBytes = 13 * 64;
+// Every output is one F32 accumulator summed over blocks in order k = 0, 1,
+// ..., so it depends only on cols, never on batch size, tiling or threads.
+//
+// A micro-kernel holds two panels' block (16 registers) and runs up to four
+// batch rows against it: per (block, batch row), 16 vpdpbusd share 8
+// broadcasts, and the weights are loaded once per four batch rows.
+constexpr int kPanelRows = 16;
+constexpr int kTileRows = 2 * kPanelRows;  // rows per dot_tile_q8a* call
 
-int64_t Groups(int64_t cols) { return (cols / kQK + kGroup - 1) / kGroup; }
-int64_t Q8ARowBytesAvx512(int64_t cols) { return Groups(cols) * kXGroupBytes; }
+// Bytes of one panel block: 8 vectors of quants, then one or two scale
+// vectors.
+int64_t PanelBlockBytes(TensorType type) { return KindOf(type) == QKind::kPlain ? 9 * 64 : 10 * 64; }
+int64_t PanelBytesAvx512(TensorType type, int64_t cols) { return cols / kQK * PanelBlockBytes(type); }
 
-// Index vectors of the three vpermt2d stages that transpose 16 blocks x 8
-// dwords (held two blocks per register) into 8 dwords x 16 blocks. Built by
-// matching (block, dword) labels, relative to each stage's inputs.
-struct TransposeIdx {
-  __m512i a[2], b[2], c[2];
+// Activation row layout for nb blocks: quants [nb][32] (signed), then dx[nb]
+// (float), sd[nb] (float, dx * sum of quants), and the chain starts
+// c_all[nb], c_lo[nb], c_hi[nb] (int32: -128 * the sum of quants 0..31,
+// 0..15, 16..31), padded to a multiple of 64 bytes.
+struct XRow {
+  const int8_t* q;
+  const float* dx;
+  const float* sd;
+  const int32_t* c_all;
+  const int32_t* c_lo;
+  const int32_t* c_hi;
 };
-
-struct Label {
-  int row, col;
-};
-
-__m512i MatchIdx(const Label (&in_a)[16], const Label (&in_b)[16], const Label (&out)[16]) {
-  alignas(64) int32_t idx[16];
-  for (int l = 0; l < 16; ++l) {
-    idx[l] = -1;
-    for (int j = 0; j < 32 && idx[l] < 0; ++j) {
-      const Label& in = j < 16 ? in_a[j] : in_b[j - 16];
-      if (in.row == out[l].row && in.col == out[l].col) idx[l] = j;
-    }
-    STEER_CHECK(idx[l] >= 0);
-  }
-  return _mm512_load_si512(idx);
+inline XRow XRowAt(const uint8_t* row, int64_t nb) {
+  const auto* f = reinterpret_cast<const float*>(row + nb * kQK);
+  const auto* c = reinterpret_cast<const int32_t*>(f + 2 * nb);
+  return {reinterpret_cast<const int8_t*>(row), f, f + nb, c, c + nb, c + 2 * nb};
+}
+int64_t Q8ARowBytesAvx512(int64_t cols) {
+  const int64_t nb = cols / kQK;
+  return (nb * (kQK + 5 * 4) + 63) / 64 * 64;
 }
 
-const TransposeIdx& Transpose16x8Idx() {
-  static const TransposeIdx t = [] {
-    TransposeIdx r;
-    Label in_a[16], in_b[16], out[16];
-    // Stage A: (blocks 0-1 | 2-3) x dwords 0-7 -> blocks 0-3 x dwords 4c..4c+3.
-    for (int l = 0; l < 16; ++l) in_a[l] = {l / 8, l % 8}, in_b[l] = {2 + l / 8, l % 8};
-    for (int c = 0; c < 2; ++c) {
-      for (int l = 0; l < 16; ++l) out[l] = {l / 4, 4 * c + l % 4};
-      r.a[c] = MatchIdx(in_a, in_b, out);
-    }
-    // Stage B: blocks 0-3 | 4-7 (4 dwords) -> blocks 0-7 x dwords 2e, 2e+1.
-    for (int l = 0; l < 16; ++l) in_a[l] = {l / 4, l % 4}, in_b[l] = {4 + l / 4, l % 4};
-    for (int e = 0; e < 2; ++e) {
-      for (int l = 0; l < 16; ++l) out[l] = {l / 2, 2 * e + l % 2};
-      r.b[e] = MatchIdx(in_a, in_b, out);
-    }
-    // Stage C: blocks 0-7 | 8-15 (2 dwords) -> blocks 0-15 x dword f.
-    for (int l = 0; l < 16; ++l) in_a[l] = {l / 2, l % 2}, in_b[l] = {8 + l / 2, l % 2};
-    for (int f = 0; f < 2; ++f) {
-      for (int l = 0; l < 16; ++l) out[l] = {l, f};
-      r.c[f] = MatchIdx(in_a, in_b, out);
-    }
-    return r;
-  }();
-  return t;
-}
-
-// z[j] = blocks 2j (low half) and 2j+1 (high half), 8 dwords each -> v[s].
-inline void Transpose16x8(const __m512i (&z)[8], __m512i (&v)[8]) {
-  const TransposeIdx& t = Transpose16x8Idx();
-  __m512i a[8], b[2][2][2];
-  for (int p = 0; p < 4; ++p)  // a[2p + c]: blocks 4p..4p+3, dwords 4c..4c+3
-    for (int c = 0; c < 2; ++c) a[2 * p + c] = _mm512_permutex2var_epi32(z[2 * p], t.a[c], z[2 * p + 1]);
-  for (int h = 0; h < 2; ++h)  // b[h][c][e]: blocks 8h..8h+7, dwords 4c+2e, 4c+2e+1
-    for (int c = 0; c < 2; ++c)
-      for (int e = 0; e < 2; ++e)
-        b[h][c][e] = _mm512_permutex2var_epi32(a[2 * (2 * h) + c], t.b[e], a[2 * (2 * h + 1) + c]);
-  for (int c = 0; c < 2; ++c)
-    for (int e = 0; e < 2; ++e)
-      for (int f = 0; f < 2; ++f)
-        v[4 * c + 2 * e + f] = _mm512_permutex2var_epi32(b[0][c][e], t.c[f], b[1][c][e]);
-}
-
+// Rounds as QuantizeBlockQ8A (and the portable oracle): d = max|x| / 127,
+// q = x * (1 / d) rounded half to even (the default MXCSR mode of the
+// conversion).
 void QuantizeQ8AAvx512(const float* x, int64_t n, void* out_bytes) {
   auto* out = static_cast<uint8_t*>(out_bytes);
   const int64_t nb = n / kQK;
-  const __m256i k128 = _mm256_set1_epi8(static_cast<char>(0x80));
-  for (int64_t g = 0; g < Groups(n); ++g) {
-    uint8_t* grp = out + g * kXGroupBytes;
-    std::memset(grp, 0, kXGroupBytes);
-    auto* dx = reinterpret_cast<float*>(grp + 8 * 64);
-    auto* sd = reinterpret_cast<float*>(grp + 9 * 64);
-    for (int k = 0; k < kGroup && g * kGroup + k < nb; ++k) {
-      BlockQ8A blk;
-      QuantizeBlockQ8A(x + (g * kGroup + k) * kQK, &blk);
+  const XRow r = XRowAt(out, nb);
+  auto* q = const_cast<int8_t*>(r.q);
+  auto* dx = const_cast<float*>(r.dx);
+  auto* sd = const_cast<float*>(r.sd);
+  auto* c_all = const_cast<int32_t*>(r.c_all);
+  auto* c_lo = const_cast<int32_t*>(r.c_lo);
+  auto* c_hi = const_cast<int32_t*>(r.c_hi);
+  for (int64_t k = 0; k < nb; ++k) {
+    const __m512 v0 = _mm512_loadu_ps(x + k * kQK), v1 = _mm512_loadu_ps(x + k * kQK + 16);
+    const float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(v0), _mm512_abs_ps(v1)));
+    const float d = amax / 127.0f;
+    const __m512 id = _mm512_set1_ps(d != 0.0f ? 1.0f / d : 0.0f);
+    const __m512i i0 = _mm512_cvtps_epi32(_mm512_mul_ps(v0, id));
+    const __m512i i1 = _mm512_cvtps_epi32(_mm512_mul_ps(v1, id));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(q + k * kQK), _mm512_cvtsepi32_epi8(i0));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(q + k * kQK + 16), _mm512_cvtsepi32_epi8(i1));
+    const int32_t lo = _mm512_reduce_add_epi32(i0), hi = _mm512_reduce_add_epi32(i1);
+    dx[k] = d;
+    sd[k] = d * static_cast<float>(lo + hi);
+    c_all[k] = -128 * (lo + hi);
+    c_lo[k] = -128 * lo;
+    c_hi[k] = -128 * hi;
+  }
+}
+
+// Writes the panel of rows[0..nr) (nr <= 16; missing rows are zero, scale
+// 0) into out (PanelBytesAvx512 bytes).
+void PackQ8APanelAvx512(TensorType type, const uint8_t* const* rows, int nr, int64_t cols, uint8_t* out) {
+  const int64_t nb = cols / kQK;
+  const int64_t block_bytes = PanelBlockBytes(type);
+  const QKind kind = KindOf(type);
+  std::memset(out, 0, static_cast<size_t>(nb * block_bytes));
+  for (int64_t k = 0; k < nb; ++k) std::memset(out + k * block_bytes, 128, 8 * 64);
+  BlockReader reader;
+  for (int j = 0; j < nr; ++j) {
+    reader.Reset(type, rows[j]);
+    for (int64_t k = 0; k < nb; ++k) {
+      uint8_t* blk = out + k * block_bytes;
+      float scale0, scale1, min;
       alignas(32) uint8_t u[kQK];
-      StoreU256(u, _mm256_xor_si256(LoadU256(blk.qs), k128));
-      for (int s = 0; s < 8; ++s) std::memcpy(grp + 64 * s + 4 * k, u + 4 * s, 4);
-      dx[k] = blk.d;
-      sd[k] = blk.sd;
+      StoreU256(u, _mm256_xor_si256(reader.Block(k, &scale0, &scale1, &min),
+                                    _mm256_set1_epi8(static_cast<char>(0x80))));
+      for (int s = 0; s < 8; ++s) std::memcpy(blk + 64 * s + 4 * j, u + 4 * s, 4);
+      auto* scales = reinterpret_cast<float*>(blk + 8 * 64);
+      scales[j] = scale0;
+      if (kind == QKind::kSplit) scales[kPanelRows + j] = scale1;
+      if (kind == QKind::kMin) scales[kPanelRows + j] = min;
     }
   }
 }
 
-// The 16 F16 scales of Q8_0 / Q4_0 blocks g * 16 .. (the first 2 bytes of
-// each block) in one gather; absent blocks give 0.
-inline __m512 GatherScales(TensorType type, const uint8_t* row, int64_t nb, int64_t g) {
-  const int64_t block_bytes = type == TensorType::kQ8_0 ? sizeof(BlockQ8_0) : sizeof(BlockQ4_0);
-  const int64_t count = std::min<int64_t>(kGroup, nb - g * kGroup);
-  const __mmask16 present = static_cast<__mmask16>((1u << count) - 1);
-  const __m512i offsets = _mm512_mullo_epi32(
-      _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-      _mm512_set1_epi32(static_cast<int>(block_bytes)));
-  const __m512i dbits = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), present, offsets,
-                                                    row + g * kGroup * block_bytes, 1);
-  return _mm512_cvtph_ps(_mm512_cvtepi32_epi16(dbits));
+inline __m512i Bcast4(const int8_t* q) {
+  int32_t v;
+  std::memcpy(&v, q, 4);
+  return _mm512_set1_epi32(v);
 }
 
-// Transposes group g of a quantized row into out (kWGroupBytes).
-inline void PackWeightGroup(TensorType type, const uint8_t* row, int64_t nb, int64_t g, uint8_t* out) {
-  const QKind kind = KindOf(type);
-  __m512i z[8], v[8];
-  alignas(64) float scale0[kGroup] = {}, scale1[kGroup] = {}, min[kGroup] = {};
-  if (kind == QKind::kPlain) {
-    float unused;
-    for (int j = 0; j < 8; ++j) {
-      __m256i q[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
-      for (int h = 0; h < 2; ++h) {
-        const int64_t i = g * kGroup + 2 * j + h;
-        if (i < nb) q[h] = WeightQuants(type, row, i, &unused);
-      }
-      z[j] = _mm512_inserti64x4(_mm512_castsi256_si512(q[0]), q[1], 1);
+// NP panels (rows r = 16 p + lane) x NB batch rows (XRow x[b] at xq + b *
+// xs) over all nb blocks; writes y[b * y_stride + 16 p + lane] for lanes
+// under `last` in the last panel. Every loop over p, s and b is unrolled so
+// that acc, wv and the scales stay in registers.
+template <int NP, int NB, QKind kKind>
+inline void PanelKernel(const uint8_t* w, int64_t panel_bytes, int64_t nb, const uint8_t* xq, int64_t xs,
+                        float* y, int64_t y_stride, __mmask16 last) {
+  constexpr int64_t kBlockBytes = kKind == QKind::kPlain ? 9 * 64 : 10 * 64;
+  XRow x[NB];
+#pragma GCC unroll 4
+  for (int b = 0; b < NB; ++b) x[b] = XRowAt(xq + b * xs, nb);
+  __m512 acc[NP][NB];
+#pragma GCC unroll 2
+  for (int p = 0; p < NP; ++p)
+#pragma GCC unroll 4
+    for (int b = 0; b < NB; ++b) acc[p][b] = _mm512_setzero_ps();
+  for (int64_t k = 0; k < nb; ++k) {
+    __m512i wv[NP][8];
+    __m512 scale0[NP], extra[NP];
+#pragma GCC unroll 2
+    for (int p = 0; p < NP; ++p) {
+      const uint8_t* blk = w + p * panel_bytes + k * kBlockBytes;
+#pragma GCC unroll 8
+      for (int s = 0; s < 8; ++s) wv[p][s] = _mm512_load_si512(blk + 64 * s);
+      scale0[p] = _mm512_load_ps(blk + 8 * 64);
+      if constexpr (kKind != QKind::kPlain) extra[p] = _mm512_load_ps(blk + 9 * 64);
     }
-    const __m512 dw = GatherScales(type, row, nb, g);
-    _mm512_store_ps(scale0, dw);
-    _mm512_store_ps(scale1, dw);
-  } else {
-    // Two super-blocks of 8 blocks each (the second may be absent).
-    DecodedK dec[2];
-    for (int h = 0; h < 2; ++h) {
-      const int64_t sb = 2 * g + h;
-      if (sb * 8 >= nb) {
-        std::memset(dec[h].q, 0, sizeof(dec[h].q));
-        continue;
-      }
-      DecodeK(type, row, sb, &dec[h]);
-      for (int j = 0; j < 8; ++j) {
-        const int k = 8 * h + j;
-        if (dec[h].group == 32) {
-          scale0[k] = scale1[k] = dec[h].scale[j];
-          min[k] = dec[h].min[j];
-        } else {
-          scale0[k] = dec[h].scale[2 * j];
-          scale1[k] = dec[h].scale[2 * j + 1];
+#pragma GCC unroll 4
+    for (int b = 0; b < NB; ++b) {
+      const int8_t* q = x[b].q + k * kQK;
+      const __m512 dx = _mm512_set1_ps(x[b].dx[k]);
+      if constexpr (kKind == QKind::kSplit) {
+        __m512i lo[NP], hi[NP];
+#pragma GCC unroll 2
+        for (int p = 0; p < NP; ++p) {
+          lo[p] = _mm512_set1_epi32(x[b].c_lo[k]);
+          hi[p] = _mm512_set1_epi32(x[b].c_hi[k]);
+        }
+#pragma GCC unroll 4
+        for (int s = 0; s < 4; ++s) {
+          const __m512i xl = Bcast4(q + 4 * s), xh = Bcast4(q + 16 + 4 * s);
+#pragma GCC unroll 2
+          for (int p = 0; p < NP; ++p) {
+            lo[p] = _mm512_dpbusd_epi32(lo[p], wv[p][s], xl);
+            hi[p] = _mm512_dpbusd_epi32(hi[p], wv[p][s + 4], xh);
+          }
+        }
+#pragma GCC unroll 2
+        for (int p = 0; p < NP; ++p) {
+          acc[p][b] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(lo[p]), _mm512_mul_ps(scale0[p], dx), acc[p][b]);
+          acc[p][b] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(hi[p]), _mm512_mul_ps(extra[p], dx), acc[p][b]);
+        }
+      } else {
+        __m512i sum[NP];
+#pragma GCC unroll 2
+        for (int p = 0; p < NP; ++p) sum[p] = _mm512_set1_epi32(x[b].c_all[k]);
+#pragma GCC unroll 8
+        for (int s = 0; s < 8; ++s) {
+          const __m512i xv = Bcast4(q + 4 * s);
+#pragma GCC unroll 2
+          for (int p = 0; p < NP; ++p) sum[p] = _mm512_dpbusd_epi32(sum[p], wv[p][s], xv);
+        }
+#pragma GCC unroll 2
+        for (int p = 0; p < NP; ++p) {
+          acc[p][b] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum[p]), _mm512_mul_ps(scale0[p], dx), acc[p][b]);
+          if constexpr (kKind == QKind::kMin)
+            acc[p][b] = _mm512_fnmadd_ps(extra[p], _mm512_set1_ps(x[b].sd[k]), acc[p][b]);
         }
       }
     }
-    for (int j = 0; j < 8; ++j) z[j] = _mm512_loadu_si512(dec[j / 4].q + 64 * (j % 4));
   }
-  Transpose16x8(z, v);
-  // Starting values -128 * (sum of the quants) per lane; Q6_K keeps its two
-  // halves (dwords 0-3 and 4-7 of each block) apart.
-  const __m512i ones = _mm512_set1_epi8(1);
-  __m512i sum0 = _mm512_setzero_si512(), sum1 = _mm512_setzero_si512();
-  for (int s = 0; s < 8; ++s) {
-    _mm512_store_si512(out + 64 * s, v[s]);
-    if (s < 4)
-      sum0 = _mm512_dpbusd_epi32(sum0, ones, v[s]);
-    else
-      sum1 = _mm512_dpbusd_epi32(sum1, ones, v[s]);
+#pragma GCC unroll 4
+  for (int b = 0; b < NB; ++b) {
+#pragma GCC unroll 2
+    for (int p = 0; p + 1 < NP; ++p) _mm512_storeu_ps(y + b * y_stride + kPanelRows * p, acc[p][b]);
+    _mm512_mask_storeu_ps(y + b * y_stride + kPanelRows * (NP - 1), last, acc[NP - 1][b]);
   }
-  if (kind != QKind::kSplit) {
-    sum0 = _mm512_add_epi32(sum0, sum1);
-    sum1 = _mm512_setzero_si512();
-  }
-  _mm512_store_si512(out + 8 * 64, _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_slli_epi32(sum0, 7)));
-  _mm512_store_si512(out + 9 * 64, _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_slli_epi32(sum1, 7)));
-  _mm512_store_ps(out + 10 * 64, _mm512_load_ps(scale0));
-  _mm512_store_ps(out + 11 * 64, _mm512_load_ps(scale1));
-  _mm512_store_ps(out + 12 * 64, _mm512_load_ps(min));
 }
 
-// NR packed weight rows (w + r * groups * kWGroupBytes) against one batch
-// row. Per (row, group): two chains of four vpdpbusd (exact integers; the
-// first covers values 0..15 of every block, the second 16..31), then one
-// convert and FMA (two for Q6_K's split scales) and, for Q4_K / Q5_K, one
-// FMA for the min term. The order depends only on cols.
-template <int NR, QKind kKind>
-inline void TileQ8A(const uint8_t* w, int64_t groups, const uint8_t* xq, float* y) {
-  __m512 acc[NR];
-  for (int r = 0; r < NR; ++r) acc[r] = _mm512_setzero_ps();
-  for (int64_t g = 0; g < groups; ++g) {
-    const uint8_t* xg = xq + g * kXGroupBytes;
-    __m512i xv[8];
-    for (int s = 0; s < 8; ++s) xv[s] = _mm512_load_si512(xg + 64 * s);
-    const __m512 dx = _mm512_load_ps(xg + 8 * 64);
-    for (int r = 0; r < NR; ++r) {
-      const uint8_t* wg = w + (r * groups + g) * kWGroupBytes;
-      __m512i s0 = _mm512_load_si512(wg + 8 * 64);
-      __m512i s1 = _mm512_load_si512(wg + 9 * 64);
-      for (int s = 0; s < 4; ++s) {
-        s0 = _mm512_dpbusd_epi32(s0, xv[s], _mm512_load_si512(wg + 64 * s));
-        s1 = _mm512_dpbusd_epi32(s1, xv[s + 4], _mm512_load_si512(wg + 64 * (s + 4)));
-      }
-      const __m512 scale0 = _mm512_mul_ps(_mm512_load_ps(wg + 10 * 64), dx);
-      if constexpr (kKind == QKind::kSplit) {
-        const __m512 scale1 = _mm512_mul_ps(_mm512_load_ps(wg + 11 * 64), dx);
-        acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s0), scale0, acc[r]);
-        acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s1), scale1, acc[r]);
-      } else {
-        acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(s0, s1)), scale0, acc[r]);
-      }
-      if constexpr (kKind == QKind::kMin)
-        acc[r] = _mm512_fnmadd_ps(_mm512_load_ps(wg + 12 * 64), _mm512_load_ps(xg + 9 * 64), acc[r]);
-    }
-  }
-  for (int r = 0; r < NR; ++r) y[r] = _mm512_reduce_add_ps(acc[r]);
+// Batch rows in groups of kNB (fewer for the kinds with two scale vectors,
+// which need more registers).
+template <int NP, QKind kKind>
+void RunPanels(const uint8_t* w, int64_t panel_bytes, int64_t nb, const uint8_t* xq, int64_t xs,
+               int64_t batch, float* y, int64_t y_stride, __mmask16 last) {
+  constexpr int kNB = kKind == QKind::kPlain ? 4 : kKind == QKind::kMin ? 3 : 2;
+  int64_t b = 0;
+  for (; b + kNB <= batch; b += kNB)
+    PanelKernel<NP, kNB, kKind>(w, panel_bytes, nb, xq + b * xs, xs, y + b * y_stride, y_stride, last);
+  for (; b < batch; ++b)
+    PanelKernel<NP, 1, kKind>(w, panel_bytes, nb, xq + b * xs, xs, y + b * y_stride, y_stride, last);
 }
 
 template <QKind kKind>
-void RunTileQ8A(const uint8_t* wp, int nr, int64_t groups, const uint8_t* xq, int64_t xs,
+void RunTileQ8A(const uint8_t* w, int64_t panel_bytes, int nr, int64_t nb, const uint8_t* xq, int64_t xs,
                 int64_t batch, float* y, int64_t y_stride) {
-  const int64_t row_bytes = groups * kWGroupBytes;
-  for (int64_t b = 0; b < batch; ++b) {
-    float* yb = y + b * y_stride;
-    int r = 0;
-    for (; r + 4 <= nr; r += 4) TileQ8A<4, kKind>(wp + r * row_bytes, groups, xq + b * xs, yb + r);
-    for (; r < nr; ++r) TileQ8A<1, kKind>(wp + r * row_bytes, groups, xq + b * xs, yb + r);
-  }
+  const int tail = nr % kPanelRows;
+  const auto last = static_cast<__mmask16>(tail == 0 ? 0xFFFF : (1u << tail) - 1);
+  if (nr > kPanelRows)
+    RunPanels<2, kKind>(w, panel_bytes, nb, xq, xs, batch, y, y_stride, last);
+  else
+    RunPanels<1, kKind>(w, panel_bytes, nb, xq, xs, batch, y, y_stride, last);
 }
 
-int64_t PackedRowBytesAvx512(int64_t cols) { return Groups(cols) * kWGroupBytes; }
-
-void PackQ8ARowAvx512(TensorType type, const uint8_t* row, int64_t cols, uint8_t* out) {
+// nr (<= kTileRows) rows in consecutive panels at w against every batch row.
+void DotTileQ8APackedAvx512(TensorType type, const uint8_t* w, int nr, int64_t cols, const void* xq_bytes,
+                            int64_t batch, float* y, int64_t y_stride) {
   const int64_t nb = cols / kQK;
-  for (int64_t g = 0; g < Groups(cols); ++g) PackWeightGroup(type, row, nb, g, out + g * kWGroupBytes);
-}
-
-// Runs every batch row over nr packed rows (batch row outer, so its
-// activations stay in L1 across the tile's rows).
-void DotTileQ8APackedAvx512(TensorType type, const uint8_t* wp, int nr, int64_t cols,
-                            const void* xq_bytes, int64_t batch, float* y, int64_t y_stride) {
-  const int64_t groups = Groups(cols);
+  const int64_t panel_bytes = PanelBytesAvx512(type, cols);
   const auto* xq = static_cast<const uint8_t*>(xq_bytes);
   const int64_t xs = Q8ARowBytesAvx512(cols);
   switch (KindOf(type)) {
-    case QKind::kPlain: return RunTileQ8A<QKind::kPlain>(wp, nr, groups, xq, xs, batch, y, y_stride);
-    case QKind::kMin: return RunTileQ8A<QKind::kMin>(wp, nr, groups, xq, xs, batch, y, y_stride);
-    case QKind::kSplit: return RunTileQ8A<QKind::kSplit>(wp, nr, groups, xq, xs, batch, y, y_stride);
+    case QKind::kPlain: return RunTileQ8A<QKind::kPlain>(w, panel_bytes, nr, nb, xq, xs, batch, y, y_stride);
+    case QKind::kMin: return RunTileQ8A<QKind::kMin>(w, panel_bytes, nr, nb, xq, xs, batch, y, y_stride);
+    case QKind::kSplit: return RunTileQ8A<QKind::kSplit>(w, panel_bytes, nr, nb, xq, xs, batch, y, y_stride);
   }
 }
 
-// Packs the tile's rows once (into per-thread scratch), then runs them.
+// Packs the tile's panels once (into per-thread scratch), then runs them.
 void DotTileQ8AAvx512(TensorType type, const uint8_t* const* w, int nr, int64_t cols,
                       const void* xq_bytes, int64_t batch, float* y, int64_t y_stride) {
   struct alignas(64) Line {
     uint8_t bytes[64];
   };
-  // Packed weights of one tile; grows once per thread, never shrinks.
+  // Packed panels of one tile; grows once per thread, never shrinks.
   thread_local std::vector<Line> packed;
-  const int64_t row_bytes = PackedRowBytesAvx512(cols);
-  const size_t need = static_cast<size_t>(nr * row_bytes / 64);
+  const int64_t panel_bytes = PanelBytesAvx512(type, cols);
+  const int panels = (nr + kPanelRows - 1) / kPanelRows;
+  const size_t need = static_cast<size_t>(panels * panel_bytes / 64);
   if (packed.size() < need) packed.resize(need);
   auto* wp = reinterpret_cast<uint8_t*>(packed.data());
-  for (int r = 0; r < nr; ++r) PackQ8ARowAvx512(type, w[r], cols, wp + r * row_bytes);
+  for (int p = 0; p < panels; ++p)
+    PackQ8APanelAvx512(type, w + p * kPanelRows, std::min(kPanelRows, nr - p * kPanelRows), cols,
+                       wp + p * panel_bytes);
   DotTileQ8APackedAvx512(type, wp, nr, cols, xq_bytes, batch, y, y_stride);
 }
 
 }  // namespace
 
 const KernelTable& Avx512Kernels() {
-  static const KernelTable table = {DequantizeRowAvx512, DotTileAvx512, DotTileRawAvx512, Q8ARowBytesAvx512,
-                                    QuantizeQ8AAvx512, DotTileQ8AAvx512, PackedRowBytesAvx512,
-                                    PackQ8ARowAvx512, DotTileQ8APackedAvx512};
+  static const KernelTable table = {DequantizeRowAvx512, DotTileAvx512,      DotTileRawAvx512,
+                                    Q8ARowBytesAvx512,   QuantizeQ8AAvx512,  DotTileQ8AAvx512,
+                                    kTileRows,           kPanelRows,         PanelBytesAvx512,
+                                    PackQ8APanelAvx512,  DotTileQ8APackedAvx512};
   return table;
 }
 

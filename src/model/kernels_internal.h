@@ -137,7 +137,7 @@ inline int64_t BlockQ8ARowBytes(int64_t cols) {
 }
 
 // The most weight rows passed to one dot_tile / dot_tile_q8a call.
-constexpr int kMaxTileRows = 16;
+constexpr int kMaxTileRows = 32;
 
 // Entry points of one ISA. All functions accept every supported type.
 struct KernelTable {
@@ -166,15 +166,21 @@ struct KernelTable {
   // guarantee.
   void (*dot_tile_q8a)(gguf::TensorType type, const uint8_t* const* w, int nr, int64_t cols,
                        const void* xq, int64_t batch, float* y, int64_t y_stride);
-  // Optional pre-packed weight layout (null on ISAs that read raw blocks).
-  // Bytes of one packed row of `cols` values, a multiple of 64.
-  int64_t (*q8a_packed_row_bytes)(int64_t cols);
-  // Writes q8a_packed_row_bytes(cols) bytes at `out` (64-byte aligned): the
-  // raw row at `row` in the layout dot_tile_q8a rearranges it into per call.
-  void (*pack_q8a_row)(gguf::TensorType type, const uint8_t* row, int64_t cols, uint8_t* out);
-  // As dot_tile_q8a, for nr rows packed back to back at `w` (64-byte
-  // aligned, row stride q8a_packed_row_bytes(cols)). Bit-identical to
-  // dot_tile_q8a on the unpacked rows.
+  // The most rows passed to one dot_tile_q8a / dot_tile_q8a_packed call
+  // (<= kMaxTileRows), or 0 to use the F32 paths' tile size.
+  int q8a_tile_rows;
+  // Optional pre-packed weight layout (0 / null on ISAs that read raw
+  // blocks): rows are packed in panels of q8a_panel_rows (a divisor of
+  // q8a_tile_rows). Bytes of one packed panel of `cols` values, a multiple
+  // of 64.
+  int q8a_panel_rows;
+  int64_t (*q8a_panel_bytes)(gguf::TensorType type, int64_t cols);
+  // Writes the panel of rows[0..nr) (nr <= q8a_panel_rows, raw rows of
+  // `type`) at `out` (64-byte aligned, q8a_panel_bytes(type, cols) bytes).
+  void (*pack_q8a_panel)(gguf::TensorType type, const uint8_t* const* rows, int nr, int64_t cols,
+                         uint8_t* out);
+  // As dot_tile_q8a, for nr (<= q8a_tile_rows) rows packed as consecutive
+  // panels at `w`. Bit-identical to dot_tile_q8a on the unpacked rows.
   void (*dot_tile_q8a_packed)(gguf::TensorType type, const uint8_t* w, int nr, int64_t cols,
                               const void* xq, int64_t batch, float* y, int64_t y_stride);
 };

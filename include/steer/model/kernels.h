@@ -65,9 +65,9 @@ void MatMulQ8(gguf::TensorType type, const void* w, int64_t rows, int64_t cols,
               Isa isa = DetectIsa());
 
 // A weight matrix prepared once for MatMulQ8Packed: on ISAs whose Q8 kernel
-// rearranges weight blocks (AVX-512: 16 blocks transposed across VNNI lanes
-// plus precomputed scales and sums, 832 bytes per 512 values), it owns that
-// rearranged copy, 64-byte aligned; otherwise (other ISAs, types without a
+// rearranges weight blocks (AVX-512: panels of 16 rows, each block of 32
+// values spread one row per VNNI lane, plus the scales: 576 bytes per 512
+// values for Q8_0 / Q4_0, 640 for K-quants), it owns that rearranged copy, 64-byte aligned; otherwise (other ISAs, types without a
 // Q8 kernel) it owns nothing and refers to the raw rows. In both cases the
 // raw rows are not read by MatMulQ8Packed when an owned copy exists, but
 // `w` passed to PackForQ8 must outlive this when it owns nothing.
@@ -98,8 +98,9 @@ class PackedWeights {
   int64_t cols_ = 0;
   Isa isa_ = Isa::kPortable;
   const void* raw_ = nullptr;   // the rows given to PackForQ8 (not owned)
-  int64_t packed_row_bytes_ = 0;  // 0 = no owned copy
-  std::vector<Line> lines_;     // [rows][packed_row_bytes_ / 64]
+  int64_t panel_rows_ = 0;     // rows per packed panel
+  int64_t panel_bytes_ = 0;    // bytes per packed panel; 0 = no owned copy
+  std::vector<Line> lines_;    // [ceil(rows / panel_rows_)][panel_bytes_ / 64]
 };
 
 // Prepares W[rows][cols] of `type` for MatMulQ8Packed with `isa`. Cost: one
