@@ -61,8 +61,12 @@ struct Timer {
   double Cpu() const { return CpuNow() - cpu; }
 };
 
+// The first index of the largest logit: a branch-free max pass the
+// compiler vectorizes, then a search for it.
 TokenId Argmax(std::span<const float> l) {
-  return static_cast<TokenId>(std::max_element(l.begin(), l.end()) - l.begin());
+  float best = l[0];
+  for (float v : l) best = v > best ? v : best;
+  return static_cast<TokenId>(std::find(l.begin(), l.end(), best) - l.begin());
 }
 
 // The allowed token with the largest logit, or -1 when none is allowed.
