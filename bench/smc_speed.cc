@@ -3,8 +3,11 @@
 // back, and the medians of wall and CPU time are reported).
 //
 //   build/bench/smc_speed [--model M.gguf] [--tokenizer T] [--grammar G.gbnf|SCHEMA.json]
-//       [--particles N] [--max-tokens T] [--reps R]
+//       [--particles N] [--max-tokens T] [--reps R] [--exact-activations 0|1]
 //       [--big-model M128k.gguf --big-tokenizer tokenizer.json]
+//
+// Quantized weights multiply 8-bit activations, as `steer sample` does by
+// default; --exact-activations 1 uses F32 activations instead.
 //
 // 1. SMC with N particles vs N lcd runs in sequence (same target): token
 //    throughput = tokens the LM decoded / time.
@@ -116,9 +119,11 @@ int Fail(const Error& e) {
   return 1;
 }
 
-Result<Setup> Make(const std::string& model, const std::string& tokenizer_path, const std::string& gbnf_path) {
+Result<Setup> Make(const std::string& model, const std::string& tokenizer_path, const std::string& gbnf_path,
+                   bool exact_activations) {
   engine::EngineOptions eo;
   eo.threads = 1;
+  eo.q8_activations = !exact_activations;
   STEER_ASSIGN_OR_RETURN(auto eng, engine::Engine::Open(model, eo));
   STEER_ASSIGN_OR_RETURN(auto tok, tokenizer::Tokenizer::Load(tokenizer_path));
   if (tok->vocab_size() != eng->n_vocab()) {
@@ -177,6 +182,7 @@ int main(int argc, char** argv) {
   std::string gbnf = std::string(STEER_SHARED_DIR_DEFAULT) + "/grammar-data/gbnf/json.gbnf";
   std::string big_model, big_tokenizer;
   int particles = 32, max_tokens = 32, reps = 3;
+  bool exact_activations = false;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i], v = argv[i + 1];
     if (a == "--model") model = v;
@@ -185,6 +191,7 @@ int main(int argc, char** argv) {
     else if (a == "--particles") particles = std::atoi(v.c_str());
     else if (a == "--max-tokens") max_tokens = std::atoi(v.c_str());
     else if (a == "--reps") reps = std::atoi(v.c_str());
+    else if (a == "--exact-activations") exact_activations = v == "1";
     else if (a == "--big-model") big_model = v;
     else if (a == "--big-tokenizer") big_tokenizer = v;
     else {
@@ -192,7 +199,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  auto setup = Make(model, tokenizer_path, gbnf);
+  auto setup = Make(model, tokenizer_path, gbnf, exact_activations);
   if (!setup.ok()) return Fail(setup.error());
   sampler::Options smc;
   smc.method = sampler::Method::kSmc;
@@ -229,8 +236,9 @@ int main(int argc, char** argv) {
                  a->decode.wall, a->decode.cpu, particles, static_cast<long long>(b->tokens), b->all.wall,
                  b->all.cpu);
   }
-  std::printf("model %s, grammar %s, %d particles, max %d tokens, finished documents, 1 thread, median of %d\n\n",
-              model.c_str(), gbnf.c_str(), particles, max_tokens, reps);
+  std::printf("model %s (%s activations), grammar %s, %d particles, max %d tokens, finished documents, 1 thread, "
+              "median of %d\n\n",
+              model.c_str(), exact_activations ? "F32" : "8-bit", gbnf.c_str(), particles, max_tokens, reps);
   std::printf("| measure | wall | CPU |\n|---|---:|---:|\n");
   std::printf("| SMC throughput (decoded tok/s) | %.1f | %.1f |\n", Median(smc_tps_wall), Median(smc_tps_cpu));
   std::printf("| %d lcd in sequence (decoded tok/s) | %.1f | %.1f |\n", particles, Median(lcd_tps_wall),
@@ -242,7 +250,7 @@ int main(int argc, char** argv) {
               100 * Median(over_dec_cpu));
 
   if (!big_model.empty()) {
-    auto big = Make(big_model, big_tokenizer, gbnf);
+    auto big = Make(big_model, big_tokenizer, gbnf, exact_activations);
     if (!big.ok()) return Fail(big.error());
     sampler::Options o = smc;
     std::vector<double> mw, mc, aw, ac, rw, rc, mt, at;
