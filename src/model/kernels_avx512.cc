@@ -210,56 +210,39 @@ constexpr int kTileRows = 2 * kPanelRows;  // rows per dot_tile_q8a* call
 int64_t PanelBlockBytes(TensorType type) { return KindOf(type) == QKind::kPlain ? 9 * 64 : 10 * 64; }
 int64_t PanelBytesAvx512(TensorType type, int64_t cols) { return cols / kQK * PanelBlockBytes(type); }
 
-// Activation row layout for nb blocks: quants [nb][32] (signed), then dx[nb]
-// (float), sd[nb] (float, dx * sum of quants), and the chain starts
-// c_all[nb], c_lo[nb], c_hi[nb] (int32: -128 * the sum of quants 0..31,
-// 0..15, 16..31), padded to a multiple of 64 bytes.
-struct XRow {
-  const int8_t* q;
-  const float* dx;
-  const float* sd;
-  const int32_t* c_all;
-  const int32_t* c_lo;
-  const int32_t* c_hi;
+// One block of 32 activations, quantized: q (signed), dx, sd = dx * the sum
+// of q, and the chain starts c_all, c_lo, c_hi = -128 * the sum of q over
+// 0..31, 0..15, 16..31. A row of cols values is cols / 32 of these, so a
+// block's data is one cache line.
+struct alignas(64) XBlock {
+  int8_t q[kQK];
+  float dx, sd;
+  int32_t c_all, c_lo, c_hi;
 };
-inline XRow XRowAt(const uint8_t* row, int64_t nb) {
-  const auto* f = reinterpret_cast<const float*>(row + nb * kQK);
-  const auto* c = reinterpret_cast<const int32_t*>(f + 2 * nb);
-  return {reinterpret_cast<const int8_t*>(row), f, f + nb, c, c + nb, c + 2 * nb};
-}
-int64_t Q8ARowBytesAvx512(int64_t cols) {
-  const int64_t nb = cols / kQK;
-  return (nb * (kQK + 5 * 4) + 63) / 64 * 64;
-}
+static_assert(sizeof(XBlock) == 64);
+int64_t Q8ARowBytesAvx512(int64_t cols) { return cols / kQK * static_cast<int64_t>(sizeof(XBlock)); }
 
 // Rounds as QuantizeBlockQ8A (and the portable oracle): d = max|x| / 127,
 // q = x * (1 / d) rounded half to even (the default MXCSR mode of the
 // conversion).
 void QuantizeQ8AAvx512(const float* x, int64_t n, void* out_bytes) {
-  auto* out = static_cast<uint8_t*>(out_bytes);
-  const int64_t nb = n / kQK;
-  const XRow r = XRowAt(out, nb);
-  auto* q = const_cast<int8_t*>(r.q);
-  auto* dx = const_cast<float*>(r.dx);
-  auto* sd = const_cast<float*>(r.sd);
-  auto* c_all = const_cast<int32_t*>(r.c_all);
-  auto* c_lo = const_cast<int32_t*>(r.c_lo);
-  auto* c_hi = const_cast<int32_t*>(r.c_hi);
-  for (int64_t k = 0; k < nb; ++k) {
+  auto* out = static_cast<XBlock*>(out_bytes);
+  for (int64_t k = 0; k < n / kQK; ++k) {
     const __m512 v0 = _mm512_loadu_ps(x + k * kQK), v1 = _mm512_loadu_ps(x + k * kQK + 16);
     const float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(v0), _mm512_abs_ps(v1)));
     const float d = amax / 127.0f;
     const __m512 id = _mm512_set1_ps(d != 0.0f ? 1.0f / d : 0.0f);
     const __m512i i0 = _mm512_cvtps_epi32(_mm512_mul_ps(v0, id));
     const __m512i i1 = _mm512_cvtps_epi32(_mm512_mul_ps(v1, id));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(q + k * kQK), _mm512_cvtsepi32_epi8(i0));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(q + k * kQK + 16), _mm512_cvtsepi32_epi8(i1));
+    XBlock& o = out[k];
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(o.q), _mm512_cvtsepi32_epi8(i0));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(o.q + 16), _mm512_cvtsepi32_epi8(i1));
     const int32_t lo = _mm512_reduce_add_epi32(i0), hi = _mm512_reduce_add_epi32(i1);
-    dx[k] = d;
-    sd[k] = d * static_cast<float>(lo + hi);
-    c_all[k] = -128 * (lo + hi);
-    c_lo[k] = -128 * lo;
-    c_hi[k] = -128 * hi;
+    o.dx = d;
+    o.sd = d * static_cast<float>(lo + hi);
+    o.c_all = -128 * (lo + hi);
+    o.c_lo = -128 * lo;
+    o.c_hi = -128 * hi;
   }
 }
 
@@ -295,7 +278,7 @@ inline __m512i Bcast4(const int8_t* q) {
   return _mm512_set1_epi32(v);
 }
 
-// NP panels (rows r = 16 p + lane) x NB batch rows (XRow x[b] at xq + b *
+// NP panels (rows r = 16 p + lane) x NB batch rows (XBlock rows at xq + b *
 // xs) over all nb blocks; writes y[b * y_stride + 16 p + lane] for lanes
 // under `last` in the last panel. Every loop over p, s and b is unrolled so
 // that acc, wv and the scales stay in registers.
@@ -303,9 +286,9 @@ template <int NP, int NB, QKind kKind>
 inline void PanelKernel(const uint8_t* w, int64_t panel_bytes, int64_t nb, const uint8_t* xq, int64_t xs,
                         float* y, int64_t y_stride, __mmask16 last) {
   constexpr int64_t kBlockBytes = kKind == QKind::kPlain ? 9 * 64 : 10 * 64;
-  XRow x[NB];
+  const XBlock* x[NB];
 #pragma GCC unroll 4
-  for (int b = 0; b < NB; ++b) x[b] = XRowAt(xq + b * xs, nb);
+  for (int b = 0; b < NB; ++b) x[b] = reinterpret_cast<const XBlock*>(xq + b * xs);
   __m512 acc[NP][NB];
 #pragma GCC unroll 2
   for (int p = 0; p < NP; ++p)
@@ -324,14 +307,15 @@ inline void PanelKernel(const uint8_t* w, int64_t panel_bytes, int64_t nb, const
     }
 #pragma GCC unroll 4
     for (int b = 0; b < NB; ++b) {
-      const int8_t* q = x[b].q + k * kQK;
-      const __m512 dx = _mm512_set1_ps(x[b].dx[k]);
+      const XBlock& xb = x[b][k];
+      const int8_t* q = xb.q;
+      const __m512 dx = _mm512_set1_ps(xb.dx);
       if constexpr (kKind == QKind::kSplit) {
         __m512i lo[NP], hi[NP];
 #pragma GCC unroll 2
         for (int p = 0; p < NP; ++p) {
-          lo[p] = _mm512_set1_epi32(x[b].c_lo[k]);
-          hi[p] = _mm512_set1_epi32(x[b].c_hi[k]);
+          lo[p] = _mm512_set1_epi32(xb.c_lo);
+          hi[p] = _mm512_set1_epi32(xb.c_hi);
         }
 #pragma GCC unroll 4
         for (int s = 0; s < 4; ++s) {
@@ -348,20 +332,20 @@ inline void PanelKernel(const uint8_t* w, int64_t panel_bytes, int64_t nb, const
           acc[p][b] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(hi[p]), _mm512_mul_ps(extra[p], dx), acc[p][b]);
         }
       } else {
-        __m512i sum[NP];
+        __m512i sum[NP], sum2[NP];
 #pragma GCC unroll 2
-        for (int p = 0; p < NP; ++p) sum[p] = _mm512_set1_epi32(x[b].c_all[k]);
-#pragma GCC unroll 8
-        for (int s = 0; s < 8; ++s) {
-          const __m512i xv = Bcast4(q + 4 * s);
+        for (int p = 0; p < NP; ++p) sum[p] = _mm512_set1_epi32(xb.c_all), sum2[p] = _mm512_setzero_si512();
+#pragma GCC unroll 4
+        for (int s = 0; s < 4; ++s) {
+          const __m512i xv = Bcast4(q + 4 * s), xv2 = Bcast4(q + 16 + 4 * s);
 #pragma GCC unroll 2
-          for (int p = 0; p < NP; ++p) sum[p] = _mm512_dpbusd_epi32(sum[p], wv[p][s], xv);
+          for (int p = 0; p < NP; ++p) sum[p] = _mm512_dpbusd_epi32(sum[p], wv[p][s], xv), sum2[p] = _mm512_dpbusd_epi32(sum2[p], wv[p][s + 4], xv2);
         }
 #pragma GCC unroll 2
         for (int p = 0; p < NP; ++p) {
-          acc[p][b] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum[p]), _mm512_mul_ps(scale0[p], dx), acc[p][b]);
+          acc[p][b] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(sum[p], sum2[p])), _mm512_mul_ps(scale0[p], dx), acc[p][b]);
           if constexpr (kKind == QKind::kMin)
-            acc[p][b] = _mm512_fnmadd_ps(extra[p], _mm512_set1_ps(x[b].sd[k]), acc[p][b]);
+            acc[p][b] = _mm512_fnmadd_ps(extra[p], _mm512_set1_ps(xb.sd), acc[p][b]);
         }
       }
     }
