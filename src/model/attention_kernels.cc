@@ -29,6 +29,7 @@ const AttentionKernels& PortableAttention() {
 }
 
 const AttentionKernels& SelectAttention(int32_t D) {
+  if (D % 16 == 0 && DetectIsa() == Isa::kAvx512) return Avx512Attention();
   if (D % 8 == 0 && DetectIsa() != Isa::kPortable) return Avx2Attention();  // kAvx2 and kAvx512 imply AVX2+FMA
   return PortableAttention();
 }

@@ -20,6 +20,8 @@ struct AttentionKernels {
 const AttentionKernels& PortableAttention();
 // AVX2 + FMA; requires D % 8 == 0 and a CPU with both.
 const AttentionKernels& Avx2Attention();
+// AVX-512; requires D % 16 == 0 and a CPU with AVX-512F.
+const AttentionKernels& Avx512Attention();
 // The best for this CPU and head size.
 const AttentionKernels& SelectAttention(int32_t D);
 

@@ -27,7 +27,9 @@ namespace steer::model {
 
 // Paged storage for keys and values. Each block holds block_size() positions
 // of every layer: Keys(block, layer) and Values(block, layer) are
-// [block_size][kv_dim] floats.
+// block_size * kv_dim floats, which Forward lays out head-major,
+// [n_head_kv][block_size][head_dim], so that one head's keys in a block are
+// contiguous.
 class KvStore {
  public:
   virtual ~KvStore() = default;
