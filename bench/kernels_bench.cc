@@ -55,8 +55,9 @@ std::vector<uint8_t> RandomWeights(TensorType type, int64_t rows, int64_t cols) 
   return w;
 }
 
-// Args: type, isa, batch, threads, q8 (1 = MatMulQ8, 2 = MatMulQ8Packed on
-// weights packed once before timing), rows, cols.
+// Args: type, isa, batch, threads, q8 (0 = MatMul, 1 = MatMulQ8, 2 =
+// MatMulQ8Packed on weights packed once before timing, 3 = MatMulPacked on
+// weights packed once for F32 activations), rows, cols.
 void BM_MatMul(benchmark::State& state) {
   const auto type = static_cast<TensorType>(state.range(0));
   const auto isa = static_cast<Isa>(state.range(1));
@@ -69,17 +70,24 @@ void BM_MatMul(benchmark::State& state) {
     return;
   }
   state.SetLabel(std::string(steer::gguf::TensorTypeName(type)) + "/" + steer::model::IsaName(isa) +
-                 (q8 == 2 ? "/q8act-packed" : q8 == 1 ? "/q8act" : "/f32act"));
+                 (q8 == 3   ? "/f32act-packed"
+                  : q8 == 2 ? "/q8act-packed"
+                  : q8 == 1 ? "/q8act"
+                            : "/f32act"));
   const std::vector<uint8_t> w = RandomWeights(type, rows, cols);
   std::vector<float> x(batch * cols), y(batch * rows);
   steer::Rng rng(2);
   for (auto& v : x) v = static_cast<float>(rng.Normal());
   steer::ThreadPool pool(threads);
   const steer::model::PackedWeights packed =
-      q8 == 2 ? steer::model::PackForQ8(type, w.data(), rows, cols, isa) : steer::model::PackedWeights();
+      q8 == 2   ? steer::model::PackForQ8(type, w.data(), rows, cols, isa)
+      : q8 == 3 ? steer::model::PackForMatMul(type, w.data(), rows, cols, isa)
+                : steer::model::PackedWeights();
   for (auto _ : state) {
     if (q8 == 2)
       steer::model::MatMulQ8Packed(packed, x.data(), batch, y.data(), &pool);
+    else if (q8 == 3)
+      steer::model::MatMulPacked(packed, x.data(), batch, y.data(), &pool);
     else
       (q8 == 1 ? steer::model::MatMulQ8 : steer::model::MatMul)(type, w.data(), rows, cols, x.data(), batch,
                                                               y.data(), &pool, isa);
@@ -97,7 +105,7 @@ void Args(benchmark::internal::Benchmark* b) {
     for (int64_t batch : {1, 32})
       for (int64_t threads : {1, 2}) {
         for (Isa isa : {Isa::kAvx2, Isa::kAvx512})
-          b->Args({ti, static_cast<int64_t>(isa), batch, threads, 0, 512, 512});
+          for (int64_t q8 : {0, 3}) b->Args({ti, static_cast<int64_t>(isa), batch, threads, q8, 512, 512});
         if (steer::model::HasQ8ActivationKernel(t))
           for (Isa isa : {Isa::kAvx2, Isa::kAvx512})
             for (int64_t q8 : {1, 2}) b->Args({ti, static_cast<int64_t>(isa), batch, threads, q8, 512, 512});
@@ -109,8 +117,8 @@ void Args(benchmark::internal::Benchmark* b) {
   // caches, so batch 1 shows memory bandwidth.
   for (TensorType t : {TensorType::kF32, TensorType::kF16, TensorType::kQ8_0})
     for (int64_t threads : {1, 2})
-      for (int64_t q8 : {0, 1, 2})
-        if (q8 == 0 || steer::model::HasQ8ActivationKernel(t))
+      for (int64_t q8 : {0, 1, 2, 3})
+        if (q8 == 0 || q8 == 3 || steer::model::HasQ8ActivationKernel(t))
           b->Args({static_cast<int64_t>(t), static_cast<int64_t>(Isa::kAvx512), 1, threads, q8, 32000, 512});
 }
 

@@ -41,13 +41,13 @@ Forward::Forward(const Model& model, ThreadPool* pool, const ForwardOptions& opt
       hp_(model.hparams()),
       pool_(pool),
       options_(options),
-      q8_packs_(options.q8_activations ? &model.q8_packs() : nullptr) {}
+      packs_(model.packs(options.q8_activations)) {}
 
-void Forward::Mul(const Matrix& m, const PackedWeights* packed, const float* x, int64_t batch, float* y) {
-  if (packed != nullptr && HasQ8ActivationKernel(m.type)) {
-    MatMulQ8Packed(*packed, x, batch, y, pool_);
+void Forward::Mul(const PackedWeights& packed, const float* x, int64_t batch, float* y) {
+  if (packed.q8()) {
+    MatMulQ8Packed(packed, x, batch, y, pool_);
   } else {
-    MatMul(m.type, m.data, m.rows, m.cols, x, batch, y, pool_);
+    MatMulPacked(packed, x, batch, y, pool_);
   }
 }
 
@@ -80,13 +80,13 @@ void Forward::Run(std::span<const ForwardRow> rows, KvStore& kv, float* logits) 
 
   for (int32_t l = 0; l < hp_.n_layer; ++l) {
     const LayerWeights& L = w.layers[l];
-    const PackedLayer* P = q8_packs_ != nullptr ? &q8_packs_->layers[l] : nullptr;
+    const PackedLayer& P = packs_.layers[l];
     for (int64_t b = 0; b < B; ++b) {
       RmsNorm(x_.data() + b * E, L.attn_norm, E, hp_.rms_eps, xn_.data() + b * E);
     }
-    Mul(L.wq, P != nullptr ? &P->wq : nullptr, xn_.data(), B, q_.data());
-    Mul(L.wk, P != nullptr ? &P->wk : nullptr, xn_.data(), B, k_.data());
-    Mul(L.wv, P != nullptr ? &P->wv : nullptr, xn_.data(), B, v_.data());
+    Mul(P.wq, xn_.data(), B, q_.data());
+    Mul(P.wk, xn_.data(), B, k_.data());
+    Mul(P.wv, xn_.data(), B, v_.data());
     AddBias(q_.data(), L.bq, B, Q);
     AddBias(k_.data(), L.bk, B, KV);
     AddBias(v_.data(), L.bv, B, KV);
@@ -106,16 +106,16 @@ void Forward::Run(std::span<const ForwardRow> rows, KvStore& kv, float* logits) 
       }
     }
     Attention(rows, kv, l);
-    Mul(L.wo, P != nullptr ? &P->wo : nullptr, att_.data(), B, xn_.data());
+    Mul(P.wo, att_.data(), B, xn_.data());
     for (int64_t i = 0; i < B * E; ++i) x_[i] += xn_[i];
 
     for (int64_t b = 0; b < B; ++b) {
       RmsNorm(x_.data() + b * E, L.ffn_norm, E, hp_.rms_eps, xn_.data() + b * E);
     }
-    Mul(L.gate, P != nullptr ? &P->gate : nullptr, xn_.data(), B, gate_.data());
-    Mul(L.up, P != nullptr ? &P->up : nullptr, xn_.data(), B, up_.data());
+    Mul(P.gate, xn_.data(), B, gate_.data());
+    Mul(P.up, xn_.data(), B, up_.data());
     SwiGlu(gate_.data(), up_.data(), B * F);
-    Mul(L.down, P != nullptr ? &P->down : nullptr, gate_.data(), B, xn_.data());
+    Mul(P.down, gate_.data(), B, xn_.data());
     for (int64_t i = 0; i < B * E; ++i) x_[i] += xn_[i];
   }
 
@@ -124,7 +124,7 @@ void Forward::Run(std::span<const ForwardRow> rows, KvStore& kv, float* logits) 
   for (int64_t i = 0; i < n_out; ++i) {
     RmsNorm(x_.data() + logit_rows_[i] * E, w.output_norm, E, hp_.rms_eps, xn_.data() + i * E);
   }
-  Mul(w.output, q8_packs_ != nullptr ? &q8_packs_->output : nullptr, xn_.data(), n_out, logits);
+  Mul(packs_.output, xn_.data(), n_out, logits);
 }
 
 // Work item: one KV head g and a chunk of up to kChunkRows batch rows, with

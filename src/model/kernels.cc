@@ -173,6 +173,31 @@ float DotRow(TensorType type, const void* w, const float* x, int64_t n, Isa isa)
   return y;
 }
 
+namespace {
+
+bool HasFPanels(const KernelTable& k, TensorType type) {
+  return k.has_fpanels != nullptr && k.has_fpanels(type);
+}
+
+// Packs rows [r0, r0 + nr) of w into consecutive panels at out.
+void PackFPanels(const KernelTable& k, TensorType type, const uint8_t* w, int64_t r0, int64_t nr, int64_t cols,
+                 uint8_t* out) {
+  const size_t row_bytes = gguf::RowBytes(type, cols);
+  const int64_t panel_bytes = k.fpanel_bytes(type, cols);
+  for (int64_t p = 0; p * k.fpanel_rows < nr; ++p) {
+    const int n = static_cast<int>(std::min<int64_t>(k.fpanel_rows, nr - p * k.fpanel_rows));
+    const uint8_t* rp[kMaxTileRows];
+    for (int i = 0; i < n; ++i) rp[i] = w + static_cast<size_t>(r0 + p * k.fpanel_rows + i) * row_bytes;
+    k.pack_fpanel(type, rp, n, cols, out + p * panel_bytes);
+  }
+}
+
+struct alignas(64) CacheLine {
+  uint8_t bytes[64];
+};
+
+}  // namespace
+
 void MatMul(TensorType type, const void* w, int64_t rows, int64_t cols, const float* x,
             int64_t batch, float* y, ThreadPool* pool, Isa isa) {
   CheckShape(type, cols);
@@ -180,6 +205,24 @@ void MatMul(TensorType type, const void* w, int64_t rows, int64_t cols, const fl
   if (rows == 0 || batch == 0) return;
   const KernelTable& k = Kernels(isa);
   const auto* wbytes = static_cast<const uint8_t*>(w);
+  if (HasFPanels(k, type)) {  // each tile packed into panels, as PackForMatMul does once
+    const int64_t tile_rows = k.fpanel_tile_rows;
+    const int64_t tiles = (rows + tile_rows - 1) / tile_rows;
+    ForTiles(tiles, pool, [&](int64_t t0, int64_t t1) {
+      // One tile's panels; grows once per thread, never shrinks.
+      thread_local std::vector<CacheLine> panels;
+      const size_t need = static_cast<size_t>(tile_rows / k.fpanel_rows * k.fpanel_bytes(type, cols) / 64);
+      if (panels.size() < need) panels.resize(need);
+      auto* out = reinterpret_cast<uint8_t*>(panels.data());
+      for (int64_t t = t0; t < t1; ++t) {
+        const int64_t r0 = t * tile_rows;
+        const int nr = static_cast<int>(std::min<int64_t>(tile_rows, rows - r0));
+        PackFPanels(k, type, wbytes, r0, nr, cols, out);
+        k.dot_tile_fpanels(type, out, nr, cols, x, batch, y + r0, rows);
+      }
+    });
+    return;
+  }
   const size_t row_bytes = gguf::RowBytes(type, cols);
   const int64_t tile_rows = TileRows(cols);
   const int64_t tiles = (rows + tile_rows - 1) / tile_rows;
@@ -217,9 +260,6 @@ namespace {
 // Quantizes the batch into the calling thread's buffer (64-byte aligned;
 // grows once, never shrinks) in the layout of `k`; returns it.
 const void* QuantizeBatch(const KernelTable& k, const float* x, int64_t batch, int64_t cols) {
-  struct alignas(64) CacheLine {
-    uint8_t bytes[64];
-  };
   thread_local std::vector<CacheLine> xq;
   const int64_t xq_row = k.q8a_row_bytes(cols);
   if (static_cast<int64_t>(xq.size() * sizeof(CacheLine)) < batch * xq_row)
@@ -267,6 +307,7 @@ PackedWeights PackForQ8(TensorType type, const void* w, int64_t rows, int64_t co
   p.cols_ = cols;
   p.isa_ = isa;
   p.raw_ = w;
+  p.q8_ = true;
   if (!HasQ8ActivationKernel(type) || k.q8a_panel_bytes == nullptr) return p;
   p.panel_rows_ = k.q8a_panel_rows;
   p.panel_bytes_ = k.q8a_panel_bytes(type, cols);
@@ -287,6 +328,7 @@ PackedWeights PackForQ8(TensorType type, const void* w, int64_t rows, int64_t co
 }
 
 void MatMulQ8Packed(const PackedWeights& w, const float* x, int64_t batch, float* y, ThreadPool* pool) {
+  STEER_CHECK_MSG(w.q8_, "weights packed for MatMulPacked");
   if (w.panel_bytes_ == 0) {
     MatMulQ8(w.type_, w.raw_, w.rows_, w.cols_, x, batch, y, pool, w.isa_);
     return;
@@ -305,6 +347,49 @@ void MatMulQ8Packed(const PackedWeights& w, const float* x, int64_t batch, float
       const int nr = static_cast<int>(std::min<int64_t>(tile_rows, rows - r0));
       k.dot_tile_q8a_packed(w.type_, wbytes + r0 / w.panel_rows_ * w.panel_bytes_, nr, cols, xqp, batch,
                             y + r0, rows);
+    }
+  });
+}
+
+PackedWeights PackForMatMul(TensorType type, const void* w, int64_t rows, int64_t cols, Isa isa) {
+  CheckShape(type, cols);
+  STEER_CHECK(rows >= 0);
+  const KernelTable& k = Kernels(isa);
+  PackedWeights p;
+  p.type_ = type;
+  p.rows_ = rows;
+  p.cols_ = cols;
+  p.isa_ = isa;
+  p.raw_ = w;
+  p.q8_ = false;
+  if (!HasFPanels(k, type)) return p;
+  p.panel_rows_ = k.fpanel_rows;
+  p.panel_bytes_ = k.fpanel_bytes(type, cols);
+  STEER_CHECK(p.panel_bytes_ % 64 == 0 && k.fpanel_tile_rows % p.panel_rows_ == 0);
+  const int64_t panels = (rows + p.panel_rows_ - 1) / p.panel_rows_;
+  p.lines_.resize(static_cast<size_t>(panels * p.panel_bytes_ / 64));
+  PackFPanels(k, type, static_cast<const uint8_t*>(w), 0, rows, cols, reinterpret_cast<uint8_t*>(p.lines_.data()));
+  return p;
+}
+
+void MatMulPacked(const PackedWeights& w, const float* x, int64_t batch, float* y, ThreadPool* pool) {
+  STEER_CHECK_MSG(!w.q8_, "weights packed for MatMulQ8Packed");
+  if (w.panel_bytes_ == 0) {
+    MatMul(w.type_, w.raw_, w.rows_, w.cols_, x, batch, y, pool, w.isa_);
+    return;
+  }
+  STEER_CHECK(batch >= 0);
+  const int64_t rows = w.rows_, cols = w.cols_;
+  if (rows == 0 || batch == 0) return;
+  const KernelTable& k = Kernels(w.isa_);
+  const auto* wbytes = reinterpret_cast<const uint8_t*>(w.lines_.data());
+  const int64_t tile_rows = k.fpanel_tile_rows;
+  const int64_t tiles = (rows + tile_rows - 1) / tile_rows;
+  ForTiles(tiles, pool, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t r0 = t * tile_rows;
+      const int nr = static_cast<int>(std::min<int64_t>(tile_rows, rows - r0));
+      k.dot_tile_fpanels(w.type_, wbytes + r0 / w.panel_rows_ * w.panel_bytes_, nr, cols, x, batch, y + r0, rows);
     }
   });
 }

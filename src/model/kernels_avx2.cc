@@ -270,7 +270,8 @@ void DotTileQ8AAvx2(TensorType type, const uint8_t* const* w, int nr, int64_t co
 
 const KernelTable& Avx2Kernels() {
   static const KernelTable table = {DequantizeRowAvx2, DotTileAvx2, DotTileRawAvx2, BlockQ8ARowBytes, QuantizeQ8AAvx2,
-                                    DotTileQ8AAvx2, 0, 0, nullptr, nullptr, nullptr};
+                                    DotTileQ8AAvx2, 0, 0, nullptr, nullptr, nullptr,
+                                    0, 0, nullptr, nullptr, nullptr, nullptr};
   return table;
 }
 

@@ -90,30 +90,15 @@ void DequantizeRowAvx512(TensorType type, const void* src, float* dst, int64_t n
   }
 }
 
-// Row sources for Tile: Load(r, i) gives values i..i+15 of row r as
-// floats, At(r, j) one value. Raw rows (F16, BF16, Q8_0) convert in registers
-// exactly as dequantize_row does, so a tile gives bit-identical results from
-// raw or from dequantized rows.
+// Row sources for Tile (dequantized quantized rows; F32, F16 and BF16 use
+// the panels below): Load(r, i) gives values i..i+15 of row r as floats,
+// At(r, j) one value. Raw Q8_0 rows convert in registers exactly as
+// dequantize_row does, so a tile gives bit-identical results from raw or
+// from dequantized rows.
 struct F32Rows {
   const float* const* w;
   __m512 Load(int r, int64_t i) const { return _mm512_loadu_ps(w[r] + i); }
   float At(int r, int64_t j) const { return w[r][j]; }
-};
-struct F16Rows {
-  const uint8_t* const* w;
-  __m512 Load(int r, int64_t i) const {
-    const auto* h = reinterpret_cast<const uint16_t*>(w[r]);
-    return _mm512_cvtph_ps(LoadU256(h + i));
-  }
-  float At(int r, int64_t j) const { return HalfToFloat(reinterpret_cast<const uint16_t*>(w[r])[j]); }
-};
-struct BF16Rows {
-  const uint8_t* const* w;
-  __m512 Load(int r, int64_t i) const {
-    const auto* h = reinterpret_cast<const uint16_t*>(w[r]);
-    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(LoadU256(h + i)), 16));
-  }
-  float At(int r, int64_t j) const { return Bf16ToFp32(reinterpret_cast<const uint16_t*>(w[r])[j]); }
 };
 struct Q8_0Rows {  // cols is a multiple of 32, so At is never needed
   const uint8_t* const* w;
@@ -175,10 +160,188 @@ void DotTileAvx512(const float* const* w, int nr, int64_t cols, const float* x, 
 bool DotTileRawAvx512(TensorType type, const uint8_t* const* w, int nr, int64_t cols, const float* x,
                     int64_t batch, float* y, int64_t y_stride) {
   switch (type) {
-    case TensorType::kF16: RunTile(F16Rows{w}, nr, cols, x, batch, y, y_stride); return true;
-    case TensorType::kBF16: RunTile(BF16Rows{w}, nr, cols, x, batch, y, y_stride); return true;
     case TensorType::kQ8_0: RunTile(Q8_0Rows{w}, nr, cols, x, batch, y, y_stride); return true;
     default: return false;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// F32 activations on weight panels (F32, F16 and BF16 weights).
+//
+// Rows are rearranged into panels of 16: position k of a panel holds the 16
+// rows' value k, one row per lane, in the weight's own type (F16 and BF16
+// are widened in registers). An output is then one lane of one accumulator,
+// summed in order k = 0, 1, ... by FMA with the batch row's x_k broadcast:
+// no horizontal sums, and the order depends only on cols. A micro-kernel
+// runs NP panels against NB batch rows: per k, NP weight loads and NB
+// broadcasts feed NP * NB FMAs.
+constexpr int kFPanelRows = 16;
+constexpr int kFTileRows = 4 * kFPanelRows;  // rows per dot_tile_fpanels call
+
+bool HasFPanelsAvx512(TensorType type) {
+  return type == TensorType::kF32 || type == TensorType::kF16 || type == TensorType::kBF16;
+}
+int64_t FElemBytes(TensorType type) { return type == TensorType::kF32 ? 4 : 2; }
+int64_t FPanelBytesAvx512(TensorType type, int64_t cols) {
+  return (cols * kFPanelRows * FElemBytes(type) + 63) / 64 * 64;
+}
+
+// r[i] = 16 dwords of row i -> r[k] = column k (dword k of every row).
+inline void Transpose16x16(__m512i (&r)[16]) {
+  __m512i t[16];
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_epi32(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_epi32(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 16; i += 4) {
+    r[i] = _mm512_unpacklo_epi64(t[i], t[i + 2]);
+    r[i + 1] = _mm512_unpackhi_epi64(t[i], t[i + 2]);
+    r[i + 2] = _mm512_unpacklo_epi64(t[i + 1], t[i + 3]);
+    r[i + 3] = _mm512_unpackhi_epi64(t[i + 1], t[i + 3]);
+  }
+  // r[4g + c], 128-bit lane L: column 4L + c of rows 4g..4g+3.
+  for (int i = 0; i < 4; ++i) {
+    t[i] = _mm512_shuffle_i32x4(r[i], r[4 + i], 0x88);
+    t[4 + i] = _mm512_shuffle_i32x4(r[i], r[4 + i], 0xDD);
+    t[8 + i] = _mm512_shuffle_i32x4(r[8 + i], r[12 + i], 0x88);
+    t[12 + i] = _mm512_shuffle_i32x4(r[8 + i], r[12 + i], 0xDD);
+  }
+  for (int i = 0; i < 4; ++i) {
+    r[i] = _mm512_shuffle_i32x4(t[i], t[8 + i], 0x88);
+    r[8 + i] = _mm512_shuffle_i32x4(t[i], t[8 + i], 0xDD);
+    r[4 + i] = _mm512_shuffle_i32x4(t[4 + i], t[12 + i], 0x88);
+    r[12 + i] = _mm512_shuffle_i32x4(t[4 + i], t[12 + i], 0xDD);
+  }
+}
+
+// Writes the panel of rows[0..nr) (nr <= 16; missing rows are zero) at out:
+// 16 x 16 blocks transposed in registers (16-bit values widened to dwords
+// and back), the last cols % 16 positions one value at a time.
+void PackFPanelAvx512(TensorType type, const uint8_t* const* rows, int nr, int64_t cols, uint8_t* out) {
+  const int64_t e = FElemBytes(type);
+  std::memset(out, 0, static_cast<size_t>(FPanelBytesAvx512(type, cols)));
+  int64_t k0 = 0;
+  for (; k0 + 16 <= cols; k0 += 16) {
+    __m512i r[16];
+    for (int j = 0; j < 16; ++j) {
+      if (j >= nr)
+        r[j] = _mm512_setzero_si512();
+      else if (e == 4)
+        r[j] = _mm512_loadu_si512(rows[j] + k0 * 4);
+      else
+        r[j] = _mm512_cvtepu16_epi32(LoadU256(rows[j] + k0 * 2));
+    }
+    Transpose16x16(r);
+    for (int c = 0; c < 16; ++c) {
+      uint8_t* dst = out + (k0 + c) * kFPanelRows * e;
+      if (e == 4)
+        _mm512_store_si512(dst, r[c]);
+      else
+        _mm256_store_si256(reinterpret_cast<__m256i*>(dst), _mm512_cvtepi32_epi16(r[c]));
+    }
+  }
+  for (int j = 0; j < nr; ++j)
+    for (int64_t k = k0; k < cols; ++k) std::memcpy(out + (k * kFPanelRows + j) * e, rows[j] + k * e, e);
+}
+
+// Position k of a panel as 16 floats.
+struct F32Panel {
+  static constexpr int64_t kElem = 4;
+  static __m512 Load(const uint8_t* p) { return _mm512_load_ps(p); }
+};
+struct F16Panel {
+  static constexpr int64_t kElem = 2;
+  static __m512 Load(const uint8_t* p) { return _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(p))); }
+};
+struct BF16Panel {
+  static constexpr int64_t kElem = 2;
+  static __m512 Load(const uint8_t* p) {
+    const __m256i h = _mm256_load_si256(reinterpret_cast<const __m256i*>(p));
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+  }
+};
+
+// NP panels at w (panel_bytes apart) x NB batch rows of x; writes
+// y[b * y_stride + 16 p + lane], the last panel's lanes under `last` only.
+template <int NP, int NB, class Panel>
+inline void FPanelKernel(const uint8_t* w, int64_t panel_bytes, int64_t cols, const float* x, float* y,
+                         int64_t y_stride, __mmask16 last) {
+  __m512 acc[NP][NB];
+#pragma GCC unroll 4
+  for (int p = 0; p < NP; ++p)
+#pragma GCC unroll 6
+    for (int b = 0; b < NB; ++b) acc[p][b] = _mm512_setzero_ps();
+  for (int64_t k = 0; k < cols; ++k) {
+    __m512 wv[NP];
+#pragma GCC unroll 4
+    for (int p = 0; p < NP; ++p) wv[p] = Panel::Load(w + p * panel_bytes + k * kFPanelRows * Panel::kElem);
+#pragma GCC unroll 6
+    for (int b = 0; b < NB; ++b) {
+      const __m512 xb = _mm512_set1_ps(x[b * cols + k]);
+#pragma GCC unroll 4
+      for (int p = 0; p < NP; ++p) acc[p][b] = _mm512_fmadd_ps(wv[p], xb, acc[p][b]);
+    }
+  }
+#pragma GCC unroll 6
+  for (int b = 0; b < NB; ++b) {
+#pragma GCC unroll 4
+    for (int p = 0; p + 1 < NP; ++p) _mm512_storeu_ps(y + b * y_stride + kFPanelRows * p, acc[p][b]);
+    _mm512_mask_storeu_ps(y + b * y_stride + kFPanelRows * (NP - 1), last, acc[NP - 1][b]);
+  }
+}
+
+// All batch rows against NP panels: chunks of kNB rows, then the rest.
+template <int NP, class Panel>
+void FPanelBatch(const uint8_t* w, int64_t panel_bytes, int64_t cols, const float* x, int64_t batch, float* y,
+                 int64_t y_stride, __mmask16 last) {
+  constexpr int kNB = NP >= 4 ? 3 : 6;  // NP * kNB accumulators in 32 registers
+  int64_t b = 0;
+  for (; b + kNB <= batch; b += kNB)
+    FPanelKernel<NP, kNB, Panel>(w, panel_bytes, cols, x + b * cols, y + b * y_stride, y_stride, last);
+  const float* xb = x + b * cols;
+  float* yb = y + b * y_stride;
+  switch (batch - b) {
+    case 1: return FPanelKernel<NP, 1, Panel>(w, panel_bytes, cols, xb, yb, y_stride, last);
+    case 2: return FPanelKernel<NP, 2, Panel>(w, panel_bytes, cols, xb, yb, y_stride, last);
+    case 3: if constexpr (kNB > 3) return FPanelKernel<NP, 3, Panel>(w, panel_bytes, cols, xb, yb, y_stride, last);
+      break;
+    case 4: if constexpr (kNB > 4) return FPanelKernel<NP, 4, Panel>(w, panel_bytes, cols, xb, yb, y_stride, last);
+      break;
+    case 5: if constexpr (kNB > 5) return FPanelKernel<NP, 5, Panel>(w, panel_bytes, cols, xb, yb, y_stride, last);
+      break;
+    default: break;
+  }
+}
+
+// nr (<= 64) rows in consecutive panels. Small batches take four panels
+// at a time (more independent FMA chains per batch row), larger ones two.
+template <class Panel>
+void RunFPanels(const uint8_t* w, int nr, int64_t cols, const float* x, int64_t batch, float* y,
+                int64_t y_stride, int64_t panel_bytes) {
+  const int panels = (nr + kFPanelRows - 1) / kFPanelRows;
+  const int tail = nr % kFPanelRows;
+  const auto full = static_cast<__mmask16>(0xFFFF);
+  const auto last = static_cast<__mmask16>(tail == 0 ? 0xFFFF : (1u << tail) - 1);
+  int p = 0;
+  auto mask = [&](int np) { return p + np == panels ? last : full; };
+  if (batch < 3 && panels == 4) {
+    FPanelBatch<4, Panel>(w, panel_bytes, cols, x, batch, y, y_stride, mask(4));
+    return;
+  }
+  for (; p + 2 <= panels; p += 2)
+    FPanelBatch<2, Panel>(w + p * panel_bytes, panel_bytes, cols, x, batch, y + p * kFPanelRows, y_stride, mask(2));
+  if (p < panels)
+    FPanelBatch<1, Panel>(w + p * panel_bytes, panel_bytes, cols, x, batch, y + p * kFPanelRows, y_stride, mask(1));
+}
+
+void DotTileFPanelsAvx512(TensorType type, const uint8_t* w, int nr, int64_t cols, const float* x, int64_t batch,
+                          float* y, int64_t y_stride) {
+  const int64_t panel_bytes = FPanelBytesAvx512(type, cols);
+  switch (type) {
+    case TensorType::kF32: return RunFPanels<F32Panel>(w, nr, cols, x, batch, y, y_stride, panel_bytes);
+    case TensorType::kF16: return RunFPanels<F16Panel>(w, nr, cols, x, batch, y, y_stride, panel_bytes);
+    case TensorType::kBF16: return RunFPanels<BF16Panel>(w, nr, cols, x, batch, y, y_stride, panel_bytes);
+    default: STEER_CHECK_MSG(false, "no F32 panel layout for this type");
   }
 }
 
@@ -421,7 +584,9 @@ const KernelTable& Avx512Kernels() {
   static const KernelTable table = {DequantizeRowAvx512, DotTileAvx512,      DotTileRawAvx512,
                                     Q8ARowBytesAvx512,   QuantizeQ8AAvx512,  DotTileQ8AAvx512,
                                     kTileRows,           kPanelRows,         PanelBytesAvx512,
-                                    PackQ8APanelAvx512,  DotTileQ8APackedAvx512};
+                                    PackQ8APanelAvx512,  DotTileQ8APackedAvx512,
+                                    kFPanelRows,         kFTileRows,         HasFPanelsAvx512,
+                                    FPanelBytesAvx512,   PackFPanelAvx512,   DotTileFPanelsAvx512};
   return table;
 }
 

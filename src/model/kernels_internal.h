@@ -137,7 +137,7 @@ inline int64_t BlockQ8ARowBytes(int64_t cols) {
 }
 
 // The most weight rows passed to one dot_tile / dot_tile_q8a call.
-constexpr int kMaxTileRows = 32;
+constexpr int kMaxTileRows = 64;
 
 // Entry points of one ISA. All functions accept every supported type.
 struct KernelTable {
@@ -183,6 +183,18 @@ struct KernelTable {
   // panels at `w`. Bit-identical to dot_tile_q8a on the unpacked rows.
   void (*dot_tile_q8a_packed)(gguf::TensorType type, const uint8_t* w, int nr, int64_t cols,
                               const void* xq, int64_t batch, float* y, int64_t y_stride);
+  // Optional F32-activation panel layout (0 / null on ISAs without one) for
+  // the types has_fpanels accepts: MatMul then packs rows into panels of
+  // fpanel_rows (per tile, or once through PackForMatMul) and runs
+  // dot_tile_fpanels on at most fpanel_tile_rows rows (consecutive panels
+  // at w, fpanel_bytes apart), with the same order guarantee as dot_tile.
+  int fpanel_rows;
+  int fpanel_tile_rows;
+  bool (*has_fpanels)(gguf::TensorType type);
+  int64_t (*fpanel_bytes)(gguf::TensorType type, int64_t cols);
+  void (*pack_fpanel)(gguf::TensorType type, const uint8_t* const* rows, int nr, int64_t cols, uint8_t* out);
+  void (*dot_tile_fpanels)(gguf::TensorType type, const uint8_t* w, int nr, int64_t cols, const float* x,
+                           int64_t batch, float* y, int64_t y_stride);
 };
 
 const KernelTable& PortableKernels();

@@ -258,7 +258,8 @@ void DecodeWeightBlock32(TensorType type, const uint8_t* row, int64_t k, WeightB
 
 const KernelTable& PortableKernels() {
   static const KernelTable table = {DequantizeRowPortable, DotTilePortable, nullptr, BlockQ8ARowBytes,
-                                    QuantizeQ8APortable, DotTileQ8APortable, 0, 0, nullptr, nullptr, nullptr};
+                                    QuantizeQ8APortable, DotTileQ8APortable, 0, 0, nullptr, nullptr, nullptr,
+                                    0, 0, nullptr, nullptr, nullptr, nullptr};
   return table;
 }
 

@@ -73,11 +73,14 @@ class Binder {
 
 Model::~Model() = default;
 
-const Q8Packs& Model::q8_packs() const {
-  std::call_once(q8_once_, [this] {
-    auto packs = std::make_unique<Q8Packs>();
+const Packs& Model::packs(bool q8_activations) const {
+  const int i = q8_activations ? 1 : 0;
+  std::call_once(packs_once_[i], [this, i, q8_activations] {
+    auto packs = std::make_unique<Packs>();
     auto pack = [&](const Matrix& m) {
-      PackedWeights p = PackForQ8(m.type, m.data, m.rows, m.cols);
+      PackedWeights p = q8_activations && HasQ8ActivationKernel(m.type)
+                            ? PackForQ8(m.type, m.data, m.rows, m.cols)
+                            : PackForMatMul(m.type, m.data, m.rows, m.cols);
       packs->owned_bytes += p.owned_bytes();
       return p;
     };
@@ -86,9 +89,9 @@ const Q8Packs& Model::q8_packs() const {
                                           pack(L.gate), pack(L.up), pack(L.down)});
     }
     packs->output = pack(weights_.output);
-    q8_packs_ = std::move(packs);
+    packs_[i] = std::move(packs);
   });
-  return *q8_packs_;
+  return *packs_[i];
 }
 
 Result<std::unique_ptr<Model>> Model::Load(const std::string& path) {

@@ -256,34 +256,36 @@ TEST(KernelsOracle, DequantizeBitIdenticalAcrossIsas) {
 // F32 activations: y = fl(sum_i w_i x_i) with the dequantized w_i exact, so
 // |y - exact| <= gamma * sum |w_i x_i| where gamma = n u / (1 - n u) for any
 // summation order of n terms (u = 2^-24; each FMA or mul+add adds <= 2u per
-// term, covered by using 2n). Checked for MatMul (tiles of 4 rows, batch 5)
-// and DotRow on every ISA.
+// term, covered by using 2n). Checked for MatMul and DotRow on every ISA,
+// with row and batch counts that reach every micro-kernel shape: 70 rows
+// (AVX-512 panels of 16 in tiles of 64, a partial panel) and batch 2 and 8.
 TEST(KernelsOracle, F32ActivationsWithinSummationBound) {
   Rng rng(12);
-  const int64_t rows = 7, batch = 5;
-  for (TensorType type : kTypes) {
-    const int64_t cols = ColsFor(type);
-    Matrix m = RandomMatrix(type, rows, cols, rng);
-    std::vector<float> x = RandomVector(batch * cols, rng);
-    const double u = std::ldexp(1.0, -24);
-    const double gamma = 2.0 * cols * u / (1.0 - 2.0 * cols * u);
-    for (Isa isa : CpuIsas()) {
-      std::vector<float> y(batch * rows);
-      MatMul(type, m.raw.data(), rows, cols, x.data(), batch, y.data(), nullptr, isa);
-      for (int64_t b = 0; b < batch; ++b) {
-        for (int64_t r = 0; r < rows; ++r) {
-          double exact = 0, abs_sum = 0;
-          for (int64_t i = 0; i < cols; ++i) {
-            const double p = static_cast<double>(m.deq[r * cols + i]) * x[b * cols + i];
-            exact += p;
-            abs_sum += std::fabs(p);
+  for (auto [rows, batch] : {std::pair<int64_t, int64_t>{7, 5}, {70, 8}, {70, 2}}) {
+    for (TensorType type : kTypes) {
+      const int64_t cols = ColsFor(type);
+      Matrix m = RandomMatrix(type, rows, cols, rng);
+      std::vector<float> x = RandomVector(batch * cols, rng);
+      const double u = std::ldexp(1.0, -24);
+      const double gamma = 2.0 * cols * u / (1.0 - 2.0 * cols * u);
+      for (Isa isa : CpuIsas()) {
+        std::vector<float> y(batch * rows);
+        MatMul(type, m.raw.data(), rows, cols, x.data(), batch, y.data(), nullptr, isa);
+        for (int64_t b = 0; b < batch; ++b) {
+          for (int64_t r = 0; r < rows; ++r) {
+            double exact = 0, abs_sum = 0;
+            for (int64_t i = 0; i < cols; ++i) {
+              const double p = static_cast<double>(m.deq[r * cols + i]) * x[b * cols + i];
+              exact += p;
+              abs_sum += std::fabs(p);
+            }
+            EXPECT_LE(std::fabs(y[b * rows + r] - exact), gamma * abs_sum)
+                << gguf::TensorTypeName(type) << " " << IsaName(isa) << " r " << r << " b " << b;
           }
-          EXPECT_LE(std::fabs(y[b * rows + r] - exact), gamma * abs_sum)
-              << gguf::TensorTypeName(type) << " " << IsaName(isa) << " r " << r << " b " << b;
         }
+        const float d = DotRow(type, m.raw.data(), x.data(), cols, isa);
+        EXPECT_EQ(Bits(d), Bits(y[0])) << gguf::TensorTypeName(type) << " " << IsaName(isa);
       }
-      const float d = DotRow(type, m.raw.data(), x.data(), cols, isa);
-      EXPECT_EQ(Bits(d), Bits(y[0])) << gguf::TensorTypeName(type) << " " << IsaName(isa);
     }
   }
 }
@@ -471,6 +473,41 @@ TEST(KernelsProperty, PackedQ8EqualsUnpacked) {
   MatMul(TensorType::kF16, m.raw.data(), 3, cols, x.data(), 2, want.data(), nullptr);
   MatMulQ8Packed(p, x.data(), 2, got.data(), nullptr);
   for (int i = 0; i < 6; ++i) EXPECT_EQ(Bits(got[i]), Bits(want[i]));
+}
+
+// MatMulPacked equals MatMul bit for bit on every ISA and type, for partial
+// panels and tiles, several batch sizes and threads. Where the ISA has a
+// panel layout for the type (AVX-512: F32, F16, BF16) the pack owns the same
+// bytes as the matrix, padded to whole panels (of whole cache lines);
+// elsewhere it owns nothing.
+TEST(KernelsProperty, PackedF32EqualsUnpacked) {
+  Rng rng(18);
+  ThreadPool three(3);
+  for (TensorType type : kTypes) {
+    const int64_t cols = ColsFor(type);
+    for (int64_t rows : {1, 17, 70}) {
+      Matrix m = RandomMatrix(type, rows, cols, rng);
+      for (Isa isa : CpuIsas()) {
+        const PackedWeights p = PackForMatMul(type, m.raw.data(), rows, cols, isa);
+        const bool panels = isa == Isa::kAvx512 &&
+                            (type == TensorType::kF32 || type == TensorType::kF16 || type == TensorType::kBF16);
+        const int64_t panel_bytes = (static_cast<int64_t>(gguf::RowBytes(type, cols)) * 16 + 63) / 64 * 64;
+        EXPECT_EQ(p.owned_bytes(), panels ? (rows + 15) / 16 * panel_bytes : 0)
+            << gguf::TensorTypeName(type) << " " << IsaName(isa);
+        for (int64_t batch : {1, 2, 3, 8}) {
+          std::vector<float> x = RandomVector(batch * cols, rng);
+          for (ThreadPool* pool : {static_cast<ThreadPool*>(nullptr), &three}) {
+            std::vector<float> want(batch * rows), got(batch * rows);
+            MatMul(type, m.raw.data(), rows, cols, x.data(), batch, want.data(), pool, isa);
+            MatMulPacked(p, x.data(), batch, got.data(), pool);
+            for (size_t i = 0; i < got.size(); ++i)
+              ASSERT_EQ(Bits(got[i]), Bits(want[i])) << gguf::TensorTypeName(type) << " " << IsaName(isa)
+                                                     << " rows " << rows << " batch " << batch << " i " << i;
+          }
+        }
+      }
+    }
+  }
 }
 
 TEST(KernelsApi, SupportedTypesAndIsa) {

@@ -52,8 +52,8 @@ struct ForwardOptions {
   // types that have such a kernel (HasQ8ActivationKernel: Q8_0, Q4_0 and the
   // K-quants) and multiply in integers (MatMulQ8), as llama.cpp does: faster,
   // but no longer the exact F32-activation function.
-  // The model's matrices are then packed once (Model::q8_packs) on the
-  // first Forward constructed with this option.
+  // The model's matrices are packed once for the chosen products
+  // (Model::packs) on the first Forward constructed with this option.
   bool q8_activations = false;
 };
 
@@ -72,14 +72,15 @@ class Forward {
 
  private:
   void Attention(std::span<const ForwardRow> rows, KvStore& kv, int32_t layer);
-  // y = m x, through `packed` (m's packed copy) when 8-bit activations are on.
-  void Mul(const Matrix& m, const PackedWeights* packed, const float* x, int64_t batch, float* y);
+  // y = m x through m's packed copy (8-bit activations when it was packed
+  // for them).
+  void Mul(const PackedWeights& packed, const float* x, int64_t batch, float* y);
 
   const Model& model_;
   const HParams& hp_;
   ThreadPool* pool_;
   ForwardOptions options_;
-  const Q8Packs* q8_packs_ = nullptr;  // the model's; set iff q8_activations
+  const Packs& packs_;  // the model's, for options_.q8_activations
   // Scratch, grown on demand. Shapes for a call with B rows:
   std::vector<float> x_;       // [B][n_embd] residual stream
   std::vector<float> xn_;      // [B][max(n_embd, q_dim)] normed input, then attention output

@@ -84,12 +84,16 @@ class PackedWeights {
   int64_t rows() const { return rows_; }
   int64_t cols() const { return cols_; }
   Isa isa() const { return isa_; }
+  // Made by PackForQ8 (for MatMulQ8Packed), else by PackForMatMul.
+  bool q8() const { return q8_; }
   // Bytes this object owns (0 when it refers to the raw rows).
   int64_t owned_bytes() const { return static_cast<int64_t>(lines_.size() * sizeof(Line)); }
 
  private:
   friend PackedWeights PackForQ8(gguf::TensorType, const void*, int64_t, int64_t, Isa);
   friend void MatMulQ8Packed(const PackedWeights&, const float*, int64_t, float*, ThreadPool*);
+  friend PackedWeights PackForMatMul(gguf::TensorType, const void*, int64_t, int64_t, Isa);
+  friend void MatMulPacked(const PackedWeights&, const float*, int64_t, float*, ThreadPool*);
   struct alignas(64) Line {
     uint8_t bytes[64];
   };
@@ -97,7 +101,8 @@ class PackedWeights {
   int64_t rows_ = 0;
   int64_t cols_ = 0;
   Isa isa_ = Isa::kPortable;
-  const void* raw_ = nullptr;   // the rows given to PackForQ8 (not owned)
+  const void* raw_ = nullptr;   // the rows given to PackFor* (not owned)
+  bool q8_ = false;             // made by PackForQ8 (else PackForMatMul)
   int64_t panel_rows_ = 0;     // rows per packed panel
   int64_t panel_bytes_ = 0;    // bytes per packed panel; 0 = no owned copy
   std::vector<Line> lines_;    // [ceil(rows / panel_rows_)][panel_bytes_ / 64]
@@ -112,5 +117,16 @@ PackedWeights PackForQ8(gguf::TensorType type, const void* w, int64_t rows, int6
 // w.cols(), x, batch, y, pool, w.isa()), without rearranging the weights.
 void MatMulQ8Packed(const PackedWeights& w, const float* x, int64_t batch, float* y,
                     ThreadPool* pool);
+
+// The same for MatMul (F32 activations): on ISAs that multiply some types
+// from panels (AVX-512: F32, F16 and BF16, 16 rows per panel, one row per
+// lane, the same bytes per value as the file), the PackedWeights owns W so
+// rearranged; otherwise it owns nothing and refers to W.
+PackedWeights PackForMatMul(gguf::TensorType type, const void* w, int64_t rows, int64_t cols,
+                            Isa isa = DetectIsa());
+
+// Bit-identical to MatMul(w.type(), <rows given to PackForMatMul>, w.rows(),
+// w.cols(), x, batch, y, pool, w.isa()), without rearranging the weights.
+void MatMulPacked(const PackedWeights& w, const float* x, int64_t batch, float* y, ThreadPool* pool);
 
 }  // namespace steer::model

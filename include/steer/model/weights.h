@@ -55,14 +55,15 @@ struct Weights {
   std::vector<LayerWeights> layers;   // [n_layer]
 };
 
-// The matmul weights of one layer packed for MatMulQ8Packed.
+// The matmul weights of one layer, packed.
 struct PackedLayer {
   PackedWeights wq, wk, wv, wo, gate, up, down;
 };
 
-// Every matrix Forward multiplies, packed for MatMulQ8Packed with
-// DetectIsa(). token_embd stays raw (rows are dequantized for lookup).
-struct Q8Packs {
+// Every matrix Forward multiplies, packed with DetectIsa(): for
+// MatMulQ8Packed (8-bit activations, types with such a kernel) or else for
+// MatMulPacked. token_embd stays raw (rows are dequantized for lookup).
+struct Packs {
   std::vector<PackedLayer> layers;  // [n_layer]
   PackedWeights output;
   int64_t owned_bytes = 0;          // sum of owned_bytes() of the above
@@ -84,9 +85,10 @@ class Model {
   const gguf::File& file() const { return *file_; }
   // Total weight parameters.
   int64_t num_params() const { return num_params_; }
-  // The matrices packed for 8-bit-activation matmuls; built on the first
-  // call (thread-safe; one pass over the weights), then shared.
-  const Q8Packs& q8_packs() const;
+  // The matrices packed for Forward with or without 8-bit activations;
+  // each set is built on its first call (thread-safe; one pass over the
+  // weights), then shared.
+  const Packs& packs(bool q8_activations) const;
 
  private:
   Model() = default;
@@ -94,8 +96,8 @@ class Model {
   HParams hparams_;
   Weights weights_;
   int64_t num_params_ = 0;
-  mutable std::once_flag q8_once_;
-  mutable std::unique_ptr<Q8Packs> q8_packs_;
+  mutable std::once_flag packs_once_[2];            // [q8_activations]
+  mutable std::unique_ptr<Packs> packs_[2];
 };
 
 }  // namespace steer::model
