@@ -84,9 +84,8 @@ void Forward::Run(std::span<const ForwardRow> rows, KvStore& kv, float* logits) 
     for (int64_t b = 0; b < B; ++b) {
       RmsNorm(x_.data() + b * E, L.attn_norm, E, hp_.rms_eps, xn_.data() + b * E);
     }
-    Mul(P.wq, xn_.data(), B, q_.data());
-    Mul(P.wk, xn_.data(), B, k_.data());
-    Mul(P.wv, xn_.data(), B, v_.data());
+    const PackedProduct qkv[] = {{&P.wq, q_.data()}, {&P.wk, k_.data()}, {&P.wv, v_.data()}};
+    MatMulPackedMany(qkv, xn_.data(), B, pool_);
     AddBias(q_.data(), L.bq, B, Q);
     AddBias(k_.data(), L.bk, B, KV);
     AddBias(v_.data(), L.bv, B, KV);
@@ -112,8 +111,8 @@ void Forward::Run(std::span<const ForwardRow> rows, KvStore& kv, float* logits) 
     for (int64_t b = 0; b < B; ++b) {
       RmsNorm(x_.data() + b * E, L.ffn_norm, E, hp_.rms_eps, xn_.data() + b * E);
     }
-    Mul(P.gate, xn_.data(), B, gate_.data());
-    Mul(P.up, xn_.data(), B, up_.data());
+    const PackedProduct gate_up[] = {{&P.gate, gate_.data()}, {&P.up, up_.data()}};
+    MatMulPackedMany(gate_up, xn_.data(), B, pool_);
     SwiGlu(gate_.data(), up_.data(), B * F);
     Mul(P.down, gate_.data(), B, xn_.data());
     for (int64_t i = 0; i < B * E; ++i) x_[i] += xn_[i];

@@ -25,6 +25,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <span>
 #include <vector>
 
 #include "model/kernels_internal.h"
@@ -327,30 +328,6 @@ PackedWeights PackForQ8(TensorType type, const void* w, int64_t rows, int64_t co
   return p;
 }
 
-void MatMulQ8Packed(const PackedWeights& w, const float* x, int64_t batch, float* y, ThreadPool* pool) {
-  STEER_CHECK_MSG(w.q8_, "weights packed for MatMulPacked");
-  if (w.panel_bytes_ == 0) {
-    MatMulQ8(w.type_, w.raw_, w.rows_, w.cols_, x, batch, y, pool, w.isa_);
-    return;
-  }
-  STEER_CHECK(batch >= 0);
-  const int64_t rows = w.rows_, cols = w.cols_;
-  if (rows == 0 || batch == 0) return;
-  const KernelTable& k = Kernels(w.isa_);
-  const void* xqp = QuantizeBatch(k, x, batch, cols);
-  const auto* wbytes = reinterpret_cast<const uint8_t*>(w.lines_.data());
-  const int64_t tile_rows = k.q8a_tile_rows;
-  const int64_t tiles = (rows + tile_rows - 1) / tile_rows;
-  ForTiles(tiles, pool, [&](int64_t t0, int64_t t1) {
-    for (int64_t t = t0; t < t1; ++t) {
-      const int64_t r0 = t * tile_rows;
-      const int nr = static_cast<int>(std::min<int64_t>(tile_rows, rows - r0));
-      k.dot_tile_q8a_packed(w.type_, wbytes + r0 / w.panel_rows_ * w.panel_bytes_, nr, cols, xqp, batch,
-                            y + r0, rows);
-    }
-  });
-}
-
 PackedWeights PackForMatMul(TensorType type, const void* w, int64_t rows, int64_t cols, Isa isa) {
   CheckShape(type, cols);
   STEER_CHECK(rows >= 0);
@@ -372,26 +349,60 @@ PackedWeights PackForMatMul(TensorType type, const void* w, int64_t rows, int64_
   return p;
 }
 
-void MatMulPacked(const PackedWeights& w, const float* x, int64_t batch, float* y, ThreadPool* pool) {
-  STEER_CHECK_MSG(!w.q8_, "weights packed for MatMulQ8Packed");
-  if (w.panel_bytes_ == 0) {
-    MatMul(w.type_, w.raw_, w.rows_, w.cols_, x, batch, y, pool, w.isa_);
-    return;
-  }
+void MatMulPackedMany(std::span<const PackedProduct> jobs, const float* x, int64_t batch, ThreadPool* pool) {
   STEER_CHECK(batch >= 0);
-  const int64_t rows = w.rows_, cols = w.cols_;
-  if (rows == 0 || batch == 0) return;
-  const KernelTable& k = Kernels(w.isa_);
-  const auto* wbytes = reinterpret_cast<const uint8_t*>(w.lines_.data());
-  const int64_t tile_rows = k.fpanel_tile_rows;
-  const int64_t tiles = (rows + tile_rows - 1) / tile_rows;
-  ForTiles(tiles, pool, [&](int64_t t0, int64_t t1) {
+  if (jobs.empty() || batch == 0) return;
+  const int64_t cols = jobs[0].w->cols_;
+  const Isa isa = jobs[0].w->isa_;
+  // Jobs without an owned copy run alone, through the unpacked products.
+  std::vector<const PackedProduct*> packed;
+  bool any_q8 = false;
+  for (const PackedProduct& j : jobs) {
+    const PackedWeights& w = *j.w;
+    STEER_CHECK(w.cols_ == cols && w.isa_ == isa);
+    if (w.panel_bytes_ == 0) {
+      (w.q8_ ? MatMulQ8 : MatMul)(w.type_, w.raw_, w.rows_, w.cols_, x, batch, j.y, pool, w.isa_);
+    } else if (w.rows_ > 0) {
+      packed.push_back(&j);
+      any_q8 = any_q8 || w.q8_;
+    }
+  }
+  if (packed.empty()) return;
+  const KernelTable& k = Kernels(isa);
+  const void* xq = any_q8 ? QuantizeBatch(k, x, batch, cols) : nullptr;
+  // first[i] = index of job i's first tile among all jobs' tiles.
+  std::vector<int64_t> first(packed.size() + 1, 0);
+  auto tile_rows = [&](const PackedWeights& w) { return w.q8_ ? k.q8a_tile_rows : k.fpanel_tile_rows; };
+  for (size_t i = 0; i < packed.size(); ++i) {
+    const PackedWeights& w = *packed[i]->w;
+    first[i + 1] = first[i] + (w.rows_ + tile_rows(w) - 1) / tile_rows(w);
+  }
+  ForTiles(first.back(), pool, [&](int64_t t0, int64_t t1) {
+    size_t i = 0;
     for (int64_t t = t0; t < t1; ++t) {
-      const int64_t r0 = t * tile_rows;
-      const int nr = static_cast<int>(std::min<int64_t>(tile_rows, rows - r0));
-      k.dot_tile_fpanels(w.type_, wbytes + r0 / w.panel_rows_ * w.panel_bytes_, nr, cols, x, batch, y + r0, rows);
+      while (t >= first[i + 1]) ++i;
+      const PackedWeights& w = *packed[i]->w;
+      const int64_t r0 = (t - first[i]) * tile_rows(w);
+      const int nr = static_cast<int>(std::min<int64_t>(tile_rows(w), w.rows_ - r0));
+      const uint8_t* panels = reinterpret_cast<const uint8_t*>(w.lines_.data()) + r0 / w.panel_rows_ * w.panel_bytes_;
+      if (w.q8_)
+        k.dot_tile_q8a_packed(w.type_, panels, nr, cols, xq, batch, packed[i]->y + r0, w.rows_);
+      else
+        k.dot_tile_fpanels(w.type_, panels, nr, cols, x, batch, packed[i]->y + r0, w.rows_);
     }
   });
+}
+
+void MatMulQ8Packed(const PackedWeights& w, const float* x, int64_t batch, float* y, ThreadPool* pool) {
+  STEER_CHECK_MSG(w.q8(), "weights packed for MatMulPacked");
+  const PackedProduct job{&w, y};
+  MatMulPackedMany({&job, 1}, x, batch, pool);
+}
+
+void MatMulPacked(const PackedWeights& w, const float* x, int64_t batch, float* y, ThreadPool* pool) {
+  STEER_CHECK_MSG(!w.q8(), "weights packed for MatMulQ8Packed");
+  const PackedProduct job{&w, y};
+  MatMulPackedMany({&job, 1}, x, batch, pool);
 }
 
 }  // namespace steer::model

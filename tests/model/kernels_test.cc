@@ -510,6 +510,41 @@ TEST(KernelsProperty, PackedF32EqualsUnpacked) {
   }
 }
 
+// MatMulPackedMany equals one packed product per job, bit for bit, for a
+// mix of 8-bit and F32-activation packs and of row counts, with threads.
+TEST(KernelsProperty, ManyEqualsOneAtATime) {
+  Rng rng(19);
+  ThreadPool three(3);
+  const int64_t cols = 256, batch = 5;
+  std::vector<float> x = RandomVector(batch * cols, rng);
+  for (Isa isa : CpuIsas()) {
+    std::vector<Matrix> ms;
+    std::vector<PackedWeights> ps;
+    const std::pair<TensorType, bool> kinds[] = {
+        {TensorType::kQ8_0, true}, {TensorType::kF32, false}, {TensorType::kQ4_K, true}, {TensorType::kF16, false}};
+    const int64_t row_counts[] = {37, 70, 5, 16};
+    for (int i = 0; i < 4; ++i) {
+      ms.push_back(RandomMatrix(kinds[i].first, row_counts[i], cols, rng));
+      ps.push_back(kinds[i].second ? PackForQ8(kinds[i].first, ms[i].raw.data(), row_counts[i], cols, isa)
+                                   : PackForMatMul(kinds[i].first, ms[i].raw.data(), row_counts[i], cols, isa));
+    }
+    for (ThreadPool* pool : {static_cast<ThreadPool*>(nullptr), &three}) {
+      std::vector<std::vector<float>> got(4), want(4);
+      std::vector<PackedProduct> jobs;
+      for (int i = 0; i < 4; ++i) {
+        got[i].assign(batch * row_counts[i], 0.0f);
+        want[i].assign(batch * row_counts[i], 0.0f);
+        jobs.push_back({&ps[i], got[i].data()});
+        (ps[i].q8() ? MatMulQ8Packed : MatMulPacked)(ps[i], x.data(), batch, want[i].data(), pool);
+      }
+      MatMulPackedMany(jobs, x.data(), batch, pool);
+      for (int i = 0; i < 4; ++i)
+        for (size_t j = 0; j < got[i].size(); ++j)
+          ASSERT_EQ(Bits(got[i][j]), Bits(want[i][j])) << IsaName(isa) << " job " << i << " value " << j;
+    }
+  }
+}
+
 TEST(KernelsApi, SupportedTypesAndIsa) {
   for (TensorType t : kTypes) EXPECT_TRUE(IsSupportedWeightType(t)) << gguf::TensorTypeName(t);
   for (TensorType t : {TensorType::kQ4_1, TensorType::kQ5_0, TensorType::kQ2_K, TensorType::kQ3_K,

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "steer/gguf/types.h"
@@ -72,6 +73,8 @@ void MatMulQ8(gguf::TensorType type, const void* w, int64_t rows, int64_t cols,
 // raw rows are not read by MatMulQ8Packed when an owned copy exists, but
 // `w` passed to PackForQ8 must outlive this when it owns nothing.
 // Move-only; immutable after PackForQ8, so shareable between threads.
+struct PackedProduct;
+
 class PackedWeights {
  public:
   PackedWeights() = default;
@@ -91,9 +94,8 @@ class PackedWeights {
 
  private:
   friend PackedWeights PackForQ8(gguf::TensorType, const void*, int64_t, int64_t, Isa);
-  friend void MatMulQ8Packed(const PackedWeights&, const float*, int64_t, float*, ThreadPool*);
   friend PackedWeights PackForMatMul(gguf::TensorType, const void*, int64_t, int64_t, Isa);
-  friend void MatMulPacked(const PackedWeights&, const float*, int64_t, float*, ThreadPool*);
+  friend void MatMulPackedMany(std::span<const PackedProduct>, const float*, int64_t, ThreadPool*);
   struct alignas(64) Line {
     uint8_t bytes[64];
   };
@@ -128,5 +130,17 @@ PackedWeights PackForMatMul(gguf::TensorType type, const void* w, int64_t rows, 
 // Bit-identical to MatMul(w.type(), <rows given to PackForMatMul>, w.rows(),
 // w.cols(), x, batch, y, pool, w.isa()), without rearranging the weights.
 void MatMulPacked(const PackedWeights& w, const float* x, int64_t batch, float* y, ThreadPool* pool);
+
+// One product of MatMulPackedMany: y = W x, y [batch][w->rows()].
+struct PackedProduct {
+  const PackedWeights* w;
+  float* y;
+};
+
+// Every job's product with the same x (all W with the same cols and ISA;
+// each by MatMulQ8Packed or MatMulPacked as it was packed), with x rounded
+// to 8 bits once for all 8-bit jobs and all jobs' row tiles split over
+// `pool` in one pass. Bit-identical to one call per job.
+void MatMulPackedMany(std::span<const PackedProduct> jobs, const float* x, int64_t batch, ThreadPool* pool);
 
 }  // namespace steer::model
