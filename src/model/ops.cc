@@ -44,15 +44,15 @@ void ApplyRope(float* x, int32_t n_heads, int32_t head_dim, int32_t rope_dim, Ro
   }
 }
 
-// exp(-g) comes from the vectorized exp (1e-14 relative in double, then
-// rounded to float), 1,024 values at a time.
+// exp(-g) comes from the vectorized single-precision exp, 1,024 values at a
+// time.
 void SwiGlu(float* gate, const float* up, int64_t n) {
   constexpr int64_t kChunk = 1024;
   float e[kChunk];
   for (int64_t i0 = 0; i0 < n; i0 += kChunk) {
     const int64_t m = std::min(kChunk, n - i0);
     for (int64_t j = 0; j < m; ++j) e[j] = -gate[i0 + j];
-    ExpShiftedInPlace(std::span<float>(e, static_cast<size_t>(m)), 0.0);
+    ExpFloat(std::span<const float>(e, static_cast<size_t>(m)), std::span<float>(e, static_cast<size_t>(m)));
     for (int64_t j = 0; j < m; ++j) gate[i0 + j] = gate[i0 + j] / (1.0f + e[j]) * up[i0 + j];
   }
 }
@@ -60,7 +60,11 @@ void SwiGlu(float* gate, const float* up, int64_t n) {
 void Softmax(float* x, int64_t n) {
   float max = x[0];
   for (int64_t i = 1; i < n; ++i) max = x[i] > max ? x[i] : max;
-  const double sum = ExpShiftedInPlace(std::span<float>(x, static_cast<size_t>(n)), max);
+  for (int64_t i = 0; i < n; ++i) x[i] -= max;
+  const std::span<float> row(x, static_cast<size_t>(n));
+  ExpFloat(row, row);
+  double sum = 0.0;
+  for (int64_t i = 0; i < n; ++i) sum += x[i];
   const float inv = static_cast<float>(1.0 / sum);
   for (int64_t i = 0; i < n; ++i) x[i] *= inv;
 }

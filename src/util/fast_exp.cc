@@ -53,6 +53,45 @@ inline double Exp(double x) {
   return x < -708.0 ? 0.0 : y;  // (NaN compares false and stays NaN)
 }
 
+// Single precision, the same scheme: |r| <= ln2 / 2, Taylor series to
+// degree 7 (truncation below 2e-9 relative). 2^n is applied as two normal
+// powers of two, 2^h · 2^(n-h) with h = floor(n / 2), so that n from -150
+// to 128 gives subnormal results and exp(88.7) without overflow in between.
+inline float ExpSingle(float x) {
+  constexpr float kLog2e = 1.44269504f;
+  constexpr float kLn2Hi = 0.693359375f;    // ln 2 to 9 bits: n·kLn2Hi is exact
+  constexpr float kLn2Lo = -2.12194440e-4f;  // ln 2 - kLn2Hi
+  constexpr float kRound = 12582912.0f;      // 1.5 · 2^23: adding it rounds to an integer
+  constexpr uint32_t kRoundBits = 0x4B400000u;
+  const float clamped = x < -104.0f ? -104.0f : (x > 88.8f ? 88.8f : x);
+  const float shifted = clamped * kLog2e + kRound;
+  const float n = shifted - kRound;
+  const float r = (clamped - n * kLn2Hi) - n * kLn2Lo;
+  float p = 1.0f / 5040.0f;
+  p = p * r + 1.0f / 720.0f;
+  p = p * r + 1.0f / 120.0f;
+  p = p * r + 1.0f / 24.0f;
+  p = p * r + 1.0f / 6.0f;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  uint32_t bits;
+  std::memcpy(&bits, &shifted, sizeof bits);
+  const auto ni = static_cast<int32_t>(bits - kRoundBits);  // n, exactly (|n| < 2^22)
+  const int32_t h = ni >> 1;                                // floor(n / 2)
+  const uint32_t s1_bits = static_cast<uint32_t>(h + 127) << 23;
+  const uint32_t s2_bits = static_cast<uint32_t>(ni - h + 127) << 23;
+  float s1, s2;
+  std::memcpy(&s1, &s1_bits, sizeof s1);
+  std::memcpy(&s2, &s2_bits, sizeof s2);
+  const float y = p * s1 * s2;
+  return x < -104.0f ? 0.0f : (x > 88.72f ? __builtin_inff() : y);
+}
+
+STEER_EXP_CLONES void ExpRowSingle(const float* x, float* out, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) out[i] = ExpSingle(x[i]);
+}
+
 STEER_EXP_CLONES void ExpRow(const double* __restrict x, double shift, double* __restrict out, int n) {
   for (int i = 0; i < n; ++i) out[i] = Exp(x[i] - shift);
 }
@@ -117,6 +156,10 @@ double ExpShiftedInPlace(std::span<float> x, double shift) {
     ExpRowF(x.data() + i, shift, buf, n);
     Narrow(buf, x.data() + i, n);
   });
+}
+
+void ExpFloat(std::span<const float> x, std::span<float> out) {
+  ExpRowSingle(x.data(), out.data(), static_cast<int64_t>(x.size()));
 }
 
 }  // namespace steer

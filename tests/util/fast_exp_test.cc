@@ -77,4 +77,36 @@ TEST(FastExp, SumsAgreeWithNaiveSums) {
 }
 
 }  // namespace
+// The single-precision exp against libm's double exp over its range, and
+// its edges.
+TEST(FastExp, FloatWithinFourE7) {
+  std::vector<float> x;
+  for (float v = -87.0f; v <= 88.7f; v += 0.0137f) x.push_back(v);
+  for (float v : {0.0f, -0.0f, 1e-30f, -1e-30f, 1.0f, -1.0f, 0.5f}) x.push_back(v);
+  std::vector<float> y(x.size());
+  ExpFloat(x, y);
+  double worst = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double want = std::exp(static_cast<double>(x[i]));
+    worst = std::max(worst, std::fabs(y[i] - want) / want);
+  }
+  EXPECT_LT(worst, 4e-7);
+  EXPECT_GT(worst, 0.0);  // it is not libm itself
+  const float edges[] = {-INFINITY, -1000.0f, -104.5f, -100.0f, -88.0f, 88.8f, 1000.0f, INFINITY, NAN};
+  float out[9];
+  ExpFloat(edges, out);
+  EXPECT_EQ(out[0], 0.0f);
+  EXPECT_EQ(out[1], 0.0f);
+  EXPECT_EQ(out[2], 0.0f);
+  EXPECT_NEAR(out[3], std::exp(-100.0), 1.5e-45);  // subnormal: within one of its steps
+  EXPECT_NEAR(out[4], std::exp(-88.0), 1e-6 * std::exp(-88.0));
+  EXPECT_EQ(out[5], INFINITY);
+  EXPECT_EQ(out[6], INFINITY);
+  EXPECT_EQ(out[7], INFINITY);
+  EXPECT_TRUE(std::isnan(out[8]));
+  std::vector<float> in_place = x;
+  ExpFloat(in_place, in_place);
+  EXPECT_EQ(in_place, y);
+}
+
 }  // namespace steer
