@@ -355,7 +355,11 @@ void MatMulPackedMany(std::span<const PackedProduct> jobs, const float* x, int64
   const int64_t cols = jobs[0].w->cols_;
   const Isa isa = jobs[0].w->isa_;
   // Jobs without an owned copy run alone, through the unpacked products.
-  std::vector<const PackedProduct*> packed;
+  // (Fixed arrays: Forward's decode allocates nothing after warm-up.)
+  constexpr size_t kMaxJobs = 8;
+  STEER_CHECK(jobs.size() <= kMaxJobs);
+  const PackedProduct* packed[kMaxJobs];
+  size_t n_packed = 0;
   bool any_q8 = false;
   for (const PackedProduct& j : jobs) {
     const PackedWeights& w = *j.w;
@@ -363,21 +367,21 @@ void MatMulPackedMany(std::span<const PackedProduct> jobs, const float* x, int64
     if (w.panel_bytes_ == 0) {
       (w.q8_ ? MatMulQ8 : MatMul)(w.type_, w.raw_, w.rows_, w.cols_, x, batch, j.y, pool, w.isa_);
     } else if (w.rows_ > 0) {
-      packed.push_back(&j);
+      packed[n_packed++] = &j;
       any_q8 = any_q8 || w.q8_;
     }
   }
-  if (packed.empty()) return;
+  if (n_packed == 0) return;
   const KernelTable& k = Kernels(isa);
   const void* xq = any_q8 ? QuantizeBatch(k, x, batch, cols) : nullptr;
   // first[i] = index of job i's first tile among all jobs' tiles.
-  std::vector<int64_t> first(packed.size() + 1, 0);
+  int64_t first[kMaxJobs + 1] = {0};
   auto tile_rows = [&](const PackedWeights& w) { return w.q8_ ? k.q8a_tile_rows : k.fpanel_tile_rows; };
-  for (size_t i = 0; i < packed.size(); ++i) {
+  for (size_t i = 0; i < n_packed; ++i) {
     const PackedWeights& w = *packed[i]->w;
     first[i + 1] = first[i] + (w.rows_ + tile_rows(w) - 1) / tile_rows(w);
   }
-  ForTiles(first.back(), pool, [&](int64_t t0, int64_t t1) {
+  ForTiles(first[n_packed], pool, [&](int64_t t0, int64_t t1) {
     size_t i = 0;
     for (int64_t t = t0; t < t1; ++t) {
       while (t >= first[i + 1]) ++i;

@@ -26,7 +26,7 @@ namespace {
 double LogNorm(std::span<const float> logits) {
   float m = -std::numeric_limits<float>::infinity();
   for (float v : logits) m = std::max(m, v);
-  return m + std::log(SumExpShifted(logits, m));
+  return m + std::log(SumExpFloat(logits, m));
 }
 }  // namespace
 

@@ -52,7 +52,7 @@ class AncestralChooser {
   const Options& options_;
   std::vector<double> scratch_;
   std::vector<int> order_;
-  std::vector<double> draw_;
+  std::vector<float> draw_;
 };
 
 }  // namespace

@@ -205,14 +205,17 @@ Result<int64_t> Stepper::Step(std::span<Particle* const> ps, int max_tokens, siz
   return forced;
 }
 
-Draw SampleLog(std::span<const double> row, Rng& rng, std::vector<double>* scratch) {
+Draw SampleLog(std::span<const double> row, Rng& rng, std::vector<float>* scratch) {
   double m = kLogZero;
   for (double v : row) m = std::max(m, v);
   if (m == kLogZero) return {0, kLogZero};
   scratch->resize(row.size());
-  const double sum = ExpShifted(row, m, *scratch);
+  float* p = scratch->data();
+  for (size_t t = 0; t < row.size(); ++t) p[t] = static_cast<float>(row[t] - m);
+  ExpFloat(*scratch, *scratch);
+  double sum = 0;
+  for (size_t t = 0; t < row.size(); ++t) sum += p[t];
   const double u = rng.Uniform() * sum;
-  const double* p = scratch->data();
   double acc = 0;
   TokenId last = 0;
   for (size_t t = 0; t < row.size(); ++t) {

@@ -91,13 +91,14 @@ class Stepper {
 };
 
 // Draws an index with probability exp(row[i]) / Σ exp(row) in one exp pass
-// over the row (scratch receives exp(row - max)); one rng.Uniform() per
-// draw. Returns the index and log Σ exp(row), or {0, kLogZero} when every
-// entry is kLogZero.
+// over the row (scratch receives exp(row - max) in single precision,
+// ExpFloat: 4e-7 relative per entry, summed in double); one rng.Uniform()
+// per draw. Returns the index and log Σ exp(row), or {0, kLogZero} when
+// every entry is kLogZero.
 struct Draw {
   TokenId index;
   double log_total;
 };
-Draw SampleLog(std::span<const double> row, Rng& rng, std::vector<double>* scratch);
+Draw SampleLog(std::span<const double> row, Rng& rng, std::vector<float>* scratch);
 
 }  // namespace steer::sampler::internal

@@ -96,10 +96,6 @@ STEER_EXP_CLONES void ExpRow(const double* __restrict x, double shift, double* _
   for (int i = 0; i < n; ++i) out[i] = Exp(x[i] - shift);
 }
 
-STEER_EXP_CLONES void ExpRowF(const float* __restrict x, double shift, double* __restrict out, int n) {
-  for (int i = 0; i < n; ++i) out[i] = Exp(static_cast<double>(x[i]) - shift);
-}
-
 // Eight partial sums: the compiler may not reorder a floating-point sum.
 double Sum(const double* v, size_t n) {
   double s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
@@ -109,10 +105,6 @@ double Sum(const double* v, size_t n) {
   }
   for (; i < n; ++i) s[0] += v[i];
   return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
-}
-
-STEER_EXP_CLONES void Narrow(const double* __restrict in, float* __restrict out, int n) {
-  for (int i = 0; i < n; ++i) out[i] = static_cast<float>(in[i]);
 }
 
 }  // namespace
@@ -147,15 +139,18 @@ double SumExpShifted(std::span<const double> x, double shift) {
   return ChunkedSum(x.size(), [&](size_t i, int n, double* buf) { ExpRow(x.data() + i, shift, buf, n); });
 }
 
-double SumExpShifted(std::span<const float> x, double shift) {
-  return ChunkedSum(x.size(), [&](size_t i, int n, double* buf) { ExpRowF(x.data() + i, shift, buf, n); });
-}
-
-double ExpShiftedInPlace(std::span<float> x, double shift) {
-  return ChunkedSum(x.size(), [&](size_t i, int n, double* buf) {
-    ExpRowF(x.data() + i, shift, buf, n);
-    Narrow(buf, x.data() + i, n);
-  });
+double SumExpFloat(std::span<const float> x, float shift) {
+  float e[kChunk];
+  double buf[kChunk];
+  double total = 0;
+  for (size_t i = 0; i < x.size(); i += kChunk) {
+    const int n = static_cast<int>(std::min<size_t>(kChunk, x.size() - i));
+    for (int j = 0; j < n; ++j) e[j] = x[i + j] - shift;
+    ExpRowSingle(e, e, n);
+    for (int j = 0; j < n; ++j) buf[j] = e[j];
+    total += Sum(buf, static_cast<size_t>(n));
+  }
+  return total;
 }
 
 void ExpFloat(std::span<const float> x, std::span<float> out) {

@@ -67,12 +67,7 @@ TEST(FastExp, SumsAgreeWithNaiveSums) {
     const double with_row = ExpShifted(x, 2.0, out);
     EXPECT_NEAR(with_row, want, 1e-13 * std::max(1.0, want)) << n;
     EXPECT_EQ(SumExpShifted(std::span<const double>(x), 2.0), with_row) << n;
-    EXPECT_NEAR(SumExpShifted(std::span<const float>(xf), 2.0), want_f, 1e-13 * std::max(1.0, want_f)) << n;
-    std::vector<float> in_place = xf;
-    EXPECT_NEAR(ExpShiftedInPlace(in_place, 2.0), want_f, 1e-13 * std::max(1.0, want_f)) << n;
-    for (size_t i = 0; i < n; ++i) {
-      ASSERT_EQ(in_place[i], static_cast<float>(std::exp(static_cast<double>(xf[i]) - 2.0))) << i;
-    }
+    EXPECT_NEAR(SumExpFloat(xf, 2.0f), want_f, 5e-7 * std::max(1.0, want_f)) << n;
   }
 }
 

@@ -137,7 +137,8 @@ struct PackedProduct {
   float* y;
 };
 
-// Every job's product with the same x (all W with the same cols and ISA;
+// Every job's product with the same x (at most 8 jobs, all W with the same
+// cols and ISA;
 // each by MatMulQ8Packed or MatMulPacked as it was packed), with x rounded
 // to 8 bits once for all 8-bit jobs and all jobs' row tiles split over
 // `pool` in one pass. Bit-identical to one call per job.
