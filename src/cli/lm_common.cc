@@ -14,6 +14,10 @@ void AddModelOptions(CLI::App* cmd, ModelArgs& args) {
       ->check(CLI::Range(0, 1 << 24));
   cmd->add_option("--kv-budget-mb", args.kv_budget_mb, "KV cache memory limit in MiB (default: none)")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--kv-type", args.kv_type,
+                  "Stored keys and values: f32 (exact) or f16 (half the memory and attention traffic;\n"
+                  "llama.cpp's default; logits move by about 1e-2)")
+      ->check(CLI::IsMember({"f32", "f16"}));
   cmd->add_flag("--exact-activations", args.exact_activations,
                 "Multiply quantized weights with F32 activations (slower; by default activations are\n"
                 "rounded to 8 bits for quantized weights, as llama.cpp does). F32/F16/BF16 models are\n"
@@ -33,6 +37,7 @@ Result<LmSession> OpenSession(const ModelArgs& args) {
   options.n_ctx = args.n_ctx;
   options.kv_budget_bytes = static_cast<int64_t>(args.kv_budget_mb * 1024 * 1024);
   options.q8_activations = !args.exact_activations;
+  options.kv_type = args.kv_type == "f16" ? model::KvType::kF16 : model::KvType::kF32;
   LmSession s;
   STEER_ASSIGN_OR_RETURN(std::unique_ptr<gguf::File> file, OpenModelFile(args.model));
   const std::string name = file->path();

@@ -23,11 +23,12 @@ struct ModelArgs {
   int threads = 0;  // 0: all cores
   int n_ctx = 0;    // 0: the model's
   double kv_budget_mb = 0;
+  std::string kv_type = "f32";  // f32 or f16
   bool exact_activations = false;  // F32 activations for quantized weights (default: 8-bit, as llama.cpp)
 };
 
-// Adds -m/--model (optional: the embedded model by default), --threads, --ctx-size, --kv-budget-mb and
-// --exact-activations.
+// Adds -m/--model (optional: the embedded model by default), --threads, --ctx-size, --kv-budget-mb,
+// --kv-type and --exact-activations.
 void AddModelOptions(CLI::App* cmd, ModelArgs& args);
 
 // An engine plus the model's tokenizer. A model without (or with a broken)

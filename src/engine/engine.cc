@@ -12,7 +12,7 @@ Engine::Engine(std::shared_ptr<const model::Model> model, const EngineOptions& o
       pool_(std::make_unique<ThreadPool>(options.threads)),
       n_ctx_(options.n_ctx > 0 ? options.n_ctx : model_->hparams().n_ctx_train),
       kv_(model_->hparams().n_layer, model_->hparams().kv_dim(),
-          KvCacheOptions{options.kv_block_size, options.kv_budget_bytes}),
+          KvCacheOptions{options.kv_block_size, options.kv_budget_bytes, options.kv_type}),
       forward_(*model_, pool_->num_threads() > 1 ? pool_.get() : nullptr,
                model::ForwardOptions{options.q8_activations}) {}
 

@@ -12,24 +12,22 @@ KvCache::KvCache(int32_t n_layer, int32_t kv_dim, const KvCacheOptions& options)
     : n_layer_(n_layer),
       kv_dim_(kv_dim),
       block_size_(options.block_size),
-      block_floats_(int64_t{2} * n_layer * options.block_size * kv_dim) {
+      type_(options.type),
+      layer_bytes_(int64_t{options.block_size} * kv_dim * (options.type == model::KvType::kF16 ? 2 : 4)),
+      block_bytes_(2 * n_layer * layer_bytes_) {
   STEER_CHECK(n_layer > 0 && kv_dim > 0 && options.block_size > 0);
   max_blocks_ = options.budget_bytes > 0 ? options.budget_bytes / block_bytes()
                                          : std::numeric_limits<int32_t>::max();
 }
 
-float* KvCache::BlockData(int32_t block) {
+uint8_t* KvCache::BlockData(int32_t block) {
   STEER_DCHECK(block >= 0 && static_cast<size_t>(block) < refs_.size());
-  return chunks_[block / kChunkBlocks].get() + (block % kChunkBlocks) * block_floats_;
+  return reinterpret_cast<uint8_t*>(chunks_[block / kChunkBlocks].get()) + (block % kChunkBlocks) * block_bytes_;
 }
 
-float* KvCache::Keys(int32_t block, int32_t layer) {
-  return BlockData(block) + static_cast<int64_t>(layer) * block_size_ * kv_dim_;
-}
+void* KvCache::Keys(int32_t block, int32_t layer) { return BlockData(block) + layer * layer_bytes_; }
 
-float* KvCache::Values(int32_t block, int32_t layer) {
-  return BlockData(block) + static_cast<int64_t>(n_layer_ + layer) * block_size_ * kv_dim_;
-}
+void* KvCache::Values(int32_t block, int32_t layer) { return BlockData(block) + (n_layer_ + layer) * layer_bytes_; }
 
 int32_t KvCache::AllocateBlock() {
   int32_t b;
@@ -40,7 +38,7 @@ int32_t KvCache::AllocateBlock() {
     STEER_CHECK(static_cast<int64_t>(refs_.size()) < max_blocks_);
     b = static_cast<int32_t>(refs_.size());
     if (b % kChunkBlocks == 0) {
-      chunks_.emplace_back(new float[kChunkBlocks * block_floats_]);
+      chunks_.emplace_back(new float[kChunkBlocks * block_bytes_ / sizeof(float)]);
     }
     refs_.push_back(0);
   }

@@ -1,5 +1,6 @@
-// AVX-512 attention loops for head sizes D % 16 == 0 (this file alone is
-// compiled with -mavx512f; SelectAttention calls it only on such CPUs).
+// AVX-512 attention loops for head sizes D % 16 == 0, float or half keys
+// and values (this file alone is compiled with -mavx512f; SelectAttention
+// calls it only on such CPUs).
 #include <immintrin.h>
 
 #include "model/attention_kernels.h"
@@ -27,17 +28,24 @@ inline __m512 ReduceLanes16(const __m512 (&a)[16]) {
   return _mm512_permutexvar_ps(order, w);
 }
 
+inline __m512 Load16(const float* p) { return _mm512_loadu_ps(p); }
+inline __m512 Load16(const uint16_t* p) {
+  return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+}
+
 // Sixteen positions at a time: one 16-lane accumulator per position over
 // D, then one joint reduction. Positions past len stay zero and are not
 // stored.
-void Scores(const float* keys, int64_t stride, int32_t len, const float* q, int32_t D, float scale, float* s) {
+template <class T>
+void Scores(const void* keys_v, int64_t stride, int32_t len, const float* q, int32_t D, float scale, float* s) {
+  const T* keys = static_cast<const T*>(keys_v);
   for (int32_t j0 = 0; j0 < len; j0 += 16) {
     const int32_t n = len - j0 < 16 ? len - j0 : 16;
     __m512 acc[16];
     for (int t = 0; t < 16; ++t) acc[t] = _mm512_setzero_ps();
     for (int32_t d = 0; d < D; d += 16) {
       const __m512 qv = _mm512_loadu_ps(q + d);
-      for (int t = 0; t < n; ++t) acc[t] = _mm512_fmadd_ps(_mm512_loadu_ps(keys + (j0 + t) * stride + d), qv, acc[t]);
+      for (int t = 0; t < n; ++t) acc[t] = _mm512_fmadd_ps(Load16(keys + (j0 + t) * stride + d), qv, acc[t]);
     }
     const __mmask16 keep = static_cast<__mmask16>((1u << n) - 1);
     _mm512_mask_storeu_ps(s + j0, keep, _mm512_mul_ps(ReduceLanes16(acc), _mm512_set1_ps(scale)));
@@ -46,19 +54,21 @@ void Scores(const float* keys, int64_t stride, int32_t len, const float* q, int3
 
 // Adds N*16 output values starting at `c`, kept in registers across all
 // positions.
-template <int N>
-void AccumulateChunk(const float* values, int64_t stride, int32_t len, const float* p, int32_t c, float* out) {
+template <int N, class T>
+void AccumulateChunk(const T* values, int64_t stride, int32_t len, const float* p, int32_t c, float* out) {
   __m512 acc[N];
   for (int r = 0; r < N; ++r) acc[r] = _mm512_loadu_ps(out + c + 16 * r);
   for (int32_t j = 0; j < len; ++j) {
     const __m512 pj = _mm512_set1_ps(p[j]);
-    const float* v = values + j * stride + c;
-    for (int r = 0; r < N; ++r) acc[r] = _mm512_fmadd_ps(pj, _mm512_loadu_ps(v + 16 * r), acc[r]);
+    const T* v = values + j * stride + c;
+    for (int r = 0; r < N; ++r) acc[r] = _mm512_fmadd_ps(pj, Load16(v + 16 * r), acc[r]);
   }
   for (int r = 0; r < N; ++r) _mm512_storeu_ps(out + c + 16 * r, acc[r]);
 }
 
-void Accumulate(const float* values, int64_t stride, int32_t len, const float* p, int32_t D, float* out) {
+template <class T>
+void Accumulate(const void* values_v, int64_t stride, int32_t len, const float* p, int32_t D, float* out) {
+  const T* values = static_cast<const T*>(values_v);
   int32_t c = 0;
   for (; c + 128 <= D; c += 128) AccumulateChunk<8>(values, stride, len, p, c, out);
   for (; c + 64 <= D; c += 64) AccumulateChunk<4>(values, stride, len, p, c, out);
@@ -67,9 +77,10 @@ void Accumulate(const float* values, int64_t stride, int32_t len, const float* p
 
 }  // namespace
 
-const AttentionKernels& Avx512Attention() {
-  static const AttentionKernels k{Scores, Accumulate};
-  return k;
+const AttentionKernels& Avx512Attention(KvType type) {
+  static const AttentionKernels f32{Scores<float>, Accumulate<float>};
+  static const AttentionKernels f16{Scores<uint16_t>, Accumulate<uint16_t>};
+  return type == KvType::kF16 ? f16 : f32;
 }
 
 }  // namespace steer::model::internal

@@ -1,37 +1,47 @@
 #include "model/attention_kernels.h"
 
+#include "model/kernels_internal.h"
 #include "steer/model/kernels.h"
 
 namespace steer::model::internal {
 namespace {
 
-void Scores(const float* keys, int64_t stride, int32_t len, const float* q, int32_t D, float scale, float* s) {
+inline float Load(const float* p) { return *p; }
+inline float Load(const uint16_t* p) { return Fp16ToFp32(*p); }
+
+template <class T>
+void Scores(const void* keys_v, int64_t stride, int32_t len, const float* q, int32_t D, float scale, float* s) {
+  const T* keys = static_cast<const T*>(keys_v);
   for (int32_t j = 0; j < len; ++j) {
-    const float* k = keys + j * stride;
+    const T* k = keys + j * stride;
     float acc = 0;
-    for (int32_t d = 0; d < D; ++d) acc += k[d] * q[d];
+    for (int32_t d = 0; d < D; ++d) acc += Load(k + d) * q[d];
     s[j] = acc * scale;
   }
 }
 
-void Accumulate(const float* values, int64_t stride, int32_t len, const float* p, int32_t D, float* out) {
+template <class T>
+void Accumulate(const void* values_v, int64_t stride, int32_t len, const float* p, int32_t D, float* out) {
+  const T* values = static_cast<const T*>(values_v);
   for (int32_t j = 0; j < len; ++j) {
-    const float* v = values + j * stride;
-    for (int32_t d = 0; d < D; ++d) out[d] += p[j] * v[d];
+    const T* v = values + j * stride;
+    for (int32_t d = 0; d < D; ++d) out[d] += p[j] * Load(v + d);
   }
 }
 
 }  // namespace
 
-const AttentionKernels& PortableAttention() {
-  static const AttentionKernels k{Scores, Accumulate};
-  return k;
+const AttentionKernels& PortableAttention(KvType type) {
+  static const AttentionKernels f32{Scores<float>, Accumulate<float>};
+  static const AttentionKernels f16{Scores<uint16_t>, Accumulate<uint16_t>};
+  return type == KvType::kF16 ? f16 : f32;
 }
 
-const AttentionKernels& SelectAttention(int32_t D) {
-  if (D % 16 == 0 && DetectIsa() == Isa::kAvx512) return Avx512Attention();
-  if (D % 8 == 0 && DetectIsa() != Isa::kPortable) return Avx2Attention();  // kAvx2 and kAvx512 imply AVX2+FMA
-  return PortableAttention();
+const AttentionKernels& SelectAttention(int32_t D, KvType type) {
+  if (D % 16 == 0 && DetectIsa() == Isa::kAvx512) return Avx512Attention(type);
+  // kAvx2 and kAvx512 imply AVX2, FMA and F16C (CpuSupports).
+  if (D % 8 == 0 && DetectIsa() != Isa::kPortable) return Avx2Attention(type);
+  return PortableAttention(type);
 }
 
 }  // namespace steer::model::internal

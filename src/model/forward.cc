@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "model/attention_kernels.h"
+#include "model/kernels_internal.h"
 #include "steer/model/kernels.h"
 #include "steer/model/ops.h"
 #include "steer/util/check.h"
@@ -23,6 +24,16 @@ void Parallel(ThreadPool* pool, size_t n, const std::function<void(size_t, size_
     fn(0, n, 0);
   } else {
     pool->ParallelFor(n, fn);
+  }
+}
+
+// dst[at .. at + n) = src[0 .. n) as elements of `type`.
+void StoreKv(KvType type, const float* src, int64_t n, void* dst, int64_t at) {
+  if (type == KvType::kF32) {
+    std::memcpy(static_cast<float*>(dst) + at, src, static_cast<size_t>(n) * sizeof(float));
+  } else {
+    uint16_t* out = static_cast<uint16_t*>(dst) + at;
+    for (int64_t i = 0; i < n; ++i) out[i] = internal::Fp32ToFp16(src[i]);
   }
 }
 
@@ -100,8 +111,8 @@ void Forward::Run(std::span<const ForwardRow> rows, KvStore& kv, float* logits) 
       const int64_t D = hp_.head_dim;
       for (int32_t g = 0; g < hp_.n_head_kv; ++g) {
         const int64_t at = (static_cast<int64_t>(g) * bs + slot) * D;
-        std::memcpy(kv.Keys(block, l) + at, k_.data() + b * KV + g * D, D * sizeof(float));
-        std::memcpy(kv.Values(block, l) + at, v_.data() + b * KV + g * D, D * sizeof(float));
+        StoreKv(kv.type(), k_.data() + b * KV + g * D, D, kv.Keys(block, l), at);
+        StoreKv(kv.type(), v_.data() + b * KV + g * D, D, kv.Values(block, l), at);
       }
     }
     Attention(rows, kv, l);
@@ -142,12 +153,14 @@ void Forward::Attention(std::span<const ForwardRow> rows, KvStore& kv, int32_t l
     KvStore* kv;
     int32_t layer, n_kv, D, bs, group;
     int64_t Q, KV;
+    int64_t elem;        // bytes per stored K/V element
     float scale;
     size_t stride;       // scores per (row, head): max pos + 1
     size_t per_thread;   // scores per thread: kChunkRows * group * stride
   } job;
   job.self = this;
-  job.attn = &internal::SelectAttention(hp_.head_dim);
+  job.attn = &internal::SelectAttention(hp_.head_dim, kv.type());
+  job.elem = kv.type() == KvType::kF16 ? 2 : 4;
   job.rows = rows;
   job.kv = &kv;
   job.layer = layer;
@@ -174,7 +187,7 @@ void Forward::Attention(std::span<const ForwardRow> rows, KvStore& kv, int32_t l
       const int32_t g = static_cast<int32_t>(item % j.n_kv);
       const int64_t r0 = static_cast<int64_t>(item / j.n_kv) * kChunkRows;
       const int64_t r1 = std::min<int64_t>(r0 + kChunkRows, static_cast<int64_t>(j.rows.size()));
-      const int64_t kv_off = static_cast<int64_t>(g) * j.bs * j.D;  // head g's part of a block
+      const int64_t kv_off = static_cast<int64_t>(g) * j.bs * j.D * j.elem;  // bytes to head g's part of a block
       int32_t n_blocks = 0;
       for (int64_t r = r0; r < r1; ++r) n_blocks = std::max(n_blocks, j.rows[r].pos / j.bs + 1);
       // Scores of row r, query head g*group+hh, live at
@@ -193,8 +206,10 @@ void Forward::Attention(std::span<const ForwardRow> rows, KvStore& kv, int32_t l
           if (bi * j.bs > next.pos) continue;
           if (next.block_table[bi] == j.rows[r].block_table[bi]) return;  // shared: already cached
           const int32_t len = std::min(j.bs, next.pos + 1 - bi * j.bs);
-          const float* p = (keys ? j.kv->Keys(next.block_table[bi], j.layer) : j.kv->Values(next.block_table[bi], j.layer)) + kv_off;
-          for (int64_t i = 0; i < static_cast<int64_t>(len) * j.D; i += 16) __builtin_prefetch(p + i, 0, 3);
+          const auto* p = static_cast<const uint8_t*>(keys ? j.kv->Keys(next.block_table[bi], j.layer)
+                                                           : j.kv->Values(next.block_table[bi], j.layer)) +
+                          kv_off;
+          for (int64_t i = 0; i < len * j.D * j.elem; i += 64) __builtin_prefetch(p + i, 0, 3);
           return;
         }
       };
@@ -205,7 +220,7 @@ void Forward::Attention(std::span<const ForwardRow> rows, KvStore& kv, int32_t l
           if (start > row.pos) continue;
           const int32_t len = std::min(j.bs, row.pos + 1 - start);
           prefetch_next(bi, r, true);
-          const float* keys = j.kv->Keys(row.block_table[bi], j.layer) + kv_off;
+          const auto* keys = static_cast<const uint8_t*>(j.kv->Keys(row.block_table[bi], j.layer)) + kv_off;
           for (int32_t hh = 0; hh < j.group; ++hh) {
             j.attn->scores(keys, j.D, len, query(j.self->q_.data(), r, hh), j.D, j.scale, row_scores(r, hh) + start);
           }
@@ -225,7 +240,7 @@ void Forward::Attention(std::span<const ForwardRow> rows, KvStore& kv, int32_t l
           if (start > row.pos) continue;
           const int32_t len = std::min(j.bs, row.pos + 1 - start);
           prefetch_next(bi, r, false);
-          const float* values = j.kv->Values(row.block_table[bi], j.layer) + kv_off;
+          const auto* values = static_cast<const uint8_t*>(j.kv->Values(row.block_table[bi], j.layer)) + kv_off;
           for (int32_t hh = 0; hh < j.group; ++hh) {
             j.attn->accumulate(values, j.D, len, row_scores(r, hh) + start, j.D, query(j.self->att_.data(), r, hh));
           }

@@ -75,6 +75,31 @@ inline float Fp16ToFp32(uint16_t h) {
   return f;
 }
 
+// IEEE single -> half, rounded to nearest even (as F16C's vcvtps2ph with
+// round-to-nearest): overflow to inf, subnormal halves, NaN kept quiet.
+inline uint16_t Fp32ToFp16(float f) {
+  uint32_t x;
+  std::memcpy(&x, &f, 4);
+  const auto sign = static_cast<uint16_t>((x >> 16) & 0x8000u);
+  x &= 0x7fffffffu;
+  if (x >= 0x7f800000u) return sign | (x > 0x7f800000u ? 0x7e00u : 0x7c00u);  // NaN, inf
+  if (x >= 0x477ff000u) return sign | 0x7c00u;  // >= 65520 rounds to inf
+  if (x < 0x38800000u) {                        // below 2^-14: a subnormal half or 0
+    if (x < 0x33000000u) return sign;           // below 2^-25 (2^-25 itself ties to 0)
+    const uint32_t e = x >> 23;
+    const uint32_t m = (x & 0x7fffffu) | 0x800000u;
+    const uint32_t shift = 126 - e;  // in [14, 24]: m * 2^(e - 150) in units of 2^-24
+    uint32_t q = m >> shift;
+    const uint32_t rem = m & ((1u << shift) - 1), half = 1u << (shift - 1);
+    if (rem > half || (rem == half && (q & 1u))) ++q;
+    return sign | static_cast<uint16_t>(q);
+  }
+  uint32_t h = (x >> 13) - ((127u - 15u) << 10);
+  const uint32_t rem = x & 0x1fffu;
+  if (rem > 0x1000u || (rem == 0x1000u && (h & 1u))) ++h;  // a carry moves into the exponent
+  return sign | static_cast<uint16_t>(h);
+}
+
 inline float Bf16ToFp32(uint16_t h) {
   uint32_t bits = static_cast<uint32_t>(h) << 16;
   float f;

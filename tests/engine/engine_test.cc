@@ -238,6 +238,13 @@ TEST(EngineTest, BatchOfSequencesEqualsEachAloneQuantized) {
   EXPECT_EQ(BatchVersusAlone(path, options), 0.0);
 }
 
+TEST(EngineTest, BatchOfSequencesEqualsEachAloneF16Cache) {
+  STEER_REQUIRE_SHARED(path, "models/tiny-llama-F32.gguf");
+  EngineOptions options;
+  options.kv_type = model::KvType::kF16;
+  EXPECT_EQ(BatchVersusAlone(path, options), 0.0);
+}
+
 TEST(EngineTest, ThreadCountDoesNotChangeLogits) {
   STEER_REQUIRE_SHARED(path, "models/tiny-qwen2-F32.gguf");
   EngineOptions one, two;

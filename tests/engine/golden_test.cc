@@ -202,5 +202,65 @@ const Spec kQ8Activations[] = {
 };
 INSTANTIATE_TEST_SUITE_P(Q8Activations, GoldenTest, ::testing::ValuesIn(kQ8Activations));
 
+// F16 KV cache (--kv-type f16) against llama.cpp's own F16-cache runs
+// (check_kv_f16 in the F32 goldens): the next-token logits stay within twice
+// the distance llama.cpp itself measured between its F16 and F32 caches, and
+// free-running greedy decoding gives llama.cpp's F16-cache ids up to the
+// first step whose golden top-2 margin is below twice its step distance.
+class KvF16GoldenTest : public ::testing::TestWithParam<Spec> {};
+
+TEST_P(KvF16GoldenTest, MatchesLlamaCppF16Cache) {
+  const Spec& spec = GetParam();
+  STEER_REQUIRE_SHARED(golden_path, "golden/" + spec.golden);
+  STEER_REQUIRE_SHARED(model_path, "models/" + spec.model);
+  auto text = ReadFile(golden_path);
+  ASSERT_TRUE(text.ok()) << text.error().ToString();
+  const json golden = json::parse(*text);
+  EngineOptions options;
+  options.threads = 2;
+  options.n_ctx = 512;
+  options.kv_type = model::KvType::kF16;
+  auto engine_or = Engine::Open(model_path, options);
+  ASSERT_TRUE(engine_or.ok()) << engine_or.error().ToString();
+  Engine& engine = **engine_or;
+  EXPECT_EQ(engine.kv_cache().block_bytes() * 2,
+            int64_t{2} * engine.hparams().n_layer * options.kv_block_size * engine.hparams().kv_dim() * 4);
+  int compared = 0;
+  for (size_t c = 0; c < golden["cases"].size(); ++c) {
+    const json& cs = golden["cases"][c];
+    const json& check = cs["check_kv_f16"];
+    const std::string where = spec.golden + " case " + std::to_string(c);
+    const std::vector<TokenId> tokens = cs["tokens"].get<std::vector<TokenId>>();
+    const SeqId seq = engine.NewSequence();
+    Batch batch;
+    for (size_t i = 0; i < tokens.size(); ++i) batch.Add(tokens[i], static_cast<Pos>(i), seq, i + 1 == tokens.size());
+    ASSERT_TRUE(engine.Decode(batch).ok());
+    const double next_tol = 2 * check["max_abs_diff_next_token_logits"].get<double>() + 1e-4;
+    const std::vector<float> want = cs["next_token_logits"].get<std::vector<float>>();
+    std::span<const float> got = engine.Logits(0);
+    double worst = 0;
+    for (size_t i = 0; i < want.size(); ++i) worst = std::max(worst, std::fabs(static_cast<double>(got[i]) - want[i]));
+    EXPECT_LE(worst, next_tol) << where;
+    const double step_tol = 2 * check["max_abs_diff_step_logits_over_agreeing_prefix"].get<double>() + 1e-4;
+    const std::vector<TokenId> ids = check["greedy_ids"].get<std::vector<TokenId>>();
+    const json& steps = cs["greedy"]["step_logits"];
+    for (size_t k = 0; k < ids.size() && k < steps.size(); ++k) {
+      if (Top2Margin(steps[k].get<std::vector<float>>()) <= 2 * step_tol) break;
+      const int token = Argmax(engine.Logits(0));
+      ASSERT_EQ(token, ids[k]) << where << " step " << k;
+      ++compared;
+      batch.Clear();
+      batch.Add(token, engine.Length(seq), seq, true);
+      ASSERT_TRUE(engine.Decode(batch).ok());
+    }
+    ASSERT_TRUE(engine.Release(seq).ok());
+  }
+  EXPECT_GT(compared, 0);
+  std::printf("[ golden ] %s with an F16 KV cache: %d greedy steps equal llama.cpp's\n", spec.golden.c_str(),
+              compared);
+}
+
+INSTANTIATE_TEST_SUITE_P(F32, KvF16GoldenTest, ::testing::ValuesIn(kF32));
+
 }  // namespace
 }  // namespace steer::engine

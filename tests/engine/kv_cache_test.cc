@@ -21,15 +21,15 @@ void Fill(KvCache& kv, SeqId seq, Pos from, Pos to, float tag) {
   const int32_t* table = kv.BlockTable(seq);
   for (Pos p = from; p < to; ++p) {
     for (int32_t l = 0; l < kLayers; ++l) {
-      kv.Keys(table[p / kBlock], l)[(p % kBlock) * kKvDim] = tag + p;
-      kv.Values(table[p / kBlock], l)[(p % kBlock) * kKvDim] = -(tag + p);
+      static_cast<float*>(kv.Keys(table[p / kBlock], l))[(p % kBlock) * kKvDim] = tag + p;
+      static_cast<float*>(kv.Values(table[p / kBlock], l))[(p % kBlock) * kKvDim] = -(tag + p);
     }
   }
   kv.SetLength(seq, to);
 }
 
 float KeyAt(KvCache& kv, SeqId seq, Pos p, int32_t layer) {
-  return kv.Keys(kv.BlockTable(seq)[p / kBlock], layer)[(p % kBlock) * kKvDim];
+  return static_cast<float*>(kv.Keys(kv.BlockTable(seq)[p / kBlock], layer))[(p % kBlock) * kKvDim];
 }
 
 TEST(KvCacheTest, ForkSharesBlocksAndCopiesOnWrite) {

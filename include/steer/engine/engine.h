@@ -41,6 +41,7 @@ struct EngineOptions {
   int32_t n_ctx = 0;            // maximum sequence length; <= 0: the model's context_length
   int64_t kv_budget_bytes = 0;  // K/V memory limit; 0: none
   int32_t kv_block_size = 16;   // positions per KV block
+  model::KvType kv_type = model::KvType::kF32;  // stored K/V elements (F16: half the memory)
   bool q8_activations = false;  // 8-bit activations for quantized weights; see model::ForwardOptions
 };
 

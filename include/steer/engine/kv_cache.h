@@ -1,8 +1,9 @@
 // A paged KV cache with reference-counted blocks.
 //
 // Storage is a set of fixed-size blocks; a block holds `block_size`
-// consecutive positions of every layer, keys then values, F32:
-//   block = K[n_layer][block_size][kv_dim], V[n_layer][block_size][kv_dim].
+// consecutive positions of every layer, keys then values, F32 or F16:
+//   block = K[n_layer][block_size * kv_dim], V[n_layer][block_size * kv_dim]
+// (each layer's part laid out by model::Forward).
 // A sequence is a block table: position p lives in blocks[p / block_size] at
 // slot p % block_size. Fork copies the table and increments each block's
 // reference count, so it copies no K/V data. Before a sequence writes into a
@@ -29,6 +30,7 @@ struct KvCacheOptions {
   int32_t block_size = 16;
   // Upper bound on K/V storage in bytes; 0 means no limit.
   int64_t budget_bytes = 0;
+  model::KvType type = model::KvType::kF32;
 };
 
 class KvCache final : public model::KvStore {
@@ -37,8 +39,9 @@ class KvCache final : public model::KvStore {
 
   // model::KvStore
   int32_t block_size() const override { return block_size_; }
-  float* Keys(int32_t block, int32_t layer) override;
-  float* Values(int32_t block, int32_t layer) override;
+  model::KvType type() const override { return type_; }
+  void* Keys(int32_t block, int32_t layer) override;
+  void* Values(int32_t block, int32_t layer) override;
 
   // A new empty sequence.
   SeqId NewSequence();
@@ -67,7 +70,7 @@ class KvCache final : public model::KvStore {
   // covered by its blocks.
   void SetLength(SeqId seq, Pos length);
 
-  int64_t block_bytes() const { return block_floats_ * static_cast<int64_t>(sizeof(float)); }
+  int64_t block_bytes() const { return block_bytes_; }
   int64_t blocks_in_use() const { return blocks_in_use_; }
   int64_t bytes_in_use() const { return blocks_in_use_ * block_bytes(); }
   // Reference count of a block (for tests).
@@ -82,7 +85,7 @@ class KvCache final : public model::KvStore {
   };
   static constexpr int32_t kChunkBlocks = 64;  // blocks per allocation
 
-  float* BlockData(int32_t block);
+  uint8_t* BlockData(int32_t block);
   int32_t AllocateBlock();
   void Unref(int32_t block);
   Sequence& Seq(SeqId seq);
@@ -92,9 +95,11 @@ class KvCache final : public model::KvStore {
   const int32_t n_layer_;
   const int32_t kv_dim_;
   const int32_t block_size_;
-  const int64_t block_floats_;  // 2 * n_layer * block_size * kv_dim
+  const model::KvType type_;
+  const int64_t layer_bytes_;  // one layer's keys (or values) in a block
+  const int64_t block_bytes_;  // 2 * n_layer * layer_bytes_
   int64_t max_blocks_;          // from the budget; INT64_MAX when unlimited
-  std::vector<std::unique_ptr<float[]>> chunks_;  // kChunkBlocks blocks each
+  std::vector<std::unique_ptr<float[]>> chunks_;  // kChunkBlocks blocks each (floats: 4-byte aligned)
   std::vector<int32_t> refs_;                     // per allocated block
   std::vector<int32_t> free_blocks_;
   int64_t blocks_in_use_ = 0;

@@ -25,17 +25,22 @@ class ThreadPool;
 
 namespace steer::model {
 
+// Element type of stored keys and values: F32, or F16 (IEEE half, rounded
+// to nearest even; half the memory and traffic, as llama.cpp's default).
+enum class KvType { kF32, kF16 };
+
 // Paged storage for keys and values. Each block holds block_size() positions
 // of every layer: Keys(block, layer) and Values(block, layer) are
-// block_size * kv_dim floats, which Forward lays out head-major,
+// block_size * kv_dim elements of type(), which Forward lays out head-major,
 // [n_head_kv][block_size][head_dim], so that one head's keys in a block are
 // contiguous.
 class KvStore {
  public:
   virtual ~KvStore() = default;
   virtual int32_t block_size() const = 0;
-  virtual float* Keys(int32_t block, int32_t layer) = 0;
-  virtual float* Values(int32_t block, int32_t layer) = 0;
+  virtual KvType type() const = 0;
+  virtual void* Keys(int32_t block, int32_t layer) = 0;
+  virtual void* Values(int32_t block, int32_t layer) = 0;
 };
 
 struct ForwardRow {
