@@ -2,7 +2,8 @@
 # Engine speed on the random 58M llama (issue 3's figures). Makes the models
 # with make_random_model if absent, then prints one JSON line per setting.
 # Quantized models run with 8-bit activations (steer's default, as llama.cpp)
-# and once with --exact-activations.
+# and once with --exact-activations; the batch-32 row once more with an F16
+# KV cache.
 #   scripts/bench_engine.sh [BUILD_DIR] [MODEL_DIR]
 set -euo pipefail
 build=${1:-build}
@@ -28,6 +29,10 @@ for th in 1 2; do
     echo -n "Q8_0 threads=$th batch=$b: "
     "$steer" bench -m "$dir/rand58m-Q8_0.gguf" --threads "$th" --batch "$b" --json
   done
+done
+for th in 1 2; do
+  echo -n "Q8_0 threads=$th batch=32 --kv-type f16: "
+  "$steer" bench -m "$dir/rand58m-Q8_0.gguf" --threads "$th" --batch 32 --kv-type f16 --json
 done
 echo -n "Q8_0 threads=2 memory, 32 forks of 1024: "
 "$steer" bench -m "$dir/rand58m-Q8_0.gguf" --threads 2 --batch 32 --prompt-tokens 1024 --gen-tokens 64 --runs 1 --json
