@@ -20,6 +20,7 @@
 #include "grammar_files.h"
 #include "lm_common.h"
 #include "steer/gguf/gguf.h"
+#include "steer/util/fast_exp.h"
 #include "steer/grammar/compiled_grammar.h"
 #include "steer/util/rng.h"
 
@@ -61,21 +62,11 @@ struct Timer {
   double Cpu() const { return CpuNow() - cpu; }
 };
 
-// The first index of the largest logit: a max pass with 16 independent
-// partial maxima (the compiler vectorizes it; a single running max is a
-// dependency chain), then a search for the value.
+// The first index of the largest logit.
 TokenId Argmax(std::span<const float> l) {
-  float m[16];
-  for (float& v : m) v = l[0];
-  size_t i = 0;
-  for (; i + 16 <= l.size(); i += 16) {
-    for (int j = 0; j < 16; ++j) m[j] = l[i + j] > m[j] ? l[i + j] : m[j];
-  }
-  float best = m[0];
-  for (float v : m) best = v > best ? v : best;
-  for (; i < l.size(); ++i) best = l[i] > best ? l[i] : best;
+  const float best = MaxOf(l);
   const auto it = std::find(l.begin(), l.end(), best);
-  return it == l.end() ? 0 : static_cast<TokenId>(it - l.begin());  // end: best is NaN
+  return it == l.end() ? 0 : static_cast<TokenId>(it - l.begin());  // end: every logit is NaN
 }
 
 // The allowed token with the largest logit, or -1 when none is allowed.

@@ -58,13 +58,11 @@ void SwiGlu(float* gate, const float* up, int64_t n) {
 }
 
 void Softmax(float* x, int64_t n) {
-  float max = x[0];
-  for (int64_t i = 1; i < n; ++i) max = x[i] > max ? x[i] : max;
-  for (int64_t i = 0; i < n; ++i) x[i] -= max;
   const std::span<float> row(x, static_cast<size_t>(n));
+  const float max = MaxOf(row);
+  for (int64_t i = 0; i < n; ++i) x[i] -= max;
   ExpFloat(row, row);
-  double sum = 0.0;
-  for (int64_t i = 0; i < n; ++i) sum += x[i];
+  const double sum = SumOf(row);
   const float inv = static_cast<float>(1.0 / sum);
   for (int64_t i = 0; i < n; ++i) x[i] *= inv;
 }

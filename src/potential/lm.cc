@@ -24,8 +24,7 @@ struct LmPotential::LmState final : State {
 
 namespace {
 double LogNorm(std::span<const float> logits) {
-  float m = -std::numeric_limits<float>::infinity();
-  for (float v : logits) m = std::max(m, v);
+  const float m = MaxOf(logits);
   return m + std::log(SumExpFloat(logits, m));
 }
 }  // namespace

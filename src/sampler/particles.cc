@@ -206,27 +206,45 @@ Result<int64_t> Stepper::Step(std::span<Particle* const> ps, int max_tokens, siz
 }
 
 Draw SampleLog(std::span<const double> row, Rng& rng, std::vector<float>* scratch) {
-  double m = kLogZero;
-  for (double v : row) m = std::max(m, v);
+  const double m = MaxOf(row);
   if (m == kLogZero) return {0, kLogZero};
-  scratch->resize(row.size());
+  const size_t n = row.size();
+  scratch->resize(n);
   float* p = scratch->data();
-  for (size_t t = 0; t < row.size(); ++t) p[t] = static_cast<float>(row[t] - m);
+  for (size_t t = 0; t < n; ++t) p[t] = static_cast<float>(row[t] - m);
   ExpFloat(*scratch, *scratch);
-  double sum = 0;
-  for (size_t t = 0; t < row.size(); ++t) sum += p[t];
-  const double u = rng.Uniform() * sum;
-  double acc = 0;
-  TokenId last = 0;
-  for (size_t t = 0; t < row.size(); ++t) {
-    if (p[t] == 0) continue;
-    acc += p[t];
-    last = static_cast<TokenId>(t);
-    if (u < acc) break;
+  // Block sums (at most kMaxBlocks blocks), then the search walks blocks and
+  // only the block where the running sum passes u entry by entry.
+  constexpr size_t kMaxBlocks = 256;
+  const size_t block = std::max<size_t>(1024, (n + kMaxBlocks - 1) / kMaxBlocks);
+  double sums[kMaxBlocks];
+  double total = 0;
+  const size_t blocks = (n + block - 1) / block;
+  for (size_t b = 0; b < blocks; ++b) {
+    sums[b] = SumOf(std::span<const float>(p + b * block, std::min(block, n - b * block)));
+    total += sums[b];
   }
-  // (Rounding can leave u at or beyond the accumulated total: the last
-  // token with positive probability is taken.)
-  return {last, m + std::log(sum)};
+  const double u = rng.Uniform() * total;
+  double acc = 0;
+  size_t last_block = 0;  // the last block with positive mass so far
+  for (size_t b = 0; b < blocks; ++b) {
+    if (sums[b] == 0) continue;
+    last_block = b;
+    if (acc + sums[b] <= u) {
+      acc += sums[b];
+      continue;
+    }
+    for (size_t t = b * block; t < std::min(n, (b + 1) * block); ++t) {
+      if (p[t] == 0) continue;
+      acc += p[t];
+      if (u < acc) return {static_cast<TokenId>(t), m + std::log(total)};
+    }
+  }
+  // Rounding left u at or beyond the accumulated total: the last token with
+  // positive probability is taken.
+  size_t t = std::min(n, (last_block + 1) * block);
+  while (t > 0 && p[t - 1] == 0) --t;
+  return {static_cast<TokenId>(t - 1), m + std::log(total)};
 }
 
 }  // namespace steer::sampler::internal

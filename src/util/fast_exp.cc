@@ -139,22 +139,57 @@ double SumExpShifted(std::span<const double> x, double shift) {
   return ChunkedSum(x.size(), [&](size_t i, int n, double* buf) { ExpRow(x.data() + i, shift, buf, n); });
 }
 
+
+namespace {
+
+// Sixteen partial maxima (a single running max is a dependency chain, and
+// the compiler may not reorder it); NaN entries compare false and are
+// skipped unless x[0] is NaN.
+template <class T>
+T MaxRow(const T* x, size_t n) {
+  T m[16];
+  for (T& v : m) v = x[0];
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    for (int k = 0; k < 16; ++k) m[k] = x[i + k] > m[k] ? x[i + k] : m[k];
+  T best = m[0];
+  for (T v : m) best = v > best ? v : best;
+  for (; i < n; ++i) best = x[i] > best ? x[i] : best;
+  return best;
+}
+
+STEER_EXP_CLONES float MaxRowF(const float* x, size_t n) { return MaxRow(x, n); }
+STEER_EXP_CLONES double MaxRowD(const double* x, size_t n) { return MaxRow(x, n); }
+
+STEER_EXP_CLONES double SumRowF(const float* x, size_t n) {
+  double s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int k = 0; k < 8; ++k) s[k] += x[i + k];
+  for (; i < n; ++i) s[0] += x[i];
+  return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+}
+
+}  // namespace
+
+float MaxOf(std::span<const float> x) { return x.empty() ? -__builtin_inff() : MaxRowF(x.data(), x.size()); }
+double MaxOf(std::span<const double> x) { return x.empty() ? -__builtin_inf() : MaxRowD(x.data(), x.size()); }
+double SumOf(std::span<const float> x) { return SumRowF(x.data(), x.size()); }
+
+void ExpFloat(std::span<const float> x, std::span<float> out) {
+  ExpRowSingle(x.data(), out.data(), static_cast<int64_t>(x.size()));
+}
+
 double SumExpFloat(std::span<const float> x, float shift) {
   float e[kChunk];
-  double buf[kChunk];
   double total = 0;
   for (size_t i = 0; i < x.size(); i += kChunk) {
     const int n = static_cast<int>(std::min<size_t>(kChunk, x.size() - i));
     for (int j = 0; j < n; ++j) e[j] = x[i + j] - shift;
     ExpRowSingle(e, e, n);
-    for (int j = 0; j < n; ++j) buf[j] = e[j];
-    total += Sum(buf, static_cast<size_t>(n));
+    total += SumRowF(e, static_cast<size_t>(n));
   }
   return total;
-}
-
-void ExpFloat(std::span<const float> x, std::span<float> out) {
-  ExpRowSingle(x.data(), out.data(), static_cast<int64_t>(x.size()));
 }
 
 }  // namespace steer

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -102,6 +103,23 @@ TEST(FastExp, FloatWithinFourE7) {
   std::vector<float> in_place = x;
   ExpFloat(in_place, in_place);
   EXPECT_EQ(in_place, y);
+}
+
+// MaxOf equals the largest entry and SumOf the double sum, for every
+// length around the partial-sum widths (and an empty row).
+TEST(RowReductions, MaxAndSum) {
+  Rng rng(21);
+  EXPECT_EQ(MaxOf(std::span<const float>()), -INFINITY);
+  for (size_t n : {1, 2, 7, 8, 15, 16, 17, 33, 1000, 1025}) {
+    std::vector<float> x(n);
+    std::vector<double> xd(n);
+    for (size_t i = 0; i < n; ++i) xd[i] = x[i] = static_cast<float>(rng.Normal());
+    EXPECT_EQ(MaxOf(x), *std::max_element(x.begin(), x.end())) << n;
+    EXPECT_EQ(MaxOf(xd), *std::max_element(xd.begin(), xd.end())) << n;
+    double want = 0, abs_sum = 0;
+    for (float v : x) want += v, abs_sum += std::fabs(v);
+    EXPECT_NEAR(SumOf(x), want, 1e-15 * n * abs_sum) << n;
+  }
 }
 
 }  // namespace steer
