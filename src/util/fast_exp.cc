@@ -145,8 +145,9 @@ namespace {
 // Sixteen partial maxima (a single running max is a dependency chain, and
 // the compiler may not reorder it); NaN entries compare false and are
 // skipped unless x[0] is NaN.
+// (Always inlined, so that each ISA clone below compiles it for its ISA.)
 template <class T>
-T MaxRow(const T* x, size_t n) {
+__attribute__((always_inline)) inline T MaxRow(const T* x, size_t n) {
   T m[16];
   for (T& v : m) v = x[0];
   size_t i = 0;
