@@ -62,6 +62,18 @@ void Forward::Mul(const PackedWeights& packed, const float* x, int64_t batch, fl
   }
 }
 
+template <class Fn>
+void Forward::ForRows(int64_t rows, const Fn& fn) {
+  if (pool_ == nullptr || rows < kMinParallelRows) {
+    for (int64_t b = 0; b < rows; ++b) fn(b);
+    return;
+  }
+  const Fn* f = &fn;  // one pointer captured: the std::function stays in its small buffer
+  pool_->ParallelFor(static_cast<size_t>(rows), [f](size_t begin, size_t end, int) {
+    for (size_t b = begin; b < end; ++b) (*f)(static_cast<int64_t>(b));
+  });
+}
+
 void Forward::Run(std::span<const ForwardRow> rows, KvStore& kv, float* logits) {
   const Weights& w = model_.weights();
   const int64_t B = static_cast<int64_t>(rows.size());
@@ -92,15 +104,13 @@ void Forward::Run(std::span<const ForwardRow> rows, KvStore& kv, float* logits) 
   for (int32_t l = 0; l < hp_.n_layer; ++l) {
     const LayerWeights& L = w.layers[l];
     const PackedLayer& P = packs_.layers[l];
-    for (int64_t b = 0; b < B; ++b) {
-      RmsNorm(x_.data() + b * E, L.attn_norm, E, hp_.rms_eps, xn_.data() + b * E);
-    }
+    ForRows(B, [&](int64_t b) { RmsNorm(x_.data() + b * E, L.attn_norm, E, hp_.rms_eps, xn_.data() + b * E); });
     const PackedProduct qkv[] = {{&P.wq, q_.data()}, {&P.wk, k_.data()}, {&P.wv, v_.data()}};
     MatMulPackedMany(qkv, xn_.data(), B, pool_);
     AddBias(q_.data(), L.bq, B, Q);
     AddBias(k_.data(), L.bk, B, KV);
     AddBias(v_.data(), L.bv, B, KV);
-    for (int64_t b = 0; b < B; ++b) {
+    ForRows(B, [&](int64_t b) {
       const float* cs = rope_.data() + b * R;
       ApplyRope(q_.data() + b * Q, hp_.n_head, hp_.head_dim, R, hp_.rope_style, cs);
       ApplyRope(k_.data() + b * KV, hp_.n_head_kv, hp_.head_dim, R, hp_.rope_style, cs);
@@ -114,19 +124,25 @@ void Forward::Run(std::span<const ForwardRow> rows, KvStore& kv, float* logits) 
         StoreKv(kv.type(), k_.data() + b * KV + g * D, D, kv.Keys(block, l), at);
         StoreKv(kv.type(), v_.data() + b * KV + g * D, D, kv.Values(block, l), at);
       }
-    }
+    });
     Attention(rows, kv, l);
     Mul(P.wo, att_.data(), B, xn_.data());
-    for (int64_t i = 0; i < B * E; ++i) x_[i] += xn_[i];
-
-    for (int64_t b = 0; b < B; ++b) {
-      RmsNorm(x_.data() + b * E, L.ffn_norm, E, hp_.rms_eps, xn_.data() + b * E);
-    }
+    // Residual, then the FFN's norm, per row.
+    ForRows(B, [&](int64_t b) {
+      float* xb = x_.data() + b * E;
+      const float* add = xn_.data() + b * E;
+      for (int64_t i = 0; i < E; ++i) xb[i] += add[i];
+      RmsNorm(xb, L.ffn_norm, E, hp_.rms_eps, xn_.data() + b * E);
+    });
     const PackedProduct gate_up[] = {{&P.gate, gate_.data()}, {&P.up, up_.data()}};
     MatMulPackedMany(gate_up, xn_.data(), B, pool_);
-    SwiGlu(gate_.data(), up_.data(), B * F);
+    ForRows(B, [&](int64_t b) { SwiGlu(gate_.data() + b * F, up_.data() + b * F, F); });
     Mul(P.down, gate_.data(), B, xn_.data());
-    for (int64_t i = 0; i < B * E; ++i) x_[i] += xn_[i];
+    ForRows(B, [&](int64_t b) {
+      float* xb = x_.data() + b * E;
+      const float* add = xn_.data() + b * E;
+      for (int64_t i = 0; i < E; ++i) xb[i] += add[i];
+    });
   }
 
   const int64_t n_out = static_cast<int64_t>(logit_rows_.size());

@@ -260,14 +260,30 @@ namespace {
 
 // Quantizes the batch into the calling thread's buffer (64-byte aligned;
 // grows once, never shrinks) in the layout of `k`; returns it.
-const void* QuantizeBatch(const KernelTable& k, const float* x, int64_t batch, int64_t cols) {
+// Rows are split over `pool` from 8 rows on.
+const void* QuantizeBatch(const KernelTable& k, const float* x, int64_t batch, int64_t cols, ThreadPool* pool) {
   thread_local std::vector<CacheLine> xq;
   const int64_t xq_row = k.q8a_row_bytes(cols);
   if (static_cast<int64_t>(xq.size() * sizeof(CacheLine)) < batch * xq_row)
     xq.resize(static_cast<size_t>(batch * xq_row) / sizeof(CacheLine));
-  auto* xq_bytes = reinterpret_cast<uint8_t*>(xq.data());
-  for (int64_t b = 0; b < batch; ++b) k.quantize_q8a(x + b * cols, cols, xq_bytes + b * xq_row);
-  return xq_bytes;
+  struct Job {
+    const KernelTable* k;
+    const float* x;
+    int64_t cols, xq_row;
+    uint8_t* out;
+    void Rows(int64_t b0, int64_t b1) const {
+      for (int64_t b = b0; b < b1; ++b) k->quantize_q8a(x + b * cols, cols, out + b * xq_row);
+    }
+  } job{&k, x, cols, xq_row, reinterpret_cast<uint8_t*>(xq.data())};
+  if (pool == nullptr || pool->num_threads() == 1 || batch < 8) {
+    job.Rows(0, batch);
+  } else {
+    const Job* j = &job;  // one pointer captured: no allocation in std::function
+    pool->ParallelFor(static_cast<size_t>(batch), [j](size_t b0, size_t b1, int) {
+      j->Rows(static_cast<int64_t>(b0), static_cast<int64_t>(b1));
+    });
+  }
+  return job.out;
 }
 
 }  // namespace
@@ -282,7 +298,7 @@ void MatMulQ8(TensorType type, const void* w, int64_t rows, int64_t cols, const 
   STEER_CHECK(rows >= 0 && batch >= 0);
   if (rows == 0 || batch == 0) return;
   const KernelTable& k = Kernels(isa);
-  const void* xqp = QuantizeBatch(k, x, batch, cols);
+  const void* xqp = QuantizeBatch(k, x, batch, cols, pool);
   const auto* wbytes = static_cast<const uint8_t*>(w);
   const size_t row_bytes = gguf::RowBytes(type, cols);
   const int64_t tile_rows = Q8TileRows(k, cols);
@@ -373,7 +389,7 @@ void MatMulPackedMany(std::span<const PackedProduct> jobs, const float* x, int64
   }
   if (n_packed == 0) return;
   const KernelTable& k = Kernels(isa);
-  const void* xq = any_q8 ? QuantizeBatch(k, x, batch, cols) : nullptr;
+  const void* xq = any_q8 ? QuantizeBatch(k, x, batch, cols, pool) : nullptr;
   // first[i] = index of job i's first tile among all jobs' tiles.
   int64_t first[kMaxJobs + 1] = {0};
   auto tile_rows = [&](const PackedWeights& w) { return w.q8_ ? k.q8a_tile_rows : k.fpanel_tile_rows; };

@@ -80,6 +80,11 @@ class Forward {
   // y = m x through m's packed copy (8-bit activations when it was packed
   // for them).
   void Mul(const PackedWeights& packed, const float* x, int64_t batch, float* y);
+  // fn(b) for b < rows, split over the pool from kMinParallelRows rows on
+  // (below that a parallel region costs more than it saves).
+  template <class Fn>
+  void ForRows(int64_t rows, const Fn& fn);
+  static constexpr int64_t kMinParallelRows = 8;
 
   const Model& model_;
   const HParams& hp_;
