@@ -88,8 +88,7 @@ class Fenwick {
 Result<Choice> AwrsChoose(std::span<const double> base_row, const std::function<Result<bool>(TokenId)>& accept,
                           Rng& rng, std::vector<double>* scratch) {
   const TokenId end = static_cast<TokenId>(base_row.size()) - 1;
-  double m = kLogZero;
-  for (double v : base_row) m = std::max(m, v);
+  const double m = MaxOf(base_row);
   if (m == kLogZero) return Choice{end, kLogZero};
   const size_t n = base_row.size();
   scratch->resize(2 * n + 1);
