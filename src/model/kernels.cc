@@ -180,17 +180,25 @@ bool HasFPanels(const KernelTable& k, TensorType type) {
   return k.has_fpanels != nullptr && k.has_fpanels(type);
 }
 
-// Packs rows [r0, r0 + nr) of w into consecutive panels at out.
+using PackPanelFn = void (*)(TensorType, const uint8_t* const*, int, int64_t, uint8_t*);
+
+// Packs rows [r0, r0 + nr) of w into consecutive panels of panel_rows rows
+// (panel_bytes apart) at out, with `pack` (an ISA's pack_q8a_panel or
+// pack_fpanel).
+void PackPanels(PackPanelFn pack, int panel_rows, int64_t panel_bytes, TensorType type, const uint8_t* w,
+                int64_t r0, int64_t nr, int64_t cols, uint8_t* out) {
+  const size_t row_bytes = gguf::RowBytes(type, cols);
+  for (int64_t p = 0; p * panel_rows < nr; ++p) {
+    const int n = static_cast<int>(std::min<int64_t>(panel_rows, nr - p * panel_rows));
+    const uint8_t* rp[kMaxTileRows];
+    for (int i = 0; i < n; ++i) rp[i] = w + static_cast<size_t>(r0 + p * panel_rows + i) * row_bytes;
+    pack(type, rp, n, cols, out + p * panel_bytes);
+  }
+}
+
 void PackFPanels(const KernelTable& k, TensorType type, const uint8_t* w, int64_t r0, int64_t nr, int64_t cols,
                  uint8_t* out) {
-  const size_t row_bytes = gguf::RowBytes(type, cols);
-  const int64_t panel_bytes = k.fpanel_bytes(type, cols);
-  for (int64_t p = 0; p * k.fpanel_rows < nr; ++p) {
-    const int n = static_cast<int>(std::min<int64_t>(k.fpanel_rows, nr - p * k.fpanel_rows));
-    const uint8_t* rp[kMaxTileRows];
-    for (int i = 0; i < n; ++i) rp[i] = w + static_cast<size_t>(r0 + p * k.fpanel_rows + i) * row_bytes;
-    k.pack_fpanel(type, rp, n, cols, out + p * panel_bytes);
-  }
+  PackPanels(k.pack_fpanel, k.fpanel_rows, k.fpanel_bytes(type, cols), type, w, r0, nr, cols, out);
 }
 
 struct alignas(64) CacheLine {
@@ -331,16 +339,8 @@ PackedWeights PackForQ8(TensorType type, const void* w, int64_t rows, int64_t co
   STEER_CHECK(p.panel_bytes_ % 64 == 0 && k.q8a_tile_rows % p.panel_rows_ == 0);
   const int64_t panels = (rows + p.panel_rows_ - 1) / p.panel_rows_;
   p.lines_.resize(static_cast<size_t>(panels * p.panel_bytes_ / 64));
-  auto* out = reinterpret_cast<uint8_t*>(p.lines_.data());
-  const auto* wbytes = static_cast<const uint8_t*>(w);
-  const size_t row_bytes = gguf::RowBytes(type, cols);
-  for (int64_t pi = 0; pi < panels; ++pi) {
-    const int64_t r0 = pi * p.panel_rows_;
-    const int nr = static_cast<int>(std::min<int64_t>(p.panel_rows_, rows - r0));
-    const uint8_t* rp[kMaxTileRows];
-    for (int i = 0; i < nr; ++i) rp[i] = wbytes + static_cast<size_t>(r0 + i) * row_bytes;
-    k.pack_q8a_panel(type, rp, nr, cols, out + pi * p.panel_bytes_);
-  }
+  PackPanels(k.pack_q8a_panel, k.q8a_panel_rows, p.panel_bytes_, type, static_cast<const uint8_t*>(w), 0, rows, cols,
+             reinterpret_cast<uint8_t*>(p.lines_.data()));
   return p;
 }
 
