@@ -1,13 +1,18 @@
 // Public kernel API: ISA detection, dispatch, and the row-tiled matrix
 // products built on each ISA's KernelTable.
 //
-// MatMul (F32 activations): rows are processed in tiles of TileRows(cols)
-// rows (4..16, so that a tile's F32 copy is ~32 KiB and stays in L1). A
-// tile is dequantized once into a per-thread scratch buffer and then dotted
-// with every batch row, so each weight byte is read from memory once per
-// call whatever the batch size, and each batch row is streamed once per
-// tile. F32 weights are used in place; at batch <= 2, F16, BF16 and Q8_0
-// rows are converted in registers instead (same results).
+// MatMul (F32 activations):
+// - Types the ISA multiplies from panels (AVX-512: F32, F16, BF16): each
+//   tile of fpanel_tile_rows rows is rearranged into panels (one row per
+//   lane) in per-thread scratch and run against the whole batch;
+//   PackForMatMul / MatMulPacked do the rearranging once instead.
+// - Other types: rows are processed in tiles of TileRows(cols) rows (4..16,
+//   so that a tile's F32 copy is ~32 KiB and stays in L1). A tile is
+//   dequantized once into a per-thread scratch buffer and then dotted with
+//   every batch row. At batch <= 2, Q8_0 rows (and on AVX2 F16 and BF16
+//   rows) are converted in registers instead (same results).
+// Either way each weight byte is read from memory once per call, whatever
+// the batch size.
 //
 // MatMulQ8 (8-bit activations, quantized weights): the batch is quantized
 // once per call (into the ISA's own layout), then each tile's weight blocks
@@ -15,11 +20,12 @@
 // tile's rows into panels with one row per VNNI lane (kernels_avx512.cc),
 // reused for the whole batch. No dequantized F32 copy is made.
 // MatMulQ8Packed skips that rearrangement by using a copy made once by
-// PackForQ8.
+// PackForQ8. MatMulPackedMany runs several packed products that share x in
+// one pass.
 //
-// Both paths give the same result for a (row, batch row) whatever the batch
-// size, the tiling and the thread count: each dot's summation order depends
-// only on cols.
+// Every path gives the same result for a (row, batch row) whatever the
+// batch size, the tiling, the packing and the thread count: each dot's
+// summation order depends only on cols.
 #include <cpuid.h>
 
 #include <algorithm>
