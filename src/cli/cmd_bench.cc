@@ -223,8 +223,8 @@ int RunBench(BenchOptions o) {
     gover.push_back(r->grammar_overhead);
     kv_bytes = r->kv_bytes;
   }
-  const auto& hp = e.hparams();
-  const double per_position = 2.0 * hp.n_layer * hp.kv_dim() * sizeof(float);
+  // K and V of every layer for one position, in the cache's element type.
+  const double per_position = static_cast<double>(e.kv_cache().block_bytes()) / e.kv_cache().block_size();
   const double ideal = per_position * (o.prompt_tokens + static_cast<double>(o.batch) * o.gen_tokens);
   std::fprintf(stderr,
                "bench: %s, %d threads, %d runs; kv_bytes %lld = %.3fx of prompt + %d tails (%.0f bytes); "
