@@ -198,13 +198,14 @@ TEST_F(SynthTest, GeneratedInputsCoverShortSizesAndTheValuesOfEveryArgument) {
   // inputs, through prefixes, and a palindrome within 40. (Before prefixes
   // and palindromes, 40 inputs held lengths 0, 1 and 5-8 only.)
   std::vector<std::string> out =
-      CheckInputs(*harness_, "def g(xs, k):\n    \"\"\"\n    >>> g([4, 1, 3, 2, 5, 6], 2)\n    3\n    \"\"\"\n", "g", 40,
-                  "    return [len(xs), len(xs) > 1 and xs == xs[::-1]]\n");
+      CheckInputs(*harness_, "def g(xs, k):\n    \"\"\"\n    >>> g([4, 1, 3, 2, 5, 6], 2)\n    3\n    \"\"\"\n",
+                  "g", 40, "    return [len(xs), len(xs) > 1 and xs == xs[::-1]]\n");
   ASSERT_EQ(out.size(), 40u);
   std::set<std::string> lengths;
   for (size_t i = 0; i < 30; ++i) lengths.insert(out[i].substr(1, out[i].find(',') - 1));
   for (int len = 0; len <= 6; ++len) EXPECT_TRUE(lengths.count(std::to_string(len))) << "length " << len;
-  EXPECT_TRUE(std::any_of(out.begin(), out.end(), [](const std::string& o) { return o.find("True") != std::string::npos; }));
+  EXPECT_TRUE(std::any_of(out.begin(), out.end(),
+                          [](const std::string& o) { return o.find("True") != std::string::npos; }));
 
   // Examples show ints and floats for x and y but only ints for z: x and y
   // also take an example's int as the equal float (5 -> 5.0), z stays an
