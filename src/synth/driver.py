@@ -336,33 +336,44 @@ def mutate(v, rng, b, depth=0):
     return v
 
 
-def variants(v):
+def variants(v, types=()):
     """Type-preserving edge cases of one argument value, most telling first:
-    empties, single elements, zero and signs, off-by-one, order, case,
-    a dropped or repeated element."""
+    empties, single elements and the other short prefixes, zero and signs,
+    off-by-one, order, case, a palindrome, a dropped or repeated element.
+    `types`: the numeric types the examples show at this argument's position;
+    when they show both int and float, a number also appears as the equal
+    value of the other type (5 -> 5.0, 3.0 -> 3)."""
     if isinstance(v, bool):
         return [not v]
     if isinstance(v, int):
-        out = [0, 1, -1, v + 1, v - 1, -v, 2, 3, 10]
+        out = [float(v)] if float in types else []
+        out += [0, 1, -1, v + 1, v - 1, -v, 2, 3, 10]
         if abs(v) <= 50:
             out.append(2 * v)
         return out + [4, 5, 6, 7, 8, 9, 100]  # then the rest of the small values, one large
     if isinstance(v, float):
-        return [0.0, 1.0, -1.0, v + 0.5, -v, v * 2, 0.5, round(v, 0) + 0.5]
+        out = [int(v)] if int in types and v.is_integer() else []
+        return out + [0.0, 1.0, -1.0, v + 0.5, -v, v * 2, 0.5, round(v, 0) + 0.5]
     if isinstance(v, str):
-        out = ["", v[:1], v[::-1], v + v[-1:], v[1:], v[:-1], v.upper(), v.lower(), v.swapcase(), " ", v + " ", " " + v]
+        out = ["", v[:1], v[::-1], v + v[-1:], v[1:], v[:-1]]
+        out += [v[:k] for k in range(2, min(len(v) - 1, 5))]
+        out += [v.upper(), v.lower(), v.swapcase(), " ", v + " ", " " + v]
         if len(v) > 1:
             out.append(v[1] + v[0] + v[2:])
             out.append(v[:1] * len(v))
+            out.append(v + v[-2::-1])
         return out
     if isinstance(v, (list, tuple)):
         items = list(v)
         outs = [[], items[:1], items[::-1], items + items[-1:], items[1:], items[:-1]]
+        outs += [items[:k] for k in range(2, min(len(items) - 1, 5))]
         try:
             outs.append(sorted(items))
             outs.append(sorted(items, reverse=True))
         except TypeError:
             pass
+        if len(items) > 1:
+            outs.append(items + items[-2::-1])
         if items:
             for x in variants(items[0])[:4]:
                 outs.append([x] + items[1:])
@@ -383,7 +394,8 @@ def derive_inputs(prompt, entry, n):
     """Up to n distinct argument lists: the examples, then edge cases and
     random mutations taking turns (either fills in when the other runs out),
     so every prefix holds both. Edge cases: each example with one argument
-    replaced by each of its variants, round robin over examples and positions.
+    replaced by each of its variants, round robin over argument positions
+    (see the queues below).
     Mutations: an example or, half of the time, an earlier input (so they
     compound), with one argument mutated and each other one with
     probability 0.3. Deterministic: the generator is seeded by the entry
@@ -406,16 +418,38 @@ def derive_inputs(prompt, entry, n):
 
     for args in base:
         add(list(args))
-    queues = []
-    for args in base:
-        for i in range(len(args)):
-            queues.append([args[:i] + [x] + args[i + 1:] for x in variants(args[i])])
+    # One queue per argument position: rank by rank, that argument's
+    # variants in each example. A variant whose value the position already
+    # had (in an example or an earlier edge case) is put off until no
+    # position has a new value left, so a small budget still covers the
+    # distinct values (sizes 0-4, 0-10, ...) of every argument.
+    import itertools
+    width = max(len(args) for args in base)
+    tried = [set() for _ in range(width)]
+    queues, put_off = [], []
+    for i in range(width):
+        at_i = [args[i] for args in base if i < len(args)]
+        numeric = {type(a) for a in at_i if type(a) in (int, float)}
+        types = numeric if len(numeric) > 1 else ()
+        per_example = [[(i, args[:i] + [x] + args[i + 1:]) for x in variants(args[i], types)]
+                       for args in base if i < len(args)]
+        queues.append([e for rank in itertools.zip_longest(*per_example) for e in rank if e is not None])
+        tried[i].update(repr(a) for a in at_i)
 
     def next_edge_case():
         while any(queues):
             q = queues.pop(0)
             queues.append(q)
-            if q and add(q.pop(0)):
+            while q:
+                i, args = q.pop(0)
+                if repr(args[i]) in tried[i]:
+                    put_off.append(args)
+                    continue
+                tried[i].add(repr(args[i]))
+                if add(args):
+                    return True
+        while put_off:
+            if add(put_off.pop(0)):
                 return True
         return False
 

@@ -37,9 +37,15 @@ Result<RejectionResult> RunRejection(const Harness& harness, ProgramSampler& sam
 
 std::vector<size_t> ChooseFromClusters(const TaskClusters& clusters, int k) {
   std::vector<size_t> out;
-  for (const auto& c : clusters.clusters) {
-    if (static_cast<int>(out.size()) >= k) break;
-    if (!c.empty()) out.push_back(c.front());
+  // Round r takes the r-th member of each cluster that has one, in cluster
+  // order; stops at k or when every member is taken.
+  for (size_t round = 0; static_cast<int>(out.size()) < k; ++round) {
+    const size_t before = out.size();
+    for (const auto& c : clusters.clusters) {
+      if (static_cast<int>(out.size()) >= k) break;
+      if (round < c.size()) out.push_back(c[round]);
+    }
+    if (out.size() == before) break;
   }
   return out;
 }

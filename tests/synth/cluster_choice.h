@@ -39,7 +39,7 @@ inline constexpr int kBudgets[] = {1, 3, 10};
 struct ClusterChoiceResult {
   size_t pools = 0;
   // Mean n@k solve rates, one per kBudgets entry.
-  double cluster[3] = {}, random[3] = {}, random_filtered[3] = {};
+  double cluster[3] = {}, cluster_one_each[3] = {}, random[3] = {}, random_filtered[3] = {};
 };
 
 // The canonical solution and four rewrites with its behaviour.
@@ -291,21 +291,30 @@ inline ClusterChoiceResult MeasureClusterChoice(const Harness& harness, const st
       continue;
     }
     ++result.pools;
-    // Which member represents a cluster is arbitrary (ChooseFromClusters
-    // takes the first, and the pools list correct programs first), so the
-    // cluster method is scored by its exact expectation over a uniformly
-    // chosen member per cluster: 1 - prod_j (1 - correct_j / size_j) over
-    // the first n clusters.
+    // Which members represent a cluster is arbitrary (ChooseFromClusters
+    // takes them in pool order, and the pools list correct programs first),
+    // so cluster choice is scored by its exact expectation when the m_j
+    // submissions ChooseFromClusters gives cluster j are distinct members
+    // drawn uniformly: 1 - prod_j (1 - PassAtK(size_j, correct_j, m_j)).
+    // "One each" scores one submission from each of the first n clusters
+    // (AlphaCode's rule, and ChooseFromClusters' with >= n clusters).
     int mixed = 0;
     std::string line;
     for (size_t b = 0; b < std::size(kBudgets); ++b) {
       const int budget = kBudgets[b];
-      double all_wrong = 1;
-      for (size_t j = 0; j < tc.clusters.size() && j < static_cast<size_t>(budget); ++j) {
+      std::vector<int> picks(tc.clusters.size(), 0);
+      for (size_t s : ChooseFromClusters(tc, budget))
+        for (size_t j = 0; j < tc.clusters.size(); ++j)
+          picks[j] += std::count(tc.clusters[j].begin(), tc.clusters[j].end(), s) > 0;
+      double all_wrong = 1, all_wrong_one_each = 1;
+      for (size_t j = 0; j < tc.clusters.size(); ++j) {
+        const int size_j = static_cast<int>(tc.clusters[j].size());
         int correct_j = 0;
         for (size_t s : tc.clusters[j]) correct_j += hidden[s].verdict == Verdict::kPassed;
-        all_wrong *= 1.0 - static_cast<double>(correct_j) / static_cast<double>(tc.clusters[j].size());
-        if (b + 1 == std::size(kBudgets)) mixed += correct_j > 0 && correct_j < static_cast<int>(tc.clusters[j].size());
+        if (picks[j] > 0) all_wrong *= 1.0 - PassAtK(size_j, correct_j, picks[j]);
+        if (j < static_cast<size_t>(budget)) all_wrong_one_each *= 1.0 - PassAtK(size_j, correct_j, 1);
+        if (b + 1 == std::size(kBudgets) && j < static_cast<size_t>(budget))
+          mixed += correct_j > 0 && correct_j < size_j;
       }
       const double solved = 1.0 - all_wrong;
       // Exact expected solve rates of n distinct samples drawn uniformly:
@@ -313,6 +322,7 @@ inline ClusterChoiceResult MeasureClusterChoice(const Harness& harness, const st
       const double random = PassAtK(n, c, std::min(n, budget));
       const double random_filtered = kept == 0 ? 0.0 : PassAtK(kept, kept_correct, std::min(kept, budget));
       result.cluster[b] += solved;
+      result.cluster_one_each[b] += 1.0 - all_wrong_one_each;
       result.random[b] += random;
       result.random_filtered[b] += random_filtered;
       char buf[160];
@@ -327,11 +337,12 @@ inline ClusterChoiceResult MeasureClusterChoice(const Harness& harness, const st
   for (size_t b = 0; b < std::size(kBudgets) && result.pools > 0; ++b) {
     const double m = static_cast<double>(result.pools);
     result.cluster[b] /= m;
+    result.cluster_one_each[b] /= m;
     result.random[b] /= m;
     result.random_filtered[b] /= m;
-    std::fprintf(stderr, "%s pools: %d@k over %zu pools: cluster choice %.3f, random %.3f, random among public "
-                 "passers %.3f\n", name, kBudgets[b], result.pools, result.cluster[b], result.random[b],
-                 result.random_filtered[b]);
+    std::fprintf(stderr, "%s pools: %d@k over %zu pools: cluster choice %.3f (one each of the first n clusters "
+                 "%.3f), random %.3f, random among public passers %.3f\n", name, kBudgets[b], result.pools,
+                 result.cluster[b], result.cluster_one_each[b], result.random[b], result.random_filtered[b]);
   }
   return result;
 }

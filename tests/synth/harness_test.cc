@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 #include <string>
 #include <vector>
@@ -107,7 +108,8 @@ Task MixedTask(const std::string& entry) {
 // container's elements, keys and values each that of some element of the
 // example's), numbers are within +-1000, strings at most 16 characters and
 // containers at most 8 elements (the driver's bounds for these examples),
-// then three flags: xs has more than 4 elements (longer than any edge case),
+// then three flags: xs has more than 5 elements (longer than any edge case;
+// the longest is the palindrome [1, 2, 3, 2, 1]),
 // x is neither the example's value nor a float edge case, s has a character
 // outside 'abc', 'ABC' and ' '.
 constexpr char kInputChecker[] = R"(
@@ -135,7 +137,7 @@ constexpr char kInputChecker[] = R"(
     num, text, seq = (max(c) for c in zip(*map(sizes, args)))
     if num > 1000 or text > 16 or seq > 8:
         return 'too large'
-    flags = (len(xs) > 4, x not in (0.0, 1.0, -1.0, 3.0, -2.5, 5.0, 0.5, 2.5), bool(set(s) - set('abcABC ')))
+    flags = (len(xs) > 5, x not in (0.0, 1.0, -1.0, 3.0, -2.5, 5.0, 0.5, 2.5), bool(set(s) - set('abcABC ')))
     return 'ok' + ''.join(' %d' % f for f in flags)
 )";
 
@@ -169,8 +171,60 @@ TEST_F(SynthTest, GeneratedInputsMixEdgeCasesAndBoundedTypePreservingMutations) 
   }
   // Mutations (and only they) grow lists past the edge cases, move numbers
   // off them and bring in characters from COMMON_CHARS (at this seed:
-  // 17, 87 and 19 of the 300 inputs).
+  // 2, 93 and 23 of the 300 inputs).
   for (int f = 0; f < 3; ++f) EXPECT_GE(flagged[f], 1) << "flag " << f;
+}
+
+// Outputs of `checker` (a completion) on the first n inputs derived for a
+// task with this prompt and entry point.
+std::vector<std::string> CheckInputs(const Harness& harness, const std::string& prompt, const std::string& entry,
+                                     int n, const std::string& checker) {
+  Task task = AddTask();
+  task.task_id = "tiny/" + entry;
+  task.entry_point = entry;
+  task.prompt = prompt;
+  auto inputs = harness.GenerateInputs(task, n, 200);
+  EXPECT_TRUE(inputs.ok()) << inputs.error().ToString();
+  if (!inputs.ok()) return {};
+  std::vector<std::string> outputs;
+  TestOutcome o = harness.RunOnInputs(task, checker, *inputs, 200, &outputs);
+  EXPECT_EQ(o.verdict, Verdict::kPassed) << o.error;
+  EXPECT_EQ(outputs.size(), inputs->size());
+  return outputs;
+}
+
+TEST_F(SynthTest, GeneratedInputsCoverShortSizesAndTheValuesOfEveryArgument) {
+  // A list argument takes every length from 0 to its own (6) within 30
+  // inputs, through prefixes, and a palindrome within 40. (Before prefixes
+  // and palindromes, 40 inputs held lengths 0, 1 and 5-8 only.)
+  std::vector<std::string> out =
+      CheckInputs(*harness_, "def g(xs, k):\n    \"\"\"\n    >>> g([4, 1, 3, 2, 5, 6], 2)\n    3\n    \"\"\"\n",
+                  "g", 40, "    return [len(xs), len(xs) > 1 and xs == xs[::-1]]\n");
+  ASSERT_EQ(out.size(), 40u);
+  std::set<std::string> lengths;
+  for (size_t i = 0; i < 30; ++i) lengths.insert(out[i].substr(1, out[i].find(',') - 1));
+  for (int len = 0; len <= 6; ++len) EXPECT_TRUE(lengths.count(std::to_string(len))) << "length " << len;
+  EXPECT_TRUE(std::any_of(out.begin(), out.end(),
+                          [](const std::string& o) { return o.find("True") != std::string::npos; }));
+
+  // Examples show ints and floats for x and y but only ints for z: x and y
+  // also take an example's int as the equal float (5 -> 5.0), z stays an
+  // int in all 300 inputs. Edge cases give each argument its distinct
+  // values before repeating one, so within 40 inputs z (4 examples, 3
+  // arguments) takes -1 and 0-4.
+  const std::string prompt =
+      "def f(x, y, z):\n    \"\"\"\n    >>> f(5, 2, 7)\n    1\n    >>> f(3, 2, 2)\n    0\n    >>> f(3, -2, 1)\n    1\n"
+      "    >>> f(3.5, -2.5, 2)\n    0\n    \"\"\"\n";
+  out = CheckInputs(*harness_, prompt, "f", 300,
+                    "    return [type(z).__name__, z, type(x).__name__, x]\n");
+  ASSERT_EQ(out.size(), 300u);
+  EXPECT_TRUE(std::count(out.begin(), out.end(), "['int', 7, 'float', 5.0]"));
+  std::set<std::string> z_values;
+  for (size_t i = 0; i < out.size(); ++i) {
+    ASSERT_EQ(out[i].rfind("['int', ", 0), 0u) << out[i];
+    if (i < 40) z_values.insert(out[i].substr(8, out[i].find(',', 8) - 8));
+  }
+  for (const char* z : {"-1", "0", "1", "2", "3", "4"}) EXPECT_TRUE(z_values.count(z)) << "z = " << z;
 }
 
 TEST_F(SynthTest, RunOnInputsReportsResultsExceptionsAndPerCallTimeouts) {

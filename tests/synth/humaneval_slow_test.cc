@@ -34,9 +34,14 @@ TEST_F(SynthTest, ClusterChoiceAgainstRandomChoiceAt10AtKOnMorePools) {
   for (testing::PoolKind kind : {testing::PoolKind::kAllMutants, testing::PoolKind::kWrongPassers}) {
     testing::ClusterChoiceResult r = testing::MeasureClusterChoice(*harness_, tasks, /*stride=*/4, kind);
     ASSERT_GE(r.pools, 20u);
-    // Only 1@k is asserted: at 10@k cluster choice loses to random choice
-    // among public passers on these pools (docs/synth.md, "Measured").
+    // Measured (docs/synth.md), cluster choice against random choice among
+    // public passers at 1/3/10@k: all-mutants 1.000/1.000/1.000 against
+    // 0.937/0.999/1.000 (most kept mutants are correct, so random reaches 1
+    // at 10@k); wrong-passers 0.964/1.000/1.000 against 0.478/0.793/0.977.
+    for (size_t b = 0; b < std::size(testing::kBudgets); ++b) EXPECT_GE(r.cluster[b], r.random_filtered[b]);
     EXPECT_GT(r.cluster[0], r.random_filtered[0]);
+    // AlphaCode's claim at 10@k, where most public passers are wrong.
+    if (kind == testing::PoolKind::kWrongPassers) EXPECT_GT(r.cluster[2], r.random_filtered[2]);
   }
 }
 

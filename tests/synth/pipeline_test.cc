@@ -44,6 +44,17 @@ TEST(RepairPromptTest, DocumentedFormat) {
                    "# A corrected version:\n" + t.prompt);
 }
 
+TEST(ChooseFromClustersTest, OnePerClusterLargestFirstThenFurtherMembersRoundRobin) {
+  TaskClusters tc;
+  tc.clusters = {{0, 1, 2}, {3, 5}, {6}};
+  EXPECT_EQ(ChooseFromClusters(tc, 1), (std::vector<size_t>{0}));
+  EXPECT_EQ(ChooseFromClusters(tc, 3), (std::vector<size_t>{0, 3, 6}));
+  EXPECT_EQ(ChooseFromClusters(tc, 5), (std::vector<size_t>{0, 3, 6, 1, 5}));
+  // Never more submissions than programs.
+  EXPECT_EQ(ChooseFromClusters(tc, 10), (std::vector<size_t>{0, 3, 6, 1, 5, 2}));
+  EXPECT_TRUE(ChooseFromClusters(TaskClusters{}, 10).empty());
+}
+
 TEST_F(SynthTest, SelfRepairFeedsTheErrorBack) {
   Task task = AddTask();
   // The repair rule answers only prompts that carry the error text.

@@ -44,7 +44,8 @@ Result<RejectionResult> RunRejection(const Harness& harness, ProgramSampler& sam
 
 // filter-cluster (n@k): draw n completions, keep public-test passers,
 // cluster them by behaviour on generated inputs, and submit the first
-// member of each cluster, largest cluster first, up to k.
+// member of each cluster, largest cluster first, up to k; with fewer than k
+// clusters the remaining submissions go to further members, round robin.
 struct FilterClusterResult {
   int samples = 0;
   int public_passers = 0;
@@ -55,8 +56,12 @@ struct FilterClusterResult {
   std::vector<std::string> completions;
   Spent spent;
 };
-// The k submissions for one task's clusters (the first member of each, in
-// cluster order).
+// The (at most) k submissions for one task's clusters: the first member of
+// each cluster in cluster order, then the second member of each cluster
+// that has one, and so on. A submission left unused cannot solve the task,
+// so when there are fewer than k clusters the rest go to distinct further
+// members rather than being dropped; with k or more clusters this is
+// AlphaCode's one per cluster, largest first.
 std::vector<size_t> ChooseFromClusters(const TaskClusters& clusters, int k);
 Result<FilterClusterResult> RunFilterCluster(const Harness& harness, ProgramSampler& sampler, const Task& task, int n,
                                              int k, const ClusterOptions& options);
