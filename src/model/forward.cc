@@ -213,9 +213,9 @@ void Forward::Attention(std::span<const ForwardRow> rows, KvStore& kv, int32_t l
         return base + r * j.Q + static_cast<int64_t>(g * j.group + hh) * j.D;
       };
       // The next row's part of block bi (keys or values of head g), fetched
-      // into cache while this row's is computed: each is a separate 4 KiB
-      // page (at the default 16 x 64 floats), where the hardware prefetcher
-      // starts cold.
+      // into cache while this row's is computed: each is its own run of
+      // memory (4 KiB at the default 16 positions x 64 F32 values), where
+      // the hardware prefetcher starts cold.
       auto prefetch_next = [&](int32_t bi, int64_t r, bool keys) {
         for (int64_t n = r + 1; n < r1; ++n) {
           const ForwardRow& next = j.rows[n];
