@@ -202,11 +202,6 @@ void PackPanels(PackPanelFn pack, int panel_rows, int64_t panel_bytes, TensorTyp
   }
 }
 
-void PackFPanels(const KernelTable& k, TensorType type, const uint8_t* w, int64_t r0, int64_t nr, int64_t cols,
-                 uint8_t* out) {
-  PackPanels(k.pack_fpanel, k.fpanel_rows, k.fpanel_bytes(type, cols), type, w, r0, nr, cols, out);
-}
-
 struct alignas(64) CacheLine {
   uint8_t bytes[64];
 };
@@ -232,7 +227,7 @@ void MatMul(TensorType type, const void* w, int64_t rows, int64_t cols, const fl
       for (int64_t t = t0; t < t1; ++t) {
         const int64_t r0 = t * tile_rows;
         const int nr = static_cast<int>(std::min<int64_t>(tile_rows, rows - r0));
-        PackFPanels(k, type, wbytes, r0, nr, cols, out);
+        PackPanels(k.pack_fpanel, k.fpanel_rows, k.fpanel_bytes(type, cols), type, wbytes, r0, nr, cols, out);
         k.dot_tile_fpanels(type, out, nr, cols, x, batch, y + r0, rows);
       }
     });
@@ -328,7 +323,7 @@ void MatMulQ8(TensorType type, const void* w, int64_t rows, int64_t cols, const 
   });
 }
 
-PackedWeights PackForQ8(TensorType type, const void* w, int64_t rows, int64_t cols, Isa isa) {
+PackedWeights PackedWeights::Make(TensorType type, const void* w, int64_t rows, int64_t cols, Isa isa, bool q8) {
   CheckShape(type, cols);
   STEER_CHECK(rows >= 0);
   const KernelTable& k = Kernels(isa);
@@ -338,37 +333,24 @@ PackedWeights PackForQ8(TensorType type, const void* w, int64_t rows, int64_t co
   p.cols_ = cols;
   p.isa_ = isa;
   p.raw_ = w;
-  p.q8_ = true;
-  if (!HasQ8ActivationKernel(type) || k.q8a_panel_bytes == nullptr) return p;
-  p.panel_rows_ = k.q8a_panel_rows;
-  p.panel_bytes_ = k.q8a_panel_bytes(type, cols);
-  STEER_CHECK(p.panel_bytes_ % 64 == 0 && k.q8a_tile_rows % p.panel_rows_ == 0);
-  const int64_t panels = (rows + p.panel_rows_ - 1) / p.panel_rows_;
-  p.lines_.resize(static_cast<size_t>(panels * p.panel_bytes_ / 64));
-  PackPanels(k.pack_q8a_panel, k.q8a_panel_rows, p.panel_bytes_, type, static_cast<const uint8_t*>(w), 0, rows, cols,
-             reinterpret_cast<uint8_t*>(p.lines_.data()));
+  p.q8_ = q8;
+  const bool panels = q8 ? HasQ8ActivationKernel(type) && k.q8a_panel_bytes != nullptr : HasFPanels(k, type);
+  if (!panels) return p;
+  p.panel_rows_ = q8 ? k.q8a_panel_rows : k.fpanel_rows;
+  p.panel_bytes_ = q8 ? k.q8a_panel_bytes(type, cols) : k.fpanel_bytes(type, cols);
+  STEER_CHECK(p.panel_bytes_ % 64 == 0 && (q8 ? k.q8a_tile_rows : k.fpanel_tile_rows) % p.panel_rows_ == 0);
+  p.lines_.resize(static_cast<size_t>((rows + p.panel_rows_ - 1) / p.panel_rows_ * p.panel_bytes_ / 64));
+  PackPanels(q8 ? k.pack_q8a_panel : k.pack_fpanel, static_cast<int>(p.panel_rows_), p.panel_bytes_, type,
+             static_cast<const uint8_t*>(w), 0, rows, cols, reinterpret_cast<uint8_t*>(p.lines_.data()));
   return p;
 }
 
+PackedWeights PackForQ8(TensorType type, const void* w, int64_t rows, int64_t cols, Isa isa) {
+  return PackedWeights::Make(type, w, rows, cols, isa, /*q8=*/true);
+}
+
 PackedWeights PackForMatMul(TensorType type, const void* w, int64_t rows, int64_t cols, Isa isa) {
-  CheckShape(type, cols);
-  STEER_CHECK(rows >= 0);
-  const KernelTable& k = Kernels(isa);
-  PackedWeights p;
-  p.type_ = type;
-  p.rows_ = rows;
-  p.cols_ = cols;
-  p.isa_ = isa;
-  p.raw_ = w;
-  p.q8_ = false;
-  if (!HasFPanels(k, type)) return p;
-  p.panel_rows_ = k.fpanel_rows;
-  p.panel_bytes_ = k.fpanel_bytes(type, cols);
-  STEER_CHECK(p.panel_bytes_ % 64 == 0 && k.fpanel_tile_rows % p.panel_rows_ == 0);
-  const int64_t panels = (rows + p.panel_rows_ - 1) / p.panel_rows_;
-  p.lines_.resize(static_cast<size_t>(panels * p.panel_bytes_ / 64));
-  PackFPanels(k, type, static_cast<const uint8_t*>(w), 0, rows, cols, reinterpret_cast<uint8_t*>(p.lines_.data()));
-  return p;
+  return PackedWeights::Make(type, w, rows, cols, isa, /*q8=*/false);
 }
 
 void MatMulPackedMany(std::span<const PackedProduct> jobs, const float* x, int64_t batch, ThreadPool* pool) {

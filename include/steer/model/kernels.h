@@ -99,6 +99,8 @@ class PackedWeights {
   struct alignas(64) Line {
     uint8_t bytes[64];
   };
+  // The common part of PackForQ8 (q8) and PackForMatMul.
+  static PackedWeights Make(gguf::TensorType type, const void* w, int64_t rows, int64_t cols, Isa isa, bool q8);
   gguf::TensorType type_ = gguf::TensorType::kF32;
   int64_t rows_ = 0;
   int64_t cols_ = 0;
