@@ -522,7 +522,9 @@ inline void PanelKernel(const uint8_t* w, int64_t panel_bytes, int64_t nb, const
 }
 
 // Batch rows in groups of kNB (fewer for the kinds with two scale vectors,
-// which need more registers).
+// which need more registers), then the 1 to kNB - 1 left in one call, so
+// that each block of the panels is loaded once for them (a batch of 31 runs
+// 7 x 4 + 3, not 7 x 4 + 1 + 1 + 1).
 template <int NP, QKind kKind>
 void RunPanels(const uint8_t* w, int64_t panel_bytes, int64_t nb, const uint8_t* xq, int64_t xs,
                int64_t batch, float* y, int64_t y_stride, __mmask16 last) {
@@ -530,8 +532,16 @@ void RunPanels(const uint8_t* w, int64_t panel_bytes, int64_t nb, const uint8_t*
   int64_t b = 0;
   for (; b + kNB <= batch; b += kNB)
     PanelKernel<NP, kNB, kKind>(w, panel_bytes, nb, xq + b * xs, xs, y + b * y_stride, y_stride, last);
-  for (; b < batch; ++b)
-    PanelKernel<NP, 1, kKind>(w, panel_bytes, nb, xq + b * xs, xs, y + b * y_stride, y_stride, last);
+  const uint8_t* xb = xq + b * xs;
+  float* yb = y + b * y_stride;
+  switch (batch - b) {
+    case 1: return PanelKernel<NP, 1, kKind>(w, panel_bytes, nb, xb, xs, yb, y_stride, last);
+    case 2: if constexpr (kNB > 2) return PanelKernel<NP, 2, kKind>(w, panel_bytes, nb, xb, xs, yb, y_stride, last);
+      break;
+    case 3: if constexpr (kNB > 3) return PanelKernel<NP, 3, kKind>(w, panel_bytes, nb, xb, xs, yb, y_stride, last);
+      break;
+    default: break;
+  }
 }
 
 template <QKind kKind>
