@@ -177,27 +177,35 @@ Result<int64_t> Stepper::Step(std::span<Particle* const> ps, int max_tokens, siz
   }
   if (group_.empty()) return forced;
 
+  // Rows are built and consumed a few particles at a time, so that each row
+  // is still in cache when the proposal reads it (all of a step's rows at
+  // once, 32 x 32k doubles = 8 MiB, would go out to memory and back).
   const size_t width = static_cast<size_t>(vocab_) + 1;
-  STEER_RETURN_IF_ERROR(SummedRows(group_, num_proposal, &rows_));
+  constexpr size_t kRowBytesPerChunk = size_t{1} << 20;
+  const size_t chunk = std::max<size_t>(1, kRowBytesPerChunk / (width * sizeof(double)));
   // Choose, then split into enders and extenders (ended_ and group_ reused).
   std::vector<Particle*>& extend = extend_;
   extend.clear();
   tokens_.clear();
   ended_.clear();
-  for (size_t i = 0; i < group_.size(); ++i) {
-    std::span<const double> row(rows_.data() + i * width, width);
-    Particle* p = group_[i];
-    STEER_ASSIGN_OR_RETURN(const Choice c, choose(row, rng, *p));
-    p->log_weight += c.log_increment;
-    if (p->log_weight == kLogZero) {
-      p->dead = true;
-      continue;
-    }
-    if (c.token == vocab_) {
-      ended_.push_back(p);
-    } else {
-      extend.push_back(p);
-      tokens_.push_back(c.token);
+  for (size_t c0 = 0; c0 < group_.size(); c0 += chunk) {
+    const std::span<Particle* const> part(group_.data() + c0, std::min(chunk, group_.size() - c0));
+    STEER_RETURN_IF_ERROR(SummedRows(part, num_proposal, &rows_));
+    for (size_t i = 0; i < part.size(); ++i) {
+      std::span<const double> row(rows_.data() + i * width, width);
+      Particle* p = part[i];
+      STEER_ASSIGN_OR_RETURN(const Choice c, choose(row, rng, *p));
+      p->log_weight += c.log_increment;
+      if (p->log_weight == kLogZero) {
+        p->dead = true;
+        continue;
+      }
+      if (c.token == vocab_) {
+        ended_.push_back(p);
+      } else {
+        extend.push_back(p);
+        tokens_.push_back(c.token);
+      }
     }
   }
   STEER_RETURN_IF_ERROR(ApplyEnd(ended_, first_weighted));
@@ -211,9 +219,8 @@ Draw SampleLog(std::span<const double> row, Rng& rng, std::vector<float>* scratc
   const size_t n = row.size();
   scratch->resize(n);
   float* p = scratch->data();
-  for (size_t t = 0; t < n; ++t) p[t] = static_cast<float>(row[t] - m);
-  ExpFloat(*scratch, *scratch);
-  // Block sums (at most kMaxBlocks blocks), then the search walks blocks and
+  // Per block (at most kMaxBlocks of them): exp(row - m) in float and its
+  // sum, while the block is in L1. The search then walks the block sums and
   // only the block where the running sum passes u entry by entry.
   constexpr size_t kMaxBlocks = 256;
   const size_t block = std::max<size_t>(1024, (n + kMaxBlocks - 1) / kMaxBlocks);
@@ -221,7 +228,11 @@ Draw SampleLog(std::span<const double> row, Rng& rng, std::vector<float>* scratc
   double total = 0;
   const size_t blocks = (n + block - 1) / block;
   for (size_t b = 0; b < blocks; ++b) {
-    sums[b] = SumOf(std::span<const float>(p + b * block, std::min(block, n - b * block)));
+    const size_t begin = b * block, len = std::min(block, n - begin);
+    for (size_t t = begin; t < begin + len; ++t) p[t] = static_cast<float>(row[t] - m);
+    const std::span<float> part(p + begin, len);
+    ExpFloat(part, part);
+    sums[b] = SumOf(std::span<const float>(part));
     total += sums[b];
   }
   const double u = rng.Uniform() * total;
