@@ -92,16 +92,43 @@ Result<Choice> AwrsChoose(std::span<const double> base_row, const std::function<
   if (m == kLogZero) return Choice{end, kLogZero};
   const size_t n = base_row.size();
   scratch->resize(2 * n + 1);
-  // p = exp(row − m), unnormalized: one exp pass gives both p and Z.
+  // p = exp(row − m), unnormalized, and the sums of its blocks of `block`
+  // entries (at most kMaxBlocks): one exp pass gives p, the block sums and Z.
+  constexpr size_t kMaxBlocks = 512;
+  const size_t block = std::max<size_t>(256, (n + kMaxBlocks - 1) / kMaxBlocks);
+  const size_t blocks = (n + block - 1) / block;
+  double block_sums[kMaxBlocks];
   std::span<double> p(scratch->data(), n);
-  const double total = ExpShifted(base_row, m, p);
+  double total = 0;
+  for (size_t b = 0; b < blocks; ++b) {
+    const size_t begin = b * block, len = std::min(block, n - begin);
+    block_sums[b] = ExpShifted(base_row.subspan(begin, len), m, p.subspan(begin, len));
+    total += block_sums[b];
+  }
   const double log_z = m + std::log(total);
-  // Draws scan p until the first rejection, which builds the Fenwick tree
-  // (O(V) once); when the constraint accepts the first draw, as it mostly
-  // does for a model that agrees with it, no tree is built at all.
+  // Until the first rejection, a draw walks the block sums and scans one
+  // block (O(V / block + block)); when the constraint accepts the first
+  // draw, as it mostly does for a model that agrees with it, that is all.
+  // The first rejection builds the Fenwick tree (O(V) once) for the O(log V)
+  // draws after it.
   std::optional<Fenwick> tree;
-  auto draw = [&](double remaining) {
-    return tree ? tree->Draw(remaining, rng.Uniform()) : DrawLinear(p, remaining, rng.Uniform());
+  auto draw = [&](double remaining) -> TokenId {
+    if (tree) return tree->Draw(remaining, rng.Uniform());
+    const double u01 = rng.Uniform();
+    const double u = u01 * remaining;
+    double acc = 0;
+    for (size_t b = 0; b < blocks; ++b) {
+      if (acc + block_sums[b] <= u) {
+        acc += block_sums[b];
+        continue;
+      }
+      for (size_t i = b * block; i < std::min(n, (b + 1) * block); ++i) {
+        if (p[i] == 0) continue;
+        acc += p[i];
+        if (u < acc) return static_cast<TokenId>(i);
+      }
+    }
+    return DrawLinear(p, remaining, u01);  // rounding left u at the end: the scan's answer
   };
   double remaining = total;
   TokenId sample = -1;

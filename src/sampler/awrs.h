@@ -13,8 +13,10 @@
 //   log Z_p + log(1 − R1) − log(r + 1)
 // is an unbiased estimate of log-normalizer Z_p·Σ_t p(t)c(t) given the
 // sample (proper weighting), without evaluating c on the whole vocabulary.
-// Cost: O(V) once per call (normalizing the row, a Fenwick tree over it),
-// then O(log V) per draw; c runs r + 2 times.
+// Cost: one O(V) exp pass per call, which also sums blocks of the row; a
+// draw before the first rejection walks the block sums and one block; the
+// first rejection builds a Fenwick tree (O(V)), and later draws cost
+// O(log V). c runs r + 2 times.
 #pragma once
 
 #include <functional>
