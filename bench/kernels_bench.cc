@@ -120,6 +120,13 @@ void Args(benchmark::internal::Benchmark* b) {
       for (int64_t q8 : {0, 1, 2, 3})
         if (q8 == 0 || q8 == 3 || steer::model::HasQ8ActivationKernel(t))
           b->Args({static_cast<int64_t>(t), static_cast<int64_t>(Isa::kAvx512), 1, threads, q8, 32000, 512});
+  // Batch 32 on the 58M model's other shapes (gate/up 1376 x 512, down
+  // 512 x 1376) and its output matrix, 8-bit activations: what a batched
+  // decode step (SMC with 32 particles) runs.
+  for (auto [rows, cols] : {std::pair<int64_t, int64_t>{1376, 512}, {512, 1376}, {32000, 512}})
+    for (int64_t threads : {1, 2})
+      b->Args({static_cast<int64_t>(TensorType::kQ8_0), static_cast<int64_t>(Isa::kAvx512), 32, threads, 2, rows,
+               cols});
 }
 
 BENCHMARK(BM_MatMul)->Apply(Args)->UseRealTime();

@@ -4,10 +4,11 @@
 //
 //   build/bench/smc_speed [--model M.gguf] [--tokenizer T] [--grammar G.gbnf|SCHEMA.json]
 //       [--particles N] [--max-tokens T] [--reps R] [--exact-activations 0|1]
-//       [--big-model M128k.gguf --big-tokenizer tokenizer.json]
+//       [--kv-type f32|f16] [--big-model M128k.gguf --big-tokenizer tokenizer.json]
 //
 // Quantized weights multiply 8-bit activations, as `steer sample` does by
-// default; --exact-activations 1 uses F32 activations instead.
+// default; --exact-activations 1 uses F32 activations instead. The KV cache
+// stores F32 unless --kv-type f16.
 //
 // 1. SMC with N particles vs N lcd runs in sequence (same target): token
 //    throughput = tokens the LM decoded / time.
@@ -120,10 +121,11 @@ int Fail(const Error& e) {
 }
 
 Result<Setup> Make(const std::string& model, const std::string& tokenizer_path, const std::string& gbnf_path,
-                   bool exact_activations) {
+                   bool exact_activations, model::KvType kv_type) {
   engine::EngineOptions eo;
   eo.threads = 1;
   eo.q8_activations = !exact_activations;
+  eo.kv_type = kv_type;
   STEER_ASSIGN_OR_RETURN(auto eng, engine::Engine::Open(model, eo));
   STEER_ASSIGN_OR_RETURN(auto tok, tokenizer::Tokenizer::Load(tokenizer_path));
   if (tok->vocab_size() != eng->n_vocab()) {
@@ -183,6 +185,15 @@ int main(int argc, char** argv) {
   std::string big_model, big_tokenizer;
   int particles = 32, max_tokens = 32, reps = 3;
   bool exact_activations = false;
+  model::KvType kv_type = model::KvType::kF32;
+  if (argc % 2 == 0) {  // an option without its value, or --help
+    std::fprintf(stderr,
+                 "usage: smc_speed [--model M.gguf] [--tokenizer T] [--grammar G.gbnf|SCHEMA.json] [--particles N]\n"
+                 "                 [--max-tokens T] [--reps R] [--exact-activations 0|1] [--kv-type f32|f16]\n"
+                 "                 [--big-model M128k.gguf --big-tokenizer tokenizer.json]\n"
+                 "(every option takes a value; see the top of bench/smc_speed.cc)\n");
+    return 2;
+  }
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i], v = argv[i + 1];
     if (a == "--model") model = v;
@@ -192,6 +203,7 @@ int main(int argc, char** argv) {
     else if (a == "--max-tokens") max_tokens = std::atoi(v.c_str());
     else if (a == "--reps") reps = std::atoi(v.c_str());
     else if (a == "--exact-activations") exact_activations = v == "1";
+    else if (a == "--kv-type" && (v == "f32" || v == "f16")) kv_type = v == "f16" ? model::KvType::kF16 : model::KvType::kF32;
     else if (a == "--big-model") big_model = v;
     else if (a == "--big-tokenizer") big_tokenizer = v;
     else {
@@ -199,7 +211,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  auto setup = Make(model, tokenizer_path, gbnf, exact_activations);
+  auto setup = Make(model, tokenizer_path, gbnf, exact_activations, kv_type);
   if (!setup.ok()) return Fail(setup.error());
   sampler::Options smc;
   smc.method = sampler::Method::kSmc;
@@ -236,9 +248,10 @@ int main(int argc, char** argv) {
                  a->decode.wall, a->decode.cpu, particles, static_cast<long long>(b->tokens), b->all.wall,
                  b->all.cpu);
   }
-  std::printf("model %s (%s activations), grammar %s, %d particles, max %d tokens, finished documents, 1 thread, "
-              "median of %d\n\n",
-              model.c_str(), exact_activations ? "F32" : "8-bit", gbnf.c_str(), particles, max_tokens, reps);
+  std::printf("model %s (%s activations, %s KV), grammar %s, %d particles, max %d tokens, finished documents, "
+              "1 thread, median of %d\n\n",
+              model.c_str(), exact_activations ? "F32" : "8-bit", kv_type == model::KvType::kF16 ? "F16" : "F32",
+              gbnf.c_str(), particles, max_tokens, reps);
   std::printf("| measure | wall | CPU |\n|---|---:|---:|\n");
   std::printf("| SMC throughput (decoded tok/s) | %.1f | %.1f |\n", Median(smc_tps_wall), Median(smc_tps_cpu));
   std::printf("| %d lcd in sequence (decoded tok/s) | %.1f | %.1f |\n", particles, Median(lcd_tps_wall),
@@ -250,7 +263,7 @@ int main(int argc, char** argv) {
               100 * Median(over_dec_cpu));
 
   if (!big_model.empty()) {
-    auto big = Make(big_model, big_tokenizer, gbnf, exact_activations);
+    auto big = Make(big_model, big_tokenizer, gbnf, exact_activations, kv_type);
     if (!big.ok()) return Fail(big.error());
     sampler::Options o = smc;
     std::vector<double> mw, mc, aw, ac, rw, rc, mt, at;

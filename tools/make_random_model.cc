@@ -90,7 +90,7 @@ int Usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) return Usage();
+  if (argc < 2 || argv[1][0] == '-') return Usage();  // also --help, instead of a file named so
   std::string out = argv[1], type_name = "F32";
   int64_t embd = 512, layers = 8, heads = 8, kv_heads = 8, ff = 1376, vocab = 32000;
   uint64_t seed = 58;
