@@ -53,28 +53,17 @@ void Scores(const void* keys_v, int64_t stride, int32_t len, const float* q, int
 }
 
 // Adds N*16 output values starting at `c`, kept in registers across all
-// positions. Even and odd positions go to separate accumulators (2N
-// independent FMA chains instead of N, which at N = 4 would wait on FMA
-// latency), added at the end.
+// positions.
 template <int N, class T>
 void AccumulateChunk(const T* values, int64_t stride, int32_t len, const float* p, int32_t c, float* out) {
-  __m512 acc[N], odd[N];
-  for (int r = 0; r < N; ++r) acc[r] = _mm512_loadu_ps(out + c + 16 * r), odd[r] = _mm512_setzero_ps();
-  int32_t j = 0;
-  for (; j + 1 < len; j += 2) {
-    const __m512 p0 = _mm512_set1_ps(p[j]), p1 = _mm512_set1_ps(p[j + 1]);
-    const T* v = values + j * stride + c;
-    for (int r = 0; r < N; ++r) {
-      acc[r] = _mm512_fmadd_ps(p0, Load16(v + 16 * r), acc[r]);
-      odd[r] = _mm512_fmadd_ps(p1, Load16(v + stride + 16 * r), odd[r]);
-    }
-  }
-  if (j < len) {
+  __m512 acc[N];
+  for (int r = 0; r < N; ++r) acc[r] = _mm512_loadu_ps(out + c + 16 * r);
+  for (int32_t j = 0; j < len; ++j) {
     const __m512 pj = _mm512_set1_ps(p[j]);
     const T* v = values + j * stride + c;
     for (int r = 0; r < N; ++r) acc[r] = _mm512_fmadd_ps(pj, Load16(v + 16 * r), acc[r]);
   }
-  for (int r = 0; r < N; ++r) _mm512_storeu_ps(out + c + 16 * r, _mm512_add_ps(acc[r], odd[r]));
+  for (int r = 0; r < N; ++r) _mm512_storeu_ps(out + c + 16 * r, acc[r]);
 }
 
 template <class T>
