@@ -15,7 +15,7 @@ namespace {
 
 // Draws an index with probability p[i] / Σp (p[i] = 0 for removed ones) by a
 // linear scan. Returns −1 when nothing is left. The oracle for Fenwick::Draw.
-TokenId DrawLinear(std::span<const double> p, double total, double u01) {
+TokenId DrawLinear(std::span<const float> p, double total, double u01) {
   if (!(total > 0)) return -1;
   const double u = u01 * total;
   double acc = 0;
@@ -29,9 +29,9 @@ TokenId DrawLinear(std::span<const double> p, double total, double u01) {
   return last;  // rounding
 }
 
-double Sum(std::span<const double> p) {
+double Sum(std::span<const float> p) {
   double s = 0;
-  for (double v : p) s += v;
+  for (float v : p) s += v;
   return s;
 }
 
@@ -40,7 +40,7 @@ double Sum(std::span<const double> p) {
 // tree has n + 1 entries (1-based).
 class Fenwick {
  public:
-  Fenwick(std::span<const double> p, std::span<double> tree) : p_(p), tree_(tree), n_(p.size()) {
+  Fenwick(std::span<const float> p, std::span<double> tree) : p_(p), tree_(tree), n_(p.size()) {
     tree_[0] = 0;
     for (size_t i = 1; i <= n_; ++i) tree_[i] = p[i - 1];
     for (size_t i = 1; i <= n_; ++i) {
@@ -77,7 +77,7 @@ class Fenwick {
   }
 
  private:
-  std::span<const double> p_;
+  std::span<const float> p_;
   std::span<double> tree_;
   size_t n_;
   size_t top_ = 1;
@@ -86,23 +86,29 @@ class Fenwick {
 }  // namespace
 
 Result<Choice> AwrsChoose(std::span<const double> base_row, const std::function<Result<bool>(TokenId)>& accept,
-                          Rng& rng, std::vector<double>* scratch) {
+                          Rng& rng, AwrsScratch* scratch) {
   const TokenId end = static_cast<TokenId>(base_row.size()) - 1;
   const double m = MaxOf(base_row);
   if (m == kLogZero) return Choice{end, kLogZero};
   const size_t n = base_row.size();
-  scratch->resize(2 * n + 1);
-  // p = exp(row − m), unnormalized, and the sums of its blocks of `block`
-  // entries (at most kMaxBlocks): one exp pass gives p, the block sums and Z.
+  scratch->p.resize(n);
+  scratch->tree.resize(n + 1);
+  // p = exp(row − m) in float (ExpFloat: 4e-7 relative), unnormalized, and
+  // the double sums of its blocks of `block` entries (at most kMaxBlocks):
+  // one pass over the row, block by block while each is in L1, gives p, the
+  // block sums and Z.
   constexpr size_t kMaxBlocks = 512;
   const size_t block = std::max<size_t>(256, (n + kMaxBlocks - 1) / kMaxBlocks);
   const size_t blocks = (n + block - 1) / block;
   double block_sums[kMaxBlocks];
-  std::span<double> p(scratch->data(), n);
+  std::span<float> p(scratch->p.data(), n);
   double total = 0;
   for (size_t b = 0; b < blocks; ++b) {
     const size_t begin = b * block, len = std::min(block, n - begin);
-    block_sums[b] = ExpShifted(base_row.subspan(begin, len), m, p.subspan(begin, len));
+    for (size_t i = begin; i < begin + len; ++i) p[i] = static_cast<float>(base_row[i] - m);
+    const std::span<float> part = p.subspan(begin, len);
+    ExpFloat(part, part);
+    block_sums[b] = SumOf(std::span<const float>(part));
     total += block_sums[b];
   }
   const double log_z = m + std::log(total);
@@ -144,7 +150,7 @@ Result<Choice> AwrsChoose(std::span<const double> base_row, const std::function<
         break;
       }
       ++rejections;
-      if (!tree) tree.emplace(p, std::span<double>(scratch->data() + n, n + 1));
+      if (!tree) tree.emplace(p, std::span<double>(scratch->tree));
       tree->Add(static_cast<size_t>(t), -p[t]);
       p[t] = 0;
       remaining = tree->Total();

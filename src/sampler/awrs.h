@@ -27,8 +27,16 @@
 
 namespace steer::sampler::internal {
 
-// Returns {V, −inf} when no symbol is allowed. scratch is reused.
+// Buffers reused across calls: p (V + 1 unnormalized probabilities) and the
+// Fenwick tree over them (V + 2 entries).
+struct AwrsScratch {
+  std::vector<float> p;
+  std::vector<double> tree;
+};
+
+// Returns {V, −inf} when no symbol is allowed. p is computed in single
+// precision (relative error below 4e-7), sums in double.
 Result<Choice> AwrsChoose(std::span<const double> base_row, const std::function<Result<bool>(TokenId)>& accept,
-                          Rng& rng, std::vector<double>* scratch);
+                          Rng& rng, AwrsScratch* scratch);
 
 }  // namespace steer::sampler::internal

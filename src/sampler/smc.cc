@@ -85,7 +85,7 @@ Result<SampleSet> RunWeighted(const Target& target, const Options& options, int 
   const bool awrs = !masked && options.proposal == ProposalKind::kAwrs;
   const size_t num_proposal = masked ? st.num_maskable() : 1;
   const size_t first_weighted = awrs ? st.num_maskable() : num_proposal;
-  std::vector<double> awrs_scratch;
+  AwrsScratch awrs_scratch;
   std::vector<float> draw_scratch;
   const Chooser sample = [&](std::span<const double> row, Rng& r, const Particle& p) -> Result<Choice> {
     if (awrs) {

@@ -1,5 +1,6 @@
-// AWRS's Fenwick-tree draws against a linear-scan oracle (the textbook form
-// of the algorithm): same seed, same accepted token, same weight.
+// AWRS's block and Fenwick-tree draws against a linear-scan oracle in double
+// precision (the textbook form of the algorithm): same seed, same accepted
+// token, same weight up to AWRS's single-precision exps (4e-7 relative).
 #include "awrs.h"
 
 #include <gtest/gtest.h>
@@ -58,7 +59,7 @@ Choice LinearAwrs(const std::vector<double>& row, const std::vector<bool>& allow
 
 TEST(Awrs, FenwickDrawsAgreeWithLinearScan) {
   Rng gen(11);
-  std::vector<double> scratch;
+  AwrsScratch scratch;
   int rejections_seen = 0;
   for (int trial = 0; trial < 300; ++trial) {
     const size_t n = 1 + gen.UniformInt(trial < 100 ? 8 : 3000);
@@ -85,7 +86,7 @@ TEST(Awrs, FenwickDrawsAgreeWithLinearScan) {
       if (std::isinf(want.log_increment)) {
         EXPECT_EQ(got->log_increment, want.log_increment);
       } else {
-        EXPECT_NEAR(got->log_increment, want.log_increment, 1e-9) << trial;
+        EXPECT_NEAR(got->log_increment, want.log_increment, 2e-6) << trial;
       }
       rejections_seen += calls > 2;
     }

@@ -12,7 +12,7 @@ Writes OUT/json-llama3-tiny-F32.gguf (no tokenizer keys: pass the same
 tokenizer.json to the benchmark) and OUT/json-llama3-tiny.train.json (config,
 loss curve, held-out loss). Documents are random objects (keys from a fixed
 word list; strings, numbers, booleans, null, arrays, nested objects), in
-compact or indented layout, joined with <|begin_of_text|>. Tokenization is
+compact or indented layout, each as <|begin_of_text|> document <|end_of_text|>. Tokenization is
 steer's own (`steer tokenize --parse-special`). Fixed seeds; about ten minutes
 on one core.
 """
@@ -33,7 +33,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gguf_writer import GgufWriter  # noqa: E402
 from model import Config, Llama  # noqa: E402
 
-BOS = "<|begin_of_text|>"
+BOS, EOS = "<|begin_of_text|>", "<|end_of_text|>"
 WORDS = ("id name value type count items user email city country price total status created updated "
          "title description url tags enabled level score data list index key label path size mode "
          "version author date time start end first last age phone address zip state code message "
@@ -76,14 +76,14 @@ def corpus(n_docs, seed):
 
 
 def tokenize(steer, tokenizer, docs, chunk_bytes=100_000):
-    """Token ids of BOS doc BOS doc ..., in calls of at most chunk_bytes of text
+    """Token ids of BOS doc EOS BOS doc EOS ..., in calls of at most chunk_bytes of text
     (a command-line argument is limited to 128 KiB)."""
     ids, part = [], []
 
     def flush():
         if not part:
             return
-        text = "".join(BOS + d for d in part)
+        text = "".join(BOS + d + EOS for d in part)
         out = subprocess.run([steer, "tokenize", "--tokenizer", tokenizer, "--no-special", "--parse-special",
                               "--json", "--", text], check=True, capture_output=True, text=True)
         ids.extend(json.loads(out.stdout)["tokens"])
@@ -95,7 +95,7 @@ def tokenize(steer, tokenizer, docs, chunk_bytes=100_000):
             flush()
             size = 0
         part.append(d)
-        size += len(d) + len(BOS)
+        size += len(d) + len(BOS) + len(EOS)
     flush()
     return np.array(ids, dtype=np.int64)
 
@@ -131,7 +131,7 @@ def main():
     ap.add_argument("--tokenizer", required=True, help="llama3 tokenizer.json")
     ap.add_argument("--out", required=True, help="output folder")
     ap.add_argument("--docs", type=int, default=20000)
-    ap.add_argument("--steps", type=int, default=500)
+    ap.add_argument("--steps", type=int, default=300)
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--ctx", type=int, default=64)
     ap.add_argument("--lr", type=float, default=3e-3)
