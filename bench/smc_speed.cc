@@ -4,7 +4,8 @@
 //
 //   build/bench/smc_speed [--model M.gguf] [--tokenizer T] [--grammar G.gbnf|SCHEMA.json]
 //       [--particles N] [--max-tokens T] [--reps R] [--exact-activations 0|1]
-//       [--kv-type f32|f16] [--big-model M128k.gguf --big-tokenizer tokenizer.json]
+//       [--kv-type f32|f16] [--big-model M128k.gguf --big-tokenizer tokenizer.json
+//       [--big-byte-ident N]]
 //
 // Quantized weights multiply 8-bit activations, as `steer sample` does by
 // default; --exact-activations 1 uses F32 activations instead. The KV cache
@@ -18,7 +19,11 @@
 //    decode alone is reported too.
 // 3. With --big-model (a model whose vocabulary matches --big-tokenizer, e.g.
 //    a random tiny llama with 128,256 tokens and the llama3 tokenizer.json):
-//    one SMC run with the masked proposal vs AWRS.
+//    one SMC run with the masked proposal vs AWRS. --big-byte-ident N adds a
+//    second constraint there: no identifier longer than N bytes, as the
+//    byte-level MaxIdentLen lifted to tokens by Coerce, the path a user's
+//    C++ byte callback takes (a full mask walks the token trie; AWRS checks
+//    drawn tokens only).
 // The model file may lack a tokenizer (make_random_model writes none): the
 // tokenizer comes from --tokenizer (a GGUF or tokenizer.json with the same
 // vocabulary size). Engines run on one thread.
@@ -36,6 +41,8 @@
 #include "steer/grammar/compiled_grammar.h"
 #include "steer/grammar/gbnf.h"
 #include "steer/grammar/json_schema.h"
+#include "steer/potential/byte_constraint.h"
+#include "steer/potential/combinators.h"
 #include "steer/potential/grammar.h"
 #include "steer/potential/lm.h"
 #include "steer/sampler/sampler.h"
@@ -121,7 +128,7 @@ int Fail(const Error& e) {
 }
 
 Result<Setup> Make(const std::string& model, const std::string& tokenizer_path, const std::string& gbnf_path,
-                   bool exact_activations, model::KvType kv_type) {
+                   bool exact_activations, model::KvType kv_type, int byte_ident = 0) {
   engine::EngineOptions eo;
   eo.threads = 1;
   eo.q8_activations = !exact_activations;
@@ -144,6 +151,13 @@ Result<Setup> Make(const std::string& model, const std::string& tokenizer_path, 
   s.lm = std::make_shared<Timed>(lm);
   s.target.base = s.lm;
   s.target.constraints = {std::make_shared<potential::GrammarPotential>(compiled)};
+  if (byte_ident > 0) {
+    std::vector<std::string> token_bytes(static_cast<size_t>(tok->vocab_size()));
+    for (TokenId t = 0; t < tok->vocab_size(); ++t) token_bytes[static_cast<size_t>(t)] = tok->TokenBytes(t);
+    STEER_ASSIGN_OR_RETURN(auto coerced, potential::Coerce(std::make_shared<potential::MaxIdentLen>(byte_ident),
+                                                           std::move(token_bytes)));
+    s.target.constraints.push_back(std::move(coerced));
+  }
   // Finished documents: with random weights EOS is rare, so every run decodes
   // max_tokens tokens (stop-when-complete would stop at the first "{}").
   s.target.end_mode = sampler::EndMode::kFinishedDocument;
@@ -183,14 +197,14 @@ int main(int argc, char** argv) {
   std::string tokenizer_path = std::string(STEER_SHARED_DIR_DEFAULT) + "/models/llama-2-tiny-random.gguf";
   std::string gbnf = std::string(STEER_SHARED_DIR_DEFAULT) + "/grammar-data/gbnf/json.gbnf";
   std::string big_model, big_tokenizer;
-  int particles = 32, max_tokens = 32, reps = 3;
+  int particles = 32, max_tokens = 32, reps = 3, big_byte_ident = 0;
   bool exact_activations = false;
   model::KvType kv_type = model::KvType::kF32;
   if (argc % 2 == 0) {  // an option without its value, or --help
     std::fprintf(stderr,
                  "usage: smc_speed [--model M.gguf] [--tokenizer T] [--grammar G.gbnf|SCHEMA.json] [--particles N]\n"
                  "                 [--max-tokens T] [--reps R] [--exact-activations 0|1] [--kv-type f32|f16]\n"
-                 "                 [--big-model M128k.gguf --big-tokenizer tokenizer.json]\n"
+                 "                 [--big-model M128k.gguf --big-tokenizer tokenizer.json [--big-byte-ident N]]\n"
                  "(every option takes a value; see the top of bench/smc_speed.cc)\n");
     return 2;
   }
@@ -206,6 +220,7 @@ int main(int argc, char** argv) {
     else if (a == "--kv-type" && (v == "f32" || v == "f16")) kv_type = v == "f16" ? model::KvType::kF16 : model::KvType::kF32;
     else if (a == "--big-model") big_model = v;
     else if (a == "--big-tokenizer") big_tokenizer = v;
+    else if (a == "--big-byte-ident") big_byte_ident = std::atoi(v.c_str());
     else {
       std::fprintf(stderr, "smc_speed: unknown option %s\n", a.c_str());
       return 2;
@@ -263,7 +278,7 @@ int main(int argc, char** argv) {
               100 * Median(over_dec_cpu));
 
   if (!big_model.empty()) {
-    auto big = Make(big_model, big_tokenizer, gbnf, exact_activations, kv_type);
+    auto big = Make(big_model, big_tokenizer, gbnf, exact_activations, kv_type, big_byte_ident);
     if (!big.ok()) return Fail(big.error());
     sampler::Options o = smc;
     std::vector<double> mw, mc, aw, ac, rw, rc, mt, at;
@@ -285,8 +300,10 @@ int main(int argc, char** argv) {
       mt.push_back(static_cast<double>(m->tokens));
       at.push_back(static_cast<double>(a->tokens));
     }
-    std::printf("\n%s (%s), %d particles, max %d tokens, median of %d\n\n", big_model.c_str(), big_tokenizer.c_str(),
+    std::printf("\n%s (%s), %d particles, max %d tokens, median of %d", big_model.c_str(), big_tokenizer.c_str(),
                 particles, max_tokens, reps);
+    if (big_byte_ident > 0) std::printf(", also max identifier length %d bytes through Coerce", big_byte_ident);
+    std::printf("\n\n");
     std::printf("| proposal | ms per decoded token, wall | CPU | decoded tokens |\n|---|---:|---:|---:|\n");
     std::printf("| masked | %.3f | %.3f | %.0f |\n", 1e3 * Median(mw), 1e3 * Median(mc), Median(mt));
     std::printf("| awrs | %.3f | %.3f | %.0f |\n", 1e3 * Median(aw), 1e3 * Median(ac), Median(at));
