@@ -6,15 +6,16 @@ on tokens a JSON grammar allows (a random-weight model spreads it over all 128k
 tokens, so AWRS rejects almost every draw).
 
   /usr/bin/python3 tools/train/train_json_llama3.py --steer build/bin/steer \\
-      --tokenizer ../shared/vocab/hf/llama3/tokenizer.json --out /tmp/engine_models
+      --tokenizer ../shared/vocab/hf/llama3/tokenizer.json --out /tmp/engine_models --threads 2
 
 Writes OUT/json-llama3-tiny-F32.gguf (no tokenizer keys: pass the same
 tokenizer.json to the benchmark) and OUT/json-llama3-tiny.train.json (config,
 loss curve, held-out loss). Documents are random objects (keys from a fixed
 word list; strings, numbers, booleans, null, arrays, nested objects), in
-compact or indented layout, each as <|begin_of_text|> document <|end_of_text|>. Tokenization is
-steer's own (`steer tokenize --parse-special`). Fixed seeds; about ten minutes
-on one core.
+compact or indented layout, each as <|begin_of_text|> document
+<|end_of_text|>. Tokenization is steer's own (`steer tokenize
+--parse-special`). Fixed seeds; 300 steps take
+about five minutes on two cores (held-out loss 2.43 nats; uniform is 11.76).
 """
 import argparse
 import json
