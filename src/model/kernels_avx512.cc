@@ -444,10 +444,12 @@ inline __m512i Bcast4(const int8_t* q) {
 // NP panels (rows r = 16 p + lane) x NB batch rows (XBlock rows at xq + b *
 // xs) over all nb blocks; writes y[b * y_stride + 16 p + lane] for lanes
 // under `last` in the last panel. Every loop over p, s and b is unrolled so
-// that acc, wv and the scales stay in registers.
+// that acc, wv and the scales stay in registers. Block k also prefetches
+// the pf_per_k cache lines at pf + 64 * pf_per_k * k (none when pf is null).
 template <int NP, int NB, QKind kKind>
 inline void PanelKernel(const uint8_t* w, int64_t panel_bytes, int64_t nb, const uint8_t* xq, int64_t xs,
-                        float* y, int64_t y_stride, __mmask16 last) {
+                        float* y, int64_t y_stride, __mmask16 last, const uint8_t* pf = nullptr,
+                        int64_t pf_per_k = 0) {
   constexpr int64_t kBlockBytes = kKind == QKind::kPlain ? 9 * 64 : 10 * 64;
   const XBlock* x[NB];
 #pragma GCC unroll 4
@@ -458,6 +460,9 @@ inline void PanelKernel(const uint8_t* w, int64_t panel_bytes, int64_t nb, const
 #pragma GCC unroll 4
     for (int b = 0; b < NB; ++b) acc[p][b] = _mm512_setzero_ps();
   for (int64_t k = 0; k < nb; ++k) {
+    if (pf != nullptr)
+      for (int64_t i = 0; i < pf_per_k; ++i)
+        _mm_prefetch(reinterpret_cast<const char*>(pf + 64 * (pf_per_k * k + i)), _MM_HINT_T0);
     __m512i wv[NP][8];
     __m512 scale0[NP], extra[NP];
 #pragma GCC unroll 2
@@ -527,13 +532,23 @@ inline void PanelKernel(const uint8_t* w, int64_t panel_bytes, int64_t nb, const
 // which need more registers), then the 1 to kNB - 1 left in one call, so
 // that each block of the panels is loaded once for them (a batch of 31 runs
 // 7 x 4 + 3, not 7 x 4 + 1 + 1 + 1).
+//
+// With two or more groups, the groups also fetch the next tile's panels
+// (tiles are consecutive in a packed matrix) into cache, each a share spread
+// over its blocks: the next tile's first pass then finds its weights in
+// cache instead of waiting on memory at every block.
 template <int NP, QKind kKind>
 void RunPanels(const uint8_t* w, int64_t panel_bytes, int64_t nb, const uint8_t* xq, int64_t xs,
                int64_t batch, float* y, int64_t y_stride, __mmask16 last) {
   constexpr int kNB = kKind == QKind::kPlain ? 4 : kKind == QKind::kMin ? 3 : 2;
+  const int64_t groups = batch / kNB;
+  const uint8_t* next = w + NP * panel_bytes;
+  const int64_t per_group = groups >= 2 ? (NP * panel_bytes / 64 + groups - 1) / groups : 0;  // lines
+  const int64_t per_k = (per_group + nb - 1) / nb;
   int64_t b = 0;
-  for (; b + kNB <= batch; b += kNB)
-    PanelKernel<NP, kNB, kKind>(w, panel_bytes, nb, xq + b * xs, xs, y + b * y_stride, y_stride, last);
+  for (int64_t g = 0; b + kNB <= batch; b += kNB, ++g)
+    PanelKernel<NP, kNB, kKind>(w, panel_bytes, nb, xq + b * xs, xs, y + b * y_stride, y_stride, last,
+                                per_k > 0 ? next + 64 * per_group * g : nullptr, per_k);
   const uint8_t* xb = xq + b * xs;
   float* yb = y + b * y_stride;
   switch (batch - b) {
