@@ -263,15 +263,23 @@ struct BF16Panel {
 
 // NP panels at w (panel_bytes apart) x NB batch rows of x; writes
 // y[b * y_stride + 16 p + lane], the last panel's lanes under `last` only.
+// Every pf_every-th k also prefetches the next cache line from pf (none
+// when pf is null).
 template <int NP, int NB, class Panel>
 inline void FPanelKernel(const uint8_t* w, int64_t panel_bytes, int64_t cols, const float* x, float* y,
-                         int64_t y_stride, __mmask16 last) {
+                         int64_t y_stride, __mmask16 last, const uint8_t* pf = nullptr, int64_t pf_every = 1) {
   __m512 acc[NP][NB];
 #pragma GCC unroll 4
   for (int p = 0; p < NP; ++p)
 #pragma GCC unroll 6
     for (int b = 0; b < NB; ++b) acc[p][b] = _mm512_setzero_ps();
+  int64_t pf_at = pf != nullptr ? 0 : cols;
   for (int64_t k = 0; k < cols; ++k) {
+    if (k == pf_at) {
+      _mm_prefetch(reinterpret_cast<const char*>(pf), _MM_HINT_T0);
+      pf += 64;
+      pf_at += pf_every;
+    }
     __m512 wv[NP];
 #pragma GCC unroll 4
     for (int p = 0; p < NP; ++p) wv[p] = Panel::Load(w + p * panel_bytes + k * kFPanelRows * Panel::kElem);
@@ -290,14 +298,21 @@ inline void FPanelKernel(const uint8_t* w, int64_t panel_bytes, int64_t cols, co
   }
 }
 
-// All batch rows against NP panels: chunks of kNB rows, then the rest.
+// All batch rows against NP panels: chunks of kNB rows, then the rest. With
+// two or more chunks, each also prefetches its share of the NP panels that
+// follow (the next call's), as RunPanels does for the 8-bit kernel.
 template <int NP, class Panel>
 void FPanelBatch(const uint8_t* w, int64_t panel_bytes, int64_t cols, const float* x, int64_t batch, float* y,
                  int64_t y_stride, __mmask16 last) {
   constexpr int kNB = NP >= 4 ? 3 : 6;  // NP * kNB accumulators in 32 registers
+  const int64_t groups = batch / kNB;
+  const int64_t per_group = groups >= 2 ? (NP * panel_bytes / 64 + groups - 1) / groups : 0;  // lines
+  const int64_t every = per_group > 0 ? std::max<int64_t>(1, cols / per_group) : 1;
+  const uint8_t* next = w + NP * panel_bytes;
   int64_t b = 0;
-  for (; b + kNB <= batch; b += kNB)
-    FPanelKernel<NP, kNB, Panel>(w, panel_bytes, cols, x + b * cols, y + b * y_stride, y_stride, last);
+  for (int64_t g = 0; b + kNB <= batch; b += kNB, ++g)
+    FPanelKernel<NP, kNB, Panel>(w, panel_bytes, cols, x + b * cols, y + b * y_stride, y_stride, last,
+                                 per_group > 0 ? next + 64 * per_group * g : nullptr, every);
   const float* xb = x + b * cols;
   float* yb = y + b * y_stride;
   switch (batch - b) {
