@@ -214,27 +214,41 @@ Result<int64_t> Stepper::Step(std::span<Particle* const> ps, int max_tokens, siz
 }
 
 Draw SampleLog(std::span<const double> row, Rng& rng, std::vector<float>* scratch) {
-  const double m = MaxOf(row);
-  if (m == kLogZero) return {0, kLogZero};
   const size_t n = row.size();
   scratch->resize(n);
   float* p = scratch->data();
-  // Per block (at most kMaxBlocks of them): exp(row - m) in float and its
-  // sum, while the block is in L1. The search then walks the block sums and
-  // only the block where the running sum passes u entry by entry.
+  // One pass over the row, block by block (at most kMaxBlocks) while each is
+  // in L1: the block's max m_b, then exp(row - m_b) in float and its sum.
+  // A block the constraints rule out entirely (all -inf) costs its max only.
+  // Blocks combine with scale_b = exp(m_b - M), M the largest m_b; the
+  // search walks the scaled block sums and only the block where the running
+  // sum passes u entry by entry. (Blocks without mass keep stale p entries,
+  // which nothing reads.)
   constexpr size_t kMaxBlocks = 256;
   const size_t block = std::max<size_t>(1024, (n + kMaxBlocks - 1) / kMaxBlocks);
-  double sums[kMaxBlocks];
-  double total = 0;
   const size_t blocks = (n + block - 1) / block;
+  double sums[kMaxBlocks], scale[kMaxBlocks];
+  double top = kLogZero;
   for (size_t b = 0; b < blocks; ++b) {
     const size_t begin = b * block, len = std::min(block, n - begin);
-    for (size_t t = begin; t < begin + len; ++t) p[t] = static_cast<float>(row[t] - m);
+    const double mb = MaxOf(row.subspan(begin, len));
+    scale[b] = mb;
+    sums[b] = 0;
+    if (mb == kLogZero) continue;
+    for (size_t t = begin; t < begin + len; ++t) p[t] = static_cast<float>(row[t] - mb);
     const std::span<float> part(p + begin, len);
     ExpFloat(part, part);
     sums[b] = SumOf(std::span<const float>(part));
+    top = std::max(top, mb);
+  }
+  if (top == kLogZero) return {0, kLogZero};
+  double total = 0;
+  for (size_t b = 0; b < blocks; ++b) {
+    scale[b] = sums[b] > 0 ? std::exp(scale[b] - top) : 0;
+    sums[b] *= scale[b];
     total += sums[b];
   }
+  const double log_total = top + std::log(total);
   const double u = rng.Uniform() * total;
   double acc = 0;
   size_t last_block = 0;  // the last block with positive mass so far
@@ -247,15 +261,15 @@ Draw SampleLog(std::span<const double> row, Rng& rng, std::vector<float>* scratc
     }
     for (size_t t = b * block; t < std::min(n, (b + 1) * block); ++t) {
       if (p[t] == 0) continue;
-      acc += p[t];
-      if (u < acc) return {static_cast<TokenId>(t), m + std::log(total)};
+      acc += p[t] * scale[b];
+      if (u < acc) return {static_cast<TokenId>(t), log_total};
     }
   }
   // Rounding left u at or beyond the accumulated total: the last token with
   // positive probability is taken.
   size_t t = std::min(n, (last_block + 1) * block);
   while (t > 0 && p[t - 1] == 0) --t;
-  return {static_cast<TokenId>(t - 1), m + std::log(total)};
+  return {static_cast<TokenId>(t - 1), log_total};
 }
 
 }  // namespace steer::sampler::internal

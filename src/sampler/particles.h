@@ -90,11 +90,11 @@ class Stepper {
   std::vector<TokenId> tokens_;
 };
 
-// Draws an index with probability exp(row[i]) / Σ exp(row) in one exp pass
-// over the row (scratch receives exp(row - max) in single precision,
-// ExpFloat: 4e-7 relative per entry, summed in double); one rng.Uniform()
-// per draw. Returns the index and log Σ exp(row), or {0, kLogZero} when
-// every entry is kLogZero.
+// Draws an index with probability exp(row[i]) / Σ exp(row) in one pass over
+// the row (scratch receives exp(row - block max) in single precision,
+// ExpFloat: 4e-7 relative per entry, summed in double; all -inf blocks are
+// skipped); one rng.Uniform() per draw. Returns the index and log Σ exp(row),
+// or {0, kLogZero} when every entry is kLogZero.
 struct Draw {
   TokenId index;
   double log_total;
