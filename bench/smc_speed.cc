@@ -15,8 +15,9 @@
 //    throughput = tokens the LM decoded / time.
 // 2. Overhead of SMC: time outside the LM potential (grammar masks, proposal,
 //    resampling, bookkeeping) as a fraction of the LM potential's time
-//    (decode in Extend plus the rows in LogWeightNext/LogComplete); the
-//    decode alone is reported too.
+//    (decode in Extend plus the rows in LogWeightNext/LogComplete), split
+//    into the grammar potential's calls and the rest; the decode alone is
+//    reported too.
 // 3. With --big-model (a model whose vocabulary matches --big-tokenizer, e.g.
 //    a random tiny llama with 128,256 tokens and the llama3 tokenizer.json):
 //    one SMC run with the masked proposal vs AWRS. --big-byte-ident N adds a
@@ -71,7 +72,8 @@ struct Clock {
   }
 };
 
-// Forwards to the LM potential, timing every call and counting decoded tokens.
+// Forwards to a potential (the LM or the grammar), timing every call and
+// counting the tokens it is extended by.
 class Timed final : public potential::Potential {
  public:
   explicit Timed(std::shared_ptr<potential::Potential> inner) : inner_(std::move(inner)) {}
@@ -106,6 +108,12 @@ class Timed final : public potential::Potential {
     total_ += Clock::Now() - t;
     return st;
   }
+  Status AddLogWeightNext(std::span<const potential::State* const> states, std::span<double> rows) override {
+    const Clock t = Clock::Now();
+    Status st = inner_->AddLogWeightNext(states, rows);
+    total_ += Clock::Now() - t;
+    return st;
+  }
   void Reset() {
     decode_ = total_ = {};
     tokens_ = 0;
@@ -119,7 +127,7 @@ class Timed final : public potential::Potential {
 
 struct Setup {
   sampler::Target target;
-  std::shared_ptr<Timed> lm;
+  std::shared_ptr<Timed> lm, grammar;
 };
 
 int Fail(const Error& e) {
@@ -150,7 +158,8 @@ Result<Setup> Make(const std::string& model, const std::string& tokenizer_path, 
   Setup s;
   s.lm = std::make_shared<Timed>(lm);
   s.target.base = s.lm;
-  s.target.constraints = {std::make_shared<potential::GrammarPotential>(compiled)};
+  s.grammar = std::make_shared<Timed>(std::make_shared<potential::GrammarPotential>(compiled));
+  s.target.constraints = {s.grammar};
   if (byte_ident > 0) {
     std::vector<std::string> token_bytes(static_cast<size_t>(tok->vocab_size()));
     for (TokenId t = 0; t < tok->vocab_size(); ++t) token_bytes[static_cast<size_t>(t)] = tok->TokenBytes(t);
@@ -165,13 +174,14 @@ Result<Setup> Make(const std::string& model, const std::string& tokenizer_path, 
 }
 
 struct Measure {
-  Clock all, lm, decode;
+  Clock all, lm, decode, grammar;
   int64_t tokens = 0;
 };
 
 // Runs `runs` samplers with options o (seed advanced per run).
 Result<Measure> Time(Setup& s, sampler::Options o, int runs) {
   s.lm->Reset();
+  s.grammar->Reset();
   const Clock t = Clock::Now();
   for (int i = 0; i < runs; ++i) {
     STEER_ASSIGN_OR_RETURN(auto got, sampler::Run(s.target, o));
@@ -181,6 +191,7 @@ Result<Measure> Time(Setup& s, sampler::Options o, int runs) {
   m.all = Clock::Now() - t;
   m.lm = s.lm->total_;
   m.decode = s.lm->decode_;
+  m.grammar = s.grammar->total_;
   m.tokens = s.lm->tokens_;
   return m;
 }
@@ -237,7 +248,7 @@ int main(int argc, char** argv) {
   lcd.samples = 1;
 
   std::vector<double> smc_tps_wall, smc_tps_cpu, lcd_tps_wall, lcd_tps_cpu, ratio_wall, ratio_cpu;
-  std::vector<double> over_wall, over_cpu, over_dec_wall, over_dec_cpu;
+  std::vector<double> over_wall, over_cpu, over_dec_wall, over_dec_cpu, gram_wall, gram_cpu, rest_wall, rest_cpu;
   for (int r = 0; r < reps; ++r) {
     smc.seed = lcd.seed = static_cast<uint64_t>(1000 * r);
     auto a = Time(*setup, smc, 1);
@@ -255,6 +266,10 @@ int main(int argc, char** argv) {
     over_wall.push_back((a->all.wall - a->lm.wall) / a->lm.wall);
     over_cpu.push_back((a->all.cpu - a->lm.cpu) / a->lm.cpu);
     over_dec_wall.push_back((a->all.wall - a->decode.wall) / a->decode.wall);
+    gram_wall.push_back(a->grammar.wall / a->lm.wall);
+    gram_cpu.push_back(a->grammar.cpu / a->lm.cpu);
+    rest_wall.push_back((a->all.wall - a->lm.wall - a->grammar.wall) / a->lm.wall);
+    rest_cpu.push_back((a->all.cpu - a->lm.cpu - a->grammar.cpu) / a->lm.cpu);
     over_dec_cpu.push_back((a->all.cpu - a->decode.cpu) / a->decode.cpu);
     std::fprintf(stderr,
                  "rep %d: smc %lld tokens %.2f s wall %.2f s cpu (lm %.2f/%.2f, decode %.2f/%.2f); "
@@ -274,6 +289,10 @@ int main(int argc, char** argv) {
   std::printf("| SMC / lcd throughput | %.2fx | %.2fx |\n", Median(ratio_wall), Median(ratio_cpu));
   std::printf("| SMC time outside the LM potential / LM time | %.1f%% | %.1f%% |\n", 100 * Median(over_wall),
               100 * Median(over_cpu));
+  std::printf("| of which in the grammar potential / LM time | %.1f%% | %.1f%% |\n", 100 * Median(gram_wall),
+              100 * Median(gram_cpu));
+  std::printf("| of which in neither (draws, resampling, bookkeeping) / LM time | %.1f%% | %.1f%% |\n",
+              100 * Median(rest_wall), 100 * Median(rest_cpu));
   std::printf("| SMC time outside decode / decode time | %.1f%% | %.1f%% |\n", 100 * Median(over_dec_wall),
               100 * Median(over_dec_cpu));
 
