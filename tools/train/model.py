@@ -116,6 +116,22 @@ class Llama(nn.Module):
     def num_params(self):
         return sum(p.numel() for p in self.parameters())
 
+    def gguf_header(self, w, name):
+        """Writes the general.* and llama.* keys of this model (F32) to GgufWriter w."""
+        cfg = self.cfg
+        w.string("general.architecture", "llama")
+        w.string("general.name", name)
+        w.u32("general.file_type", 0)
+        w.u32("llama.context_length", cfg.n_ctx)
+        w.u32("llama.embedding_length", cfg.n_embd)
+        w.u32("llama.block_count", cfg.n_layer)
+        w.u32("llama.feed_forward_length", cfg.n_ff)
+        w.u32("llama.attention.head_count", cfg.n_head)
+        w.u32("llama.attention.head_count_kv", cfg.n_head_kv)
+        w.u32("llama.rope.dimension_count", cfg.head_dim)
+        w.f32("llama.rope.freq_base", cfg.rope_base)
+        w.f32("llama.attention.layer_norm_rms_epsilon", cfg.eps)
+
     def gguf_tensors(self):
         """(name, float32 numpy array [rows][cols]) in GGUF naming."""
         t = [("token_embd.weight", self.tok.weight)]

@@ -111,21 +111,10 @@ def plot(curves, path):
     fig.savefig(path)
 
 
-def export_gguf(model, cfg, vocab, merges, eot_id, path):
+def export_gguf(model, vocab, merges, eot_id, path):
     u = bpe.bytes_to_unicode()
     w = GgufWriter()
-    w.string("general.architecture", "llama")
-    w.string("general.name", "steer-code")
-    w.u32("general.file_type", 0)
-    w.u32("llama.context_length", cfg.n_ctx)
-    w.u32("llama.embedding_length", cfg.n_embd)
-    w.u32("llama.block_count", cfg.n_layer)
-    w.u32("llama.feed_forward_length", cfg.n_ff)
-    w.u32("llama.attention.head_count", cfg.n_head)
-    w.u32("llama.attention.head_count_kv", cfg.n_head_kv)
-    w.u32("llama.rope.dimension_count", cfg.head_dim)
-    w.f32("llama.rope.freq_base", cfg.rope_base)
-    w.f32("llama.attention.layer_norm_rms_epsilon", cfg.eps)
+    model.gguf_header(w, "steer-code")
     tokens = ["".join(u[b] for b in t) for t in vocab] + [EOT]
     types = [1] * len(vocab) + [3]  # 1 normal, 3 control
     w.string("tokenizer.ggml.model", "gpt2")
@@ -241,7 +230,7 @@ def main():
 
     size = f"{model.num_params() / 1e6:.0f}M"
     gguf_path = os.path.join(args.out, f"steer-code-{size}.gguf")
-    export_gguf(model, cfg, vocab, merges, eot_id, gguf_path)
+    export_gguf(model, vocab, merges, eot_id, gguf_path)
     plot(curves, os.path.join(args.out, "steer-code-loss.png"))
     gen = torch.Generator().manual_seed(args.seed)
     samples = [sample(model, enc, vocab, eot_id, p, 64, 0.8, gen)

@@ -101,21 +101,10 @@ def tokenize(steer, tokenizer, docs, chunk_bytes=100_000):
     return np.array(ids, dtype=np.int64)
 
 
-def export_gguf(model, cfg, path):
+def export_gguf(model, path):
     w = GgufWriter()
-    w.string("general.architecture", "llama")
-    w.string("general.name", "json-llama3-tiny")
-    w.u32("general.file_type", 0)
-    w.u32("llama.context_length", cfg.n_ctx)
-    w.u32("llama.embedding_length", cfg.n_embd)
-    w.u32("llama.block_count", cfg.n_layer)
-    w.u32("llama.feed_forward_length", cfg.n_ff)
-    w.u32("llama.attention.head_count", cfg.n_head)
-    w.u32("llama.attention.head_count_kv", cfg.n_head_kv)
-    w.u32("llama.rope.dimension_count", cfg.head_dim)
-    w.f32("llama.rope.freq_base", cfg.rope_base)
-    w.f32("llama.attention.layer_norm_rms_epsilon", cfg.eps)
-    w.u32("llama.vocab_size", cfg.n_vocab)
+    model.gguf_header(w, "json-llama3-tiny")
+    w.u32("llama.vocab_size", model.cfg.n_vocab)
     for name, arr in model.gguf_tensors():
         w.tensor_f32(name, arr)
     w.write(path)
@@ -184,7 +173,7 @@ def main():
 
     os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, "json-llama3-tiny-F32.gguf")
-    export_gguf(model, cfg, path)
+    export_gguf(model, path)
     with open(os.path.join(args.out, "json-llama3-tiny.train.json"), "w") as f:
         json.dump({"command": " ".join(sys.argv), "config": cfg.as_dict(), "n_params": model.num_params(),
                    "tokens": int(len(ids)), "steps": args.steps, "batch": args.batch, "val_loss": val_loss,
