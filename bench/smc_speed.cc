@@ -114,11 +114,24 @@ class Timed final : public potential::Potential {
     total_ += Clock::Now() - t;
     return st;
   }
+  bool ViewNextLogits(const potential::State& s, NextLogits* out) const override {
+    const Clock t = Clock::Now();
+    const bool ok = inner_->ViewNextLogits(s, out);
+    total_ += Clock::Now() - t;
+    return ok;
+  }
+  bool ViewAllowed(const potential::State& s, AllowedSet* out) override {
+    const Clock t = Clock::Now();
+    const bool ok = inner_->ViewAllowed(s, out);
+    total_ += Clock::Now() - t;
+    return ok;
+  }
   void Reset() {
     decode_ = total_ = {};
     tokens_ = 0;
   }
-  Clock decode_, total_;  // decode: Extend only; total: every LM call
+  Clock decode_;          // Extend only
+  mutable Clock total_;   // every call (the const view too)
   int64_t tokens_ = 0;
 
  private:

@@ -98,4 +98,15 @@ Status GrammarPotential::AddLogWeightNext(std::span<const State* const> states, 
   return {};
 }
 
+bool GrammarPotential::ViewAllowed(const State& state, AllowedSet* out) {
+  const auto& s = static_cast<const GrammarState&>(state);
+  if (!s.viable) return false;
+  s.matcher.FillMask(&mask_);
+  // As in AddLogWeightNext: the tokenizer's EOS is never an ordinary token.
+  if (compiled_->eos() >= 0) mask_.Reset(static_cast<size_t>(compiled_->eos()));
+  out->words = mask_.words();
+  out->end = s.matcher.IsComplete();
+  return true;
+}
+
 }  // namespace steer::potential

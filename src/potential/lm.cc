@@ -159,4 +159,13 @@ Status LmPotential::LogWeightNext(std::span<const State* const> states, std::spa
   return {};
 }
 
+bool LmPotential::ViewNextLogits(const State& state, NextLogits* out) const {
+  const auto& s = static_cast<const LmState&>(state);
+  if (s.log_prefix == kLogZero) return false;
+  out->logits = *s.logits;
+  out->log_norm = s.log_norm;
+  out->moved = eos_;
+  return true;
+}
+
 }  // namespace steer::potential

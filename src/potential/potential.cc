@@ -78,4 +78,7 @@ double LogSumExp(std::span<const double> v) {
   return m + std::log(SumExpShifted(v, m));
 }
 
+bool Potential::ViewNextLogits(const State&, NextLogits*) const { return false; }
+bool Potential::ViewAllowed(const State&, AllowedSet*) { return false; }
+
 }  // namespace steer::potential

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "steer/util/check.h"
 #include "steer/util/fast_exp.h"
@@ -188,13 +189,23 @@ Result<int64_t> Stepper::Step(std::span<Particle* const> ps, int max_tokens, siz
   extend.clear();
   tokens_.clear();
   ended_.clear();
-  for (size_t c0 = 0; c0 < group_.size(); c0 += chunk) {
-    const std::span<Particle* const> part(group_.data() + c0, std::min(chunk, group_.size() - c0));
-    STEER_RETURN_IF_ERROR(SummedRows(part, num_proposal, &rows_));
+  // With viewed draws, one particle at a time: its row comes from the views
+  // (or, without them, from SummedRows for that particle alone).
+  const bool viewed = viewed_draws_ && num_proposal == 2;
+  const size_t step = viewed ? 1 : chunk;
+  for (size_t c0 = 0; c0 < group_.size(); c0 += step) {
+    const std::span<Particle* const> part(group_.data() + c0, std::min(step, group_.size() - c0));
+    std::optional<Choice> fast = viewed ? ViewedDraw(*part[0], rng) : std::nullopt;
+    if (!fast) STEER_RETURN_IF_ERROR(SummedRows(part, num_proposal, &rows_));
     for (size_t i = 0; i < part.size(); ++i) {
       std::span<const double> row(rows_.data() + i * width, width);
       Particle* p = part[i];
-      STEER_ASSIGN_OR_RETURN(const Choice c, choose(row, rng, *p));
+      Choice c;
+      if (fast) {
+        c = *fast;
+      } else {
+        STEER_ASSIGN_OR_RETURN(c, choose(row, rng, *p));
+      }
       p->log_weight += c.log_increment;
       if (p->log_weight == kLogZero) {
         p->dead = true;
@@ -213,10 +224,44 @@ Result<int64_t> Stepper::Step(std::span<Particle* const> ps, int max_tokens, siz
   return forced;
 }
 
-Draw SampleLog(std::span<const double> row, Rng& rng, std::vector<float>* scratch) {
-  const size_t n = row.size();
-  scratch->resize(n);
-  float* p = scratch->data();
+std::optional<Choice> Stepper::ViewedDraw(const Particle& p, Rng& rng) {
+  potential::Potential::NextLogits lm;
+  potential::Potential::AllowedSet allowed;
+  if (!pots_[0]->ViewNextLogits(*p.states[0], &lm)) return std::nullopt;
+  if (!pots_[1]->ViewAllowed(*p.states[1], &allowed)) return std::nullopt;
+  const auto v = static_cast<size_t>(vocab_);
+  STEER_CHECK(lm.logits.size() == v);
+  // The summed row, shifted by +log_norm: logits where allowed, -inf
+  // elsewhere, the moved token's logit at the end marker.
+  view_row_.resize(v + 1);
+  float* f = view_row_.data();
+  std::copy(lm.logits.begin(), lm.logits.end(), f);
+  constexpr float kNone = -std::numeric_limits<float>::infinity();
+  for (size_t w = 0; w < (v + 63) / 64; ++w) {
+    uint64_t clear = ~allowed.words[w];
+    if (clear == ~uint64_t{0} && (w + 1) * 64 <= v) {
+      std::fill_n(f + w * 64, 64, kNone);
+      continue;
+    }
+    while (clear != 0) {
+      const size_t t = w * 64 + static_cast<size_t>(__builtin_ctzll(clear));
+      if (t >= v) break;
+      f[t] = kNone;
+      clear &= clear - 1;
+    }
+  }
+  f[v] = allowed.end && lm.moved >= 0 ? lm.logits[static_cast<size_t>(lm.moved)] : kNone;
+  if (lm.moved >= 0) f[lm.moved] = kNone;
+  const Draw d = SampleLogInPlace(std::span<float>(f, v + 1), rng);
+  return Choice{d.index, d.log_total == kLogZero ? kLogZero : d.log_total - lm.log_norm};
+}
+
+namespace {
+
+// SampleLog's body for a row of doubles (p is scratch) or of floats (p may
+// be the row itself: each entry is read before it is overwritten).
+template <class T>
+Draw SampleLogRow(const T* row, size_t n, Rng& rng, float* p) {
   // One pass over the row, block by block (at most kMaxBlocks) while each is
   // in L1: the block's max m_b, then exp(row - m_b) in float and its sum.
   // A block the constraints rule out entirely (all -inf) costs its max only.
@@ -231,11 +276,11 @@ Draw SampleLog(std::span<const double> row, Rng& rng, std::vector<float>* scratc
   double top = kLogZero;
   for (size_t b = 0; b < blocks; ++b) {
     const size_t begin = b * block, len = std::min(block, n - begin);
-    const double mb = MaxOf(row.subspan(begin, len));
+    const double mb = MaxOf(std::span<const T>(row + begin, len));
     scale[b] = mb;
     sums[b] = 0;
     if (mb == kLogZero) continue;
-    for (size_t t = begin; t < begin + len; ++t) p[t] = static_cast<float>(row[t] - mb);
+    for (size_t t = begin; t < begin + len; ++t) p[t] = static_cast<float>(row[t] - static_cast<T>(mb));
     const std::span<float> part(p + begin, len);
     ExpFloat(part, part);
     sums[b] = SumOf(std::span<const float>(part));
@@ -271,5 +316,14 @@ Draw SampleLog(std::span<const double> row, Rng& rng, std::vector<float>* scratc
   while (t > 0 && p[t - 1] == 0) --t;
   return {static_cast<TokenId>(t - 1), log_total};
 }
+
+}  // namespace
+
+Draw SampleLog(std::span<const double> row, Rng& rng, std::vector<float>* scratch) {
+  scratch->resize(row.size());
+  return SampleLogRow(row.data(), row.size(), rng, scratch->data());
+}
+
+Draw SampleLogInPlace(std::span<float> row, Rng& rng) { return SampleLogRow(row.data(), row.size(), rng, row.data()); }
 
 }  // namespace steer::sampler::internal

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -58,6 +59,16 @@ class Stepper {
   // Returns the number of forced ends.
   Result<int64_t> Step(std::span<Particle* const> ps, int max_tokens, size_t num_proposal,
                        size_t first_weighted, const Chooser& choose, Rng& rng);
+  // Masked draws from the potentials' views (potential::Potential::
+  // ViewNextLogits of the base times ViewAllowed of the one constraint), for
+  // a chooser that is SampleLog on the summed rows of a 2-potential
+  // proposal: Step then builds each particle's row in single precision from
+  // the views, with the same distribution and log total (up to float
+  // rounding), and falls back to the rows where a view is missing.
+  void set_viewed_draws(bool on) { viewed_draws_ = on; }
+  // One viewed draw for p (one rng.Uniform(), as SampleLog), or nullopt
+  // when potential 0 or 1 gives no view for p's states.
+  std::optional<Choice> ViewedDraw(const Particle& p, Rng& rng);
   // Whether every constraint (potentials [1, num_maskable)) allows symbol t
   // (t == V: the end) after p. Errors if a constraint is not boolean.
   Result<bool> Allows(const Particle& p, TokenId t);
@@ -88,6 +99,8 @@ class Stepper {
   std::vector<double> values_, before_, rows_, part_;
   std::vector<Particle*> group_, ended_, extend_;
   std::vector<TokenId> tokens_;
+  bool viewed_draws_ = false;
+  std::vector<float> view_row_;  // V + 1 entries
 };
 
 // Draws an index with probability exp(row[i]) / Σ exp(row) in one pass over
@@ -100,5 +113,7 @@ struct Draw {
   double log_total;
 };
 Draw SampleLog(std::span<const double> row, Rng& rng, std::vector<float>* scratch);
+// The same for a row of floats, which it overwrites with the exps.
+Draw SampleLogInPlace(std::span<float> row, Rng& rng);
 
 }  // namespace steer::sampler::internal

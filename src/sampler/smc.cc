@@ -84,6 +84,7 @@ Result<SampleSet> RunWeighted(const Target& target, const Options& options, int 
   const bool masked = options.proposal == ProposalKind::kMasked || options.method == Method::kLcd;
   const bool awrs = !masked && options.proposal == ProposalKind::kAwrs;
   const size_t num_proposal = masked ? st.num_maskable() : 1;
+  st.set_viewed_draws(masked);  // the chooser below is SampleLog on the summed rows
   const size_t first_weighted = awrs ? st.num_maskable() : num_proposal;
   AwrsScratch awrs_scratch;
   std::vector<float> draw_scratch;

@@ -33,6 +33,7 @@ class GrammarPotential final : public Potential {
   Status LogWeightNext(std::span<const State* const> states, std::span<double> out) override;
   // Writes −inf where the mask is clear; O(V/64) for words that allow all.
   Status AddLogWeightNext(std::span<const State* const> states, std::span<double> rows) override;
+  bool ViewAllowed(const State& s, AllowedSet* out) override;
 
  private:
   struct GrammarState;

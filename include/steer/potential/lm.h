@@ -45,6 +45,7 @@ class LmPotential final : public Potential {
   double LogPrefix(const State& s) const override;
   Status LogComplete(std::span<const State* const> states, std::span<double> out) override;
   Status LogWeightNext(std::span<const State* const> states, std::span<double> out) override;
+  bool ViewNextLogits(const State& s, NextLogits* out) const override;
 
  private:
   LmPotential(std::shared_ptr<engine::Engine> engine, std::vector<TokenId> prompt, TokenId eos);

@@ -75,6 +75,33 @@ class Potential {
   // entries, without materializing its row of zeros.
   virtual Status AddLogWeightNext(std::span<const State* const> states, std::span<double> rows);
 
+  // Optional views for the sampler's masked draw. When a proposal is one
+  // potential with NextLogits times one with AllowedSet, the sampler builds
+  // the summed row in single precision from the views instead of calling
+  // LogWeightNext and AddLogWeightNext on double rows. A potential that
+  // gives a view promises that its row is the one the view describes (up to
+  // float rounding of the logits' exps, 4e-7 relative). The defaults give
+  // none; false also means "no view for this state" (the sampler then uses
+  // the rows).
+  //
+  // NextLogits: row[t] = logits[t] - log_norm for t < V except t == moved,
+  // row[moved] = -inf and row[V] = logits[moved] - log_norm (an LM moves its
+  // EOS token to the end marker). logits stays valid while s lives.
+  struct NextLogits {
+    std::span<const float> logits;  // V entries
+    double log_norm = 0;
+    TokenId moved = -1;
+  };
+  virtual bool ViewNextLogits(const State& s, NextLogits* out) const;
+  // AllowedSet: row[t] = 0 where bit t of words is set and -inf elsewhere
+  // (t < V; bits past V are clear), row[V] = end ? 0 : -inf. words stays
+  // valid until the next call on this potential.
+  struct AllowedSet {
+    const uint64_t* words = nullptr;
+    bool end = false;
+  };
+  virtual bool ViewAllowed(const State& s, AllowedSet* out);
+
   // Single-context conveniences over the batched calls (not for hot paths:
   // they rebuild the state from the empty context).
   Result<StatePtr> StateOf(std::span<const TokenId> context);
