@@ -123,6 +123,34 @@ Status CheckContract(Potential& p, std::span<const std::vector<TokenId>> context
     if (!Agree(completes[c], single, tolerance)) {
       return Violation(p, "batched complete differs from single", contexts[c], completes[c], single);
     }
+    // Optional views describe the same row.
+    const std::span<const double> row(rows.data() + c * width, width);
+    Potential::NextLogits lm;
+    if (p.ViewNextLogits(*states[c], &lm)) {
+      if (lm.logits.size() != static_cast<size_t>(v)) {
+        return Violation(p, "ViewNextLogits gives a row of the wrong length", contexts[c],
+                         static_cast<double>(lm.logits.size()), v);
+      }
+      for (TokenId t = 0; t <= v; ++t) {
+        const double want = t == lm.moved ? kLogZero
+                            : t == v      ? (lm.moved >= 0 ? lm.logits[lm.moved] - lm.log_norm : kLogZero)
+                                          : lm.logits[t] - lm.log_norm;
+        if (!Agree(row[t], want, tolerance)) {
+          return Violation(p, "ViewNextLogits[" + std::to_string(t) + "] differs from logw_next", contexts[c], want,
+                           row[t]);
+        }
+      }
+    }
+    Potential::AllowedSet allowed;
+    if (p.ViewAllowed(*states[c], &allowed)) {
+      for (TokenId t = 0; t <= v; ++t) {
+        const bool on = t == v ? allowed.end : ((allowed.words[t >> 6] >> (t & 63)) & 1u) != 0;
+        if ((row[t] == 0) != on || (!on && row[t] != kLogZero)) {
+          return Violation(p, "ViewAllowed[" + std::to_string(t) + "] differs from logw_next", contexts[c],
+                           on ? 0 : kLogZero, row[t]);
+        }
+      }
+    }
   }
   // Batched Extend equals single Extend: extend every state by token 0 at once.
   if (!states.empty()) {

@@ -20,7 +20,9 @@ namespace steer::potential {
 //     logw_next(x)[V];
 //   - batched calls (all contexts in one batch) equal single calls;
 //   - Fork is independent: extending a fork leaves the original unchanged, and
-//     a forked-then-extended state equals one rebuilt from scratch.
+//     a forked-then-extended state equals one rebuilt from scratch;
+//   - the optional views (ViewNextLogits, ViewAllowed), where given, describe
+//     logw_next(x).
 // Values agree when both are −inf or |a − b| <= tolerance·max(1, |a|).
 // Returns the first violation, naming the check, the context and the symbol.
 Status CheckContract(Potential& p, std::span<const std::vector<TokenId>> contexts,
