@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
+#include <utility>
 
 #include "steer/engine/engine.h"
 #include "steer/util/check.h"
@@ -12,10 +14,12 @@ namespace steer::potential {
 struct LmPotential::LmState final : State {
   engine::Engine* engine = nullptr;
   SeqId seq = -1;
-  // Logits at the current position (V entries), shared between forks; Extend
-  // overwrites them in place only when this state is the sole owner.
-  std::shared_ptr<std::vector<float>> logits;
-  double log_norm = 0;  // log Σ exp(logits)
+  // Logits at the current position (V entries), and exp(logits - max_logit)
+  // in single precision, shared between forks; Extend overwrites them in
+  // place only when this state is the sole owner.
+  std::shared_ptr<std::vector<float>> logits, exps;
+  float max_logit = 0;
+  double log_norm = 0;  // log Σ exp(logits) = max_logit + log Σ exps
   double log_prefix = 0;
   ~LmState() override {
     if (seq >= 0) (void)engine->Release(seq);
@@ -23,9 +27,16 @@ struct LmPotential::LmState final : State {
 };
 
 namespace {
-double LogNorm(std::span<const float> logits) {
+// Fills *exps (resized to the logits) and returns {max logit, log Σ exp}.
+std::pair<float, double> Normalize(std::span<const float> logits, std::vector<float>* exps) {
   const float m = MaxOf(logits);
-  return m + std::log(SumExpFloat(logits, m));
+  exps->resize(logits.size());
+  return {m, m + std::log(ExpShiftedFloat(logits, m, *exps))};
+}
+// The buffer at *p, reused when this state is its only owner.
+std::vector<float>& Own(std::shared_ptr<std::vector<float>>* p) {
+  if (*p == nullptr || p->use_count() > 1) *p = std::make_shared<std::vector<float>>();
+  return **p;
 }
 }  // namespace
 
@@ -71,7 +82,8 @@ Result<StatePtr> LmPotential::Start() {
     }
     std::span<const float> logits = engine_->Logits(0);
     root_logits_ = std::make_shared<std::vector<float>>(logits.begin(), logits.end());
-    root_log_norm_ = LogNorm(*root_logits_);
+    root_exps_ = std::make_shared<std::vector<float>>();
+    std::tie(root_max_logit_, root_log_norm_) = Normalize(*root_logits_, root_exps_.get());
     root_ = seq;
   }
   auto s = std::make_unique<LmState>();
@@ -80,6 +92,8 @@ Result<StatePtr> LmPotential::Start() {
   STEER_CHECK(fork.ok());  // fails only for a sequence that is not live
   s->seq = *fork;
   s->logits = root_logits_;
+  s->exps = root_exps_;
+  s->max_logit = root_max_logit_;
   s->log_norm = root_log_norm_;
   return StatePtr(std::move(s));
 }
@@ -92,6 +106,8 @@ StatePtr LmPotential::Fork(const State& state) {
   STEER_CHECK(fork.ok());
   out->seq = *fork;
   out->logits = s.logits;
+  out->exps = s.exps;
+  out->max_logit = s.max_logit;
   out->log_norm = s.log_norm;
   out->log_prefix = s.log_prefix;
   return out;
@@ -120,12 +136,8 @@ Status LmPotential::Extend(std::span<State* const> states, std::span<const Token
     const TokenId t = batch.rows()[j].token;
     s.log_prefix += static_cast<double>((*s.logits)[t]) - s.log_norm;
     std::span<const float> logits = engine_->Logits(static_cast<int32_t>(j));
-    if (s.logits.use_count() == 1) {
-      std::copy(logits.begin(), logits.end(), s.logits->begin());
-    } else {
-      s.logits = std::make_shared<std::vector<float>>(logits.begin(), logits.end());
-    }
-    s.log_norm = LogNorm(logits);
+    Own(&s.logits).assign(logits.begin(), logits.end());
+    std::tie(s.max_logit, s.log_norm) = Normalize(*s.logits, &Own(&s.exps));
   }
   return {};
 }
@@ -163,6 +175,8 @@ bool LmPotential::ViewNextLogits(const State& state, NextLogits* out) const {
   const auto& s = static_cast<const LmState&>(state);
   if (s.log_prefix == kLogZero) return false;
   out->logits = *s.logits;
+  out->exps = *s.exps;
+  out->max_logit = s.max_logit;
   out->log_norm = s.log_norm;
   out->moved = eos_;
   return true;

@@ -224,6 +224,71 @@ Result<int64_t> Stepper::Step(std::span<Particle* const> ps, int max_tokens, siz
   return forced;
 }
 
+std::optional<Choice> Stepper::DrawFromExps(const potential::Potential::NextLogits& lm,
+                                             const potential::Potential::AllowedSet& allowed, Rng& rng) {
+  const auto v = static_cast<size_t>(vocab_);
+  constexpr size_t kBlock = 1024;  // 16 mask words
+  const size_t blocks = (v + kBlock - 1) / kBlock;
+  view_row_.resize(v + 1);
+  view_sums_.resize(blocks);
+  float* q = view_row_.data();
+  double total = 0;
+  for (size_t b = 0; b < blocks; ++b) {
+    const size_t begin = b * kBlock, end = std::min(v, begin + kBlock);
+    view_sums_[b] = 0;
+    bool any = false;
+    for (size_t w = begin / 64; w * 64 < end; ++w) any = any || allowed.words[w] != 0;
+    if (!any) continue;  // the grammar rules the whole block out
+    std::copy(lm.exps.begin() + static_cast<std::ptrdiff_t>(begin), lm.exps.begin() + static_cast<std::ptrdiff_t>(end),
+              q + begin);
+    for (size_t w = begin / 64; w * 64 < end; ++w) {
+      uint64_t clear = ~allowed.words[w];
+      if (clear == 0) continue;
+      if (clear == ~uint64_t{0}) {
+        std::fill(q + w * 64, q + std::min(end, w * 64 + 64), 0.0f);
+        continue;
+      }
+      while (clear != 0) {
+        const size_t t = w * 64 + static_cast<size_t>(__builtin_ctzll(clear));
+        if (t >= end) break;
+        q[t] = 0;
+        clear &= clear - 1;
+      }
+    }
+    if (lm.moved >= 0 && static_cast<size_t>(lm.moved) >= begin && static_cast<size_t>(lm.moved) < end) q[lm.moved] = 0;
+    view_sums_[b] = SumOf(std::span<const float>(q + begin, end - begin));
+    total += view_sums_[b];
+  }
+  const double end_mass = allowed.end && lm.moved >= 0 ? lm.exps[static_cast<size_t>(lm.moved)] : 0.0;
+  total += end_mass;
+  // Exps are relative to the largest logit: when what is allowed lies so far
+  // below it that they lose precision (or underflow), the caller rescales.
+  if (!(total >= 1e-30)) return std::nullopt;
+  const double log_total = lm.max_logit + std::log(total) - lm.log_norm;
+  const double u = rng.Uniform() * total;
+  double acc = 0;
+  size_t last_block = 0;  // the last block with positive mass so far
+  for (size_t b = 0; b < blocks; ++b) {
+    if (view_sums_[b] == 0) continue;
+    last_block = b;
+    if (acc + view_sums_[b] <= u) {
+      acc += view_sums_[b];
+      continue;
+    }
+    for (size_t t = b * kBlock; t < std::min(v, (b + 1) * kBlock); ++t) {
+      if (q[t] == 0) continue;
+      acc += q[t];
+      if (u < acc) return Choice{static_cast<TokenId>(t), log_total};
+    }
+  }
+  // The end marker comes last, as in the rows; rounding that leaves u at or
+  // beyond the total takes the last symbol with positive mass.
+  if (end_mass > 0) return Choice{vocab_, log_total};
+  size_t t = std::min(v, (last_block + 1) * kBlock);
+  while (t > 0 && q[t - 1] == 0) --t;
+  return Choice{static_cast<TokenId>(t - 1), log_total};
+}
+
 std::optional<Choice> Stepper::ViewedDraw(const Particle& p, Rng& rng) {
   potential::Potential::NextLogits lm;
   potential::Potential::AllowedSet allowed;
@@ -231,6 +296,9 @@ std::optional<Choice> Stepper::ViewedDraw(const Particle& p, Rng& rng) {
   if (!pots_[1]->ViewAllowed(*p.states[1], &allowed)) return std::nullopt;
   const auto v = static_cast<size_t>(vocab_);
   STEER_CHECK(lm.logits.size() == v);
+  if (lm.exps.size() == v) {
+    if (std::optional<Choice> c = DrawFromExps(lm, allowed, rng)) return c;
+  }
   // The summed row, shifted by +log_norm: logits where allowed, -inf
   // elsewhere, the moved token's logit at the end marker.
   view_row_.resize(v + 1);

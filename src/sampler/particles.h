@@ -100,7 +100,14 @@ class Stepper {
   std::vector<Particle*> group_, ended_, extend_;
   std::vector<TokenId> tokens_;
   bool viewed_draws_ = false;
-  std::vector<float> view_row_;  // V + 1 entries
+  std::vector<float> view_row_;     // V + 1 entries
+  std::vector<double> view_sums_;   // per block of DrawFromExps
+  // The viewed draw from the LM's exps (no exp pass): blocks the grammar
+  // rules out are skipped. nullopt, with rng untouched, when the allowed
+  // mass is below 1e-30 of the largest logit's (ViewedDraw then rescales
+  // from the logits).
+  std::optional<Choice> DrawFromExps(const potential::Potential::NextLogits& lm,
+                                     const potential::Potential::AllowedSet& allowed, Rng& rng);
 };
 
 // Draws an index with probability exp(row[i]) / Σ exp(row) in one pass over

@@ -55,7 +55,8 @@ class LmPotential final : public Potential {
   TokenId eos_;
   int32_t vocab_;
   int32_t root_ = -1;              // the prompt's sequence, decoded at the first Start
-  std::shared_ptr<std::vector<float>> root_logits_;  // shared with states, never written
+  std::shared_ptr<std::vector<float>> root_logits_, root_exps_;  // shared with states, never written
+  float root_max_logit_ = 0;
   double root_log_norm_ = 0;
 };
 

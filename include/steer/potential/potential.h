@@ -87,8 +87,12 @@ class Potential {
   // NextLogits: row[t] = logits[t] - log_norm for t < V except t == moved,
   // row[moved] = -inf and row[V] = logits[moved] - log_norm (an LM moves its
   // EOS token to the end marker). logits stays valid while s lives.
+  // exps, when given: exp(logits[t] - max_logit) in single precision (the
+  // terms of log_norm), for a draw without another exp pass.
   struct NextLogits {
     std::span<const float> logits;  // V entries
+    std::span<const float> exps;    // V entries, or empty
+    float max_logit = 0;
     double log_norm = 0;
     TokenId moved = -1;
   };

@@ -35,5 +35,8 @@ double SumOf(std::span<const float> x);
 // Σ exp(x[i] - shift) from ExpFloat's exps (of x[i] - shift rounded to
 // float), summed in double: relative error below 4e-7 + n·1e-16.
 double SumExpFloat(std::span<const float> x, float shift);
+// The same exps written to out (out.size() == x.size()), and the same sum,
+// bit for bit.
+double ExpShiftedFloat(std::span<const float> x, float shift, std::span<float> out);
 
 }  // namespace steer
