@@ -121,19 +121,9 @@ Result<Choice> AwrsChoose(std::span<const double> base_row, const std::function<
   auto draw = [&](double remaining) -> TokenId {
     if (tree) return tree->Draw(remaining, rng.Uniform());
     const double u01 = rng.Uniform();
-    const double u = u01 * remaining;
-    double acc = 0;
-    for (size_t b = 0; b < blocks; ++b) {
-      if (acc + block_sums[b] <= u) {
-        acc += block_sums[b];
-        continue;
-      }
-      for (size_t i = b * block; i < std::min(n, (b + 1) * block); ++i) {
-        if (p[i] == 0) continue;
-        acc += p[i];
-        if (u < acc) return static_cast<TokenId>(i);
-      }
-    }
+    const Found f = FindInBlocks(p.data(), n, block, std::span<const double>(block_sums, blocks), nullptr,
+                                 u01 * remaining);
+    if (f.found) return static_cast<TokenId>(f.index);
     return DrawLinear(p, remaining, u01);  // rounding left u at the end: the scan's answer
   };
   double remaining = total;

@@ -224,6 +224,30 @@ Result<int64_t> Stepper::Step(std::span<Particle* const> ps, int max_tokens, siz
   return forced;
 }
 
+Found FindInBlocks(const float* p, size_t n, size_t block, std::span<const double> sums, const double* scale,
+                   double u) {
+  double acc = 0;
+  size_t last_block = sums.size();  // the last block with positive mass so far (none yet)
+  for (size_t b = 0; b < sums.size(); ++b) {
+    if (sums[b] == 0) continue;
+    last_block = b;
+    if (acc + sums[b] <= u) {
+      acc += sums[b];
+      continue;
+    }
+    const double s = scale != nullptr ? scale[b] : 1.0;
+    for (size_t t = b * block; t < std::min(n, (b + 1) * block); ++t) {
+      if (p[t] == 0) continue;
+      acc += p[t] * s;
+      if (u < acc) return {t, true};
+    }
+  }
+  if (last_block == sums.size()) return {n, false};
+  size_t t = std::min(n, (last_block + 1) * block);
+  while (t > 0 && p[t - 1] == 0) --t;
+  return {t - 1, false};
+}
+
 std::optional<Choice> Stepper::DrawFromExps(const potential::Potential::NextLogits& lm,
                                              const potential::Potential::AllowedSet& allowed, Rng& rng) {
   const auto v = static_cast<size_t>(vocab_);
@@ -265,28 +289,12 @@ std::optional<Choice> Stepper::DrawFromExps(const potential::Potential::NextLogi
   // below it that they lose precision (or underflow), the caller rescales.
   if (!(total >= 1e-30)) return std::nullopt;
   const double log_total = lm.max_logit + std::log(total) - lm.log_norm;
-  const double u = rng.Uniform() * total;
-  double acc = 0;
-  size_t last_block = 0;  // the last block with positive mass so far
-  for (size_t b = 0; b < blocks; ++b) {
-    if (view_sums_[b] == 0) continue;
-    last_block = b;
-    if (acc + view_sums_[b] <= u) {
-      acc += view_sums_[b];
-      continue;
-    }
-    for (size_t t = b * kBlock; t < std::min(v, (b + 1) * kBlock); ++t) {
-      if (q[t] == 0) continue;
-      acc += q[t];
-      if (u < acc) return Choice{static_cast<TokenId>(t), log_total};
-    }
-  }
+  const Found f = FindInBlocks(q, v, kBlock, view_sums_, nullptr, rng.Uniform() * total);
+  if (f.found) return Choice{static_cast<TokenId>(f.index), log_total};
   // The end marker comes last, as in the rows; rounding that leaves u at or
   // beyond the total takes the last symbol with positive mass.
   if (end_mass > 0) return Choice{vocab_, log_total};
-  size_t t = std::min(v, (last_block + 1) * kBlock);
-  while (t > 0 && q[t - 1] == 0) --t;
-  return Choice{static_cast<TokenId>(t - 1), log_total};
+  return Choice{static_cast<TokenId>(f.index), log_total};
 }
 
 std::optional<Choice> Stepper::ViewedDraw(const Particle& p, Rng& rng) {
@@ -362,27 +370,8 @@ Draw SampleLogRow(const T* row, size_t n, Rng& rng, float* p) {
     total += sums[b];
   }
   const double log_total = top + std::log(total);
-  const double u = rng.Uniform() * total;
-  double acc = 0;
-  size_t last_block = 0;  // the last block with positive mass so far
-  for (size_t b = 0; b < blocks; ++b) {
-    if (sums[b] == 0) continue;
-    last_block = b;
-    if (acc + sums[b] <= u) {
-      acc += sums[b];
-      continue;
-    }
-    for (size_t t = b * block; t < std::min(n, (b + 1) * block); ++t) {
-      if (p[t] == 0) continue;
-      acc += p[t] * scale[b];
-      if (u < acc) return {static_cast<TokenId>(t), log_total};
-    }
-  }
-  // Rounding left u at or beyond the accumulated total: the last token with
-  // positive probability is taken.
-  size_t t = std::min(n, (last_block + 1) * block);
-  while (t > 0 && p[t - 1] == 0) --t;
-  return {static_cast<TokenId>(t - 1), log_total};
+  const Found f = FindInBlocks(p, n, block, std::span<const double>(sums, blocks), scale, rng.Uniform() * total);
+  return {static_cast<TokenId>(f.index), log_total};
 }
 
 }  // namespace

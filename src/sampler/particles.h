@@ -119,6 +119,18 @@ struct Draw {
   TokenId index;
   double log_total;
 };
+
+// The draw's search over blocks of p (block entries each; sums[b] the sum of
+// block b's p[t]·scale[b], scale null meaning 1): the first t where the
+// running sum passes u, walking block sums and then one block entry by
+// entry ({t, true}); when rounding leaves u at or beyond the total, the last
+// t with positive p ({t, false}), or {n, false} when no block has mass.
+struct Found {
+  size_t index;
+  bool found;
+};
+Found FindInBlocks(const float* p, size_t n, size_t block, std::span<const double> sums, const double* scale,
+                   double u);
 Draw SampleLog(std::span<const double> row, Rng& rng, std::vector<float>* scratch);
 // The same for a row of floats, which it overwrites with the exps.
 Draw SampleLogInPlace(std::span<float> row, Rng& rng);

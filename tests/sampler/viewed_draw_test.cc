@@ -21,8 +21,17 @@ using potential::StatePtr;
 
 struct NoState final : State {};
 
-// One context only: rows and views of fixed logits, EOS moved to the end.
-class FixedLm final : public potential::Potential {
+// Potentials of one context only (no state to keep).
+class OneContext : public potential::Potential {
+ public:
+  Result<StatePtr> Start() override { return StatePtr(std::make_unique<NoState>()); }
+  StatePtr Fork(const State&) override { return std::make_unique<NoState>(); }
+  Status Extend(std::span<State* const>, std::span<const TokenId>) override { return {}; }
+  double LogPrefix(const State&) const override { return 0; }
+};
+
+// Rows and views of fixed logits, EOS moved to the end.
+class FixedLm final : public OneContext {
  public:
   FixedLm(std::vector<float> logits, TokenId eos) : logits_(std::move(logits)), eos_(eos) {
     max_ = MaxOf(std::span<const float>(logits_));
@@ -31,10 +40,6 @@ class FixedLm final : public potential::Potential {
   }
   int32_t vocab_size() const override { return static_cast<int32_t>(logits_.size()); }
   std::string name() const override { return "fixed-lm"; }
-  Result<StatePtr> Start() override { return StatePtr(std::make_unique<NoState>()); }
-  StatePtr Fork(const State&) override { return std::make_unique<NoState>(); }
-  Status Extend(std::span<State* const>, std::span<const TokenId>) override { return {}; }
-  double LogPrefix(const State&) const override { return 0; }
   Status LogComplete(std::span<const State* const> states, std::span<double> out) override {
     for (size_t i = 0; i < states.size(); ++i) out[i] = logits_[static_cast<size_t>(eos_)] - log_norm_;
     return {};
@@ -65,7 +70,7 @@ class FixedLm final : public potential::Potential {
 };
 
 // A boolean constraint with a fixed allowed set.
-class FixedMask final : public potential::Potential {
+class FixedMask final : public OneContext {
  public:
   FixedMask(const std::vector<bool>& allowed, bool end) : v_(allowed.size()), end_(end) {
     words_.assign((v_ + 63) / 64, 0);
@@ -75,10 +80,6 @@ class FixedMask final : public potential::Potential {
   }
   int32_t vocab_size() const override { return static_cast<int32_t>(v_); }
   std::string name() const override { return "fixed-mask"; }
-  Result<StatePtr> Start() override { return StatePtr(std::make_unique<NoState>()); }
-  StatePtr Fork(const State&) override { return std::make_unique<NoState>(); }
-  Status Extend(std::span<State* const>, std::span<const TokenId>) override { return {}; }
-  double LogPrefix(const State&) const override { return 0; }
   Status LogComplete(std::span<const State* const> states, std::span<double> out) override {
     for (size_t i = 0; i < states.size(); ++i) out[i] = end_ ? 0 : kLogZero;
     return {};
