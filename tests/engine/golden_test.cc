@@ -23,6 +23,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -85,20 +86,30 @@ class GoldenTest : public ::testing::TestWithParam<Spec> {
   double max_diff_ = 0;
 };
 
+// Reads the golden file and opens its model with *options, on 2 threads with
+// a 512-position context (set in *options too).
+void OpenGolden(const std::string& golden_path, const std::string& model_path, EngineOptions* options, json* golden,
+                std::unique_ptr<Engine>* engine) {
+  auto text = ReadFile(golden_path);
+  ASSERT_TRUE(text.ok()) << text.error().ToString();
+  *golden = json::parse(*text);
+  options->threads = 2;
+  options->n_ctx = 512;
+  auto opened = Engine::Open(model_path, *options);
+  ASSERT_TRUE(opened.ok()) << opened.error().ToString();
+  *engine = std::move(opened).value();
+}
+
 TEST_P(GoldenTest, LogitsAndTeacherForcedGreedy) {
   const Spec& spec = GetParam();
   STEER_REQUIRE_SHARED(golden_path, "golden/" + spec.golden);
   STEER_REQUIRE_SHARED(model_path, "models/" + spec.model);
-  auto text = ReadFile(golden_path);
-  ASSERT_TRUE(text.ok()) << text.error().ToString();
-  const json golden = json::parse(*text);
   EngineOptions options;
-  options.threads = 2;
-  options.n_ctx = 512;
   options.q8_activations = spec.q8_activations;
-  auto engine_or = Engine::Open(model_path, options);
-  ASSERT_TRUE(engine_or.ok()) << engine_or.error().ToString();
-  Engine& engine = **engine_or;
+  json golden;
+  std::unique_ptr<Engine> opened;
+  ASSERT_NO_FATAL_FAILURE(OpenGolden(golden_path, model_path, &options, &golden, &opened));
+  Engine& engine = *opened;
   ASSERT_EQ(engine.n_vocab(), golden["model"]["n_vocab"].get<int>());
   const double tol = spec.tol;
 
@@ -213,16 +224,12 @@ TEST_P(KvF16GoldenTest, MatchesLlamaCppF16Cache) {
   const Spec& spec = GetParam();
   STEER_REQUIRE_SHARED(golden_path, "golden/" + spec.golden);
   STEER_REQUIRE_SHARED(model_path, "models/" + spec.model);
-  auto text = ReadFile(golden_path);
-  ASSERT_TRUE(text.ok()) << text.error().ToString();
-  const json golden = json::parse(*text);
   EngineOptions options;
-  options.threads = 2;
-  options.n_ctx = 512;
   options.kv_type = model::KvType::kF16;
-  auto engine_or = Engine::Open(model_path, options);
-  ASSERT_TRUE(engine_or.ok()) << engine_or.error().ToString();
-  Engine& engine = **engine_or;
+  json golden;
+  std::unique_ptr<Engine> opened;
+  ASSERT_NO_FATAL_FAILURE(OpenGolden(golden_path, model_path, &options, &golden, &opened));
+  Engine& engine = *opened;
   EXPECT_EQ(engine.kv_cache().block_bytes() * 2,
             int64_t{2} * engine.hparams().n_layer * options.kv_block_size * engine.hparams().kv_dim() * 4);
   int compared = 0;
