@@ -76,22 +76,7 @@ Status GrammarPotential::AddLogWeightNext(std::span<const State* const> states, 
       continue;
     }
     s.matcher.FillMask(&mask);
-    const uint64_t* words = mask.words();
-    for (size_t w = 0; w < mask.num_words(); ++w) {
-      // Bits past V in the last word are clear; only tokens < V are written.
-      uint64_t clear = ~words[w];
-      if (clear == ~uint64_t{0} && (w + 1) * 64 <= static_cast<size_t>(v)) {
-        // 64 ruled-out tokens at once (one vector fill, not 64 bit steps).
-        std::fill_n(row.begin() + static_cast<std::ptrdiff_t>(w * 64), 64, kLogZero);
-        continue;
-      }
-      while (clear != 0) {
-        const size_t t = w * 64 + static_cast<size_t>(__builtin_ctzll(clear));
-        if (t >= static_cast<size_t>(v)) break;
-        row[t] = kLogZero;
-        clear &= clear - 1;
-      }
-    }
+    FillWhereClear(mask.words(), 0, static_cast<size_t>(v), kLogZero, row.data());
     if (compiled_->eos() >= 0) row[compiled_->eos()] = kLogZero;
     if (!s.matcher.IsComplete()) row[v] = kLogZero;
   }

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "steer/util/bitset.h"
 #include "steer/util/check.h"
 #include "steer/util/fast_exp.h"
 
@@ -198,13 +199,12 @@ Result<int64_t> Stepper::Step(std::span<Particle* const> ps, int max_tokens, siz
     std::optional<Choice> fast = viewed ? ViewedDraw(*part[0], rng) : std::nullopt;
     if (!fast) STEER_RETURN_IF_ERROR(SummedRows(part, num_proposal, &rows_));
     for (size_t i = 0; i < part.size(); ++i) {
-      std::span<const double> row(rows_.data() + i * width, width);
       Particle* p = part[i];
       Choice c;
       if (fast) {
         c = *fast;
       } else {
-        STEER_ASSIGN_OR_RETURN(c, choose(row, rng, *p));
+        STEER_ASSIGN_OR_RETURN(c, choose(std::span<const double>(rows_.data() + i * width, width), rng, *p));
       }
       p->log_weight += c.log_increment;
       if (p->log_weight == kLogZero) {
@@ -265,20 +265,7 @@ std::optional<Choice> Stepper::DrawFromExps(const potential::Potential::NextLogi
     if (!any) continue;  // the grammar rules the whole block out
     std::copy(lm.exps.begin() + static_cast<std::ptrdiff_t>(begin), lm.exps.begin() + static_cast<std::ptrdiff_t>(end),
               q + begin);
-    for (size_t w = begin / 64; w * 64 < end; ++w) {
-      uint64_t clear = ~allowed.words[w];
-      if (clear == 0) continue;
-      if (clear == ~uint64_t{0}) {
-        std::fill(q + w * 64, q + std::min(end, w * 64 + 64), 0.0f);
-        continue;
-      }
-      while (clear != 0) {
-        const size_t t = w * 64 + static_cast<size_t>(__builtin_ctzll(clear));
-        if (t >= end) break;
-        q[t] = 0;
-        clear &= clear - 1;
-      }
-    }
+    FillWhereClear(allowed.words, begin, end, 0.0f, q);
     if (lm.moved >= 0 && static_cast<size_t>(lm.moved) >= begin && static_cast<size_t>(lm.moved) < end) q[lm.moved] = 0;
     view_sums_[b] = SumOf(std::span<const float>(q + begin, end - begin));
     total += view_sums_[b];
@@ -313,19 +300,7 @@ std::optional<Choice> Stepper::ViewedDraw(const Particle& p, Rng& rng) {
   float* f = view_row_.data();
   std::copy(lm.logits.begin(), lm.logits.end(), f);
   constexpr float kNone = -std::numeric_limits<float>::infinity();
-  for (size_t w = 0; w < (v + 63) / 64; ++w) {
-    uint64_t clear = ~allowed.words[w];
-    if (clear == ~uint64_t{0} && (w + 1) * 64 <= v) {
-      std::fill_n(f + w * 64, 64, kNone);
-      continue;
-    }
-    while (clear != 0) {
-      const size_t t = w * 64 + static_cast<size_t>(__builtin_ctzll(clear));
-      if (t >= v) break;
-      f[t] = kNone;
-      clear &= clear - 1;
-    }
-  }
+  FillWhereClear(allowed.words, 0, v, kNone, f);
   f[v] = allowed.end && lm.moved >= 0 ? lm.logits[static_cast<size_t>(lm.moved)] : kNone;
   if (lm.moved >= 0) f[lm.moved] = kNone;
   const Draw d = SampleLogInPlace(std::span<float>(f, v + 1), rng);

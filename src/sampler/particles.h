@@ -119,6 +119,9 @@ struct Draw {
   TokenId index;
   double log_total;
 };
+Draw SampleLog(std::span<const double> row, Rng& rng, std::vector<float>* scratch);
+// The same for a row of floats, which it overwrites with the exps.
+Draw SampleLogInPlace(std::span<float> row, Rng& rng);
 
 // The draw's search over blocks of p (block entries each; sums[b] the sum of
 // block b's p[t]·scale[b], scale null meaning 1): the first t where the
@@ -131,8 +134,5 @@ struct Found {
 };
 Found FindInBlocks(const float* p, size_t n, size_t block, std::span<const double> sums, const double* scale,
                    double u);
-Draw SampleLog(std::span<const double> row, Rng& rng, std::vector<float>* scratch);
-// The same for a row of floats, which it overwrites with the exps.
-Draw SampleLogInPlace(std::span<float> row, Rng& rng);
 
 }  // namespace steer::sampler::internal

@@ -8,6 +8,27 @@
 
 namespace steer {
 
+// out[t] = value for every t in [begin, end) whose bit in words is clear
+// (begin a multiple of 64): a word with no bit set is one fill, others are
+// walked bit by bit. Applies a token mask to a row of weights.
+template <class T>
+void FillWhereClear(const uint64_t* words, size_t begin, size_t end, T value, T* out) {
+  for (size_t w = begin / 64; w * 64 < end; ++w) {
+    uint64_t clear = ~words[w];
+    if (clear == ~uint64_t{0}) {
+      const size_t stop = w * 64 + 64 < end ? w * 64 + 64 : end;
+      for (size_t t = w * 64; t < stop; ++t) out[t] = value;
+      continue;
+    }
+    while (clear != 0) {
+      const size_t t = w * 64 + static_cast<size_t>(__builtin_ctzll(clear));
+      if (t >= end) break;
+      out[t] = value;
+      clear &= clear - 1;
+    }
+  }
+}
+
 class DynamicBitset {
  public:
   DynamicBitset() = default;
