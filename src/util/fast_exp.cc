@@ -183,21 +183,9 @@ void ExpFloat(std::span<const float> x, std::span<float> out) {
 
 double ExpShiftedFloat(std::span<const float> x, float shift, std::span<float> out) {
   double total = 0;
-  for (size_t i = 0; i < x.size(); i += kChunk) {
+  for (size_t i = 0; i < x.size(); i += kChunk) {  // exponentiated and summed while in L1
     const int n = static_cast<int>(std::min<size_t>(kChunk, x.size() - i));
     float* e = out.data() + i;
-    for (int j = 0; j < n; ++j) e[j] = x[i + j] - shift;
-    ExpRowSingle(e, e, n);
-    total += SumRowF(e, static_cast<size_t>(n));
-  }
-  return total;
-}
-
-double SumExpFloat(std::span<const float> x, float shift) {
-  float e[kChunk];
-  double total = 0;
-  for (size_t i = 0; i < x.size(); i += kChunk) {
-    const int n = static_cast<int>(std::min<size_t>(kChunk, x.size() - i));
     for (int j = 0; j < n; ++j) e[j] = x[i + j] - shift;
     ExpRowSingle(e, e, n);
     total += SumRowF(e, static_cast<size_t>(n));

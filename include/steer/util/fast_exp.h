@@ -32,11 +32,9 @@ float MaxOf(std::span<const float> x);
 double MaxOf(std::span<const double> x);
 double SumOf(std::span<const float> x);
 
-// Σ exp(x[i] - shift) from ExpFloat's exps (of x[i] - shift rounded to
-// float), summed in double: relative error below 4e-7 + n·1e-16.
-double SumExpFloat(std::span<const float> x, float shift);
-// The same exps written to out (out.size() == x.size()), and the same sum,
-// bit for bit.
+// out[i] = ExpFloat's exp(x[i] - shift) (of x[i] - shift rounded to float;
+// out.size() == x.size()); returns their sum, in double: relative error
+// below 4e-7 + n·1e-16.
 double ExpShiftedFloat(std::span<const float> x, float shift, std::span<float> out);
 
 }  // namespace steer
