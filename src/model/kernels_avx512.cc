@@ -103,7 +103,6 @@ struct F32Rows {
   static constexpr bool kPairs = false;
   const float* const* w;
   __m512 Load(int r, int64_t i) const { return _mm512_loadu_ps(w[r] + i); }
-  void Load2(int, int64_t, __m512*, __m512*) const {}
   float At(int r, int64_t j) const { return w[r][j]; }
 };
 struct Q8_0Rows {  // cols is a multiple of 32, so At is never needed
@@ -284,6 +283,13 @@ struct BF16Panel {
   }
 };
 
+// Cache lines of the next call's `bytes` of panels that each of `groups`
+// row groups prefetches; none below two groups (one pass streams its panels
+// once, and prefetching a whole call ahead measured slower there).
+inline int64_t PrefetchShare(int64_t bytes, int64_t groups) {
+  return groups >= 2 ? (bytes / 64 + groups - 1) / groups : 0;
+}
+
 // NP panels at w (panel_bytes apart) x NB batch rows of x; writes
 // y[b * y_stride + 16 p + lane], the last panel's lanes under `last` only.
 // Every pf_every-th k also prefetches the next cache line from pf (none
@@ -329,7 +335,7 @@ void FPanelBatch(const uint8_t* w, int64_t panel_bytes, int64_t cols, const floa
                  int64_t y_stride, __mmask16 last) {
   constexpr int kNB = NP >= 4 ? 3 : 6;  // NP * kNB accumulators in 32 registers
   const int64_t groups = batch / kNB;
-  const int64_t per_group = groups >= 2 ? (NP * panel_bytes / 64 + groups - 1) / groups : 0;  // lines
+  const int64_t per_group = PrefetchShare(NP * panel_bytes, groups);
   const int64_t every = per_group > 0 ? std::max<int64_t>(1, cols / per_group) : 1;
   const uint8_t* next = w + NP * panel_bytes;
   int64_t b = 0;
@@ -581,7 +587,7 @@ void RunPanels(const uint8_t* w, int64_t panel_bytes, int64_t nb, const uint8_t*
   constexpr int kNB = kKind == QKind::kPlain ? 4 : kKind == QKind::kMin ? 3 : 2;
   const int64_t groups = batch / kNB;
   const uint8_t* next = w + NP * panel_bytes;
-  const int64_t per_group = groups >= 2 ? (NP * panel_bytes / 64 + groups - 1) / groups : 0;  // lines
+  const int64_t per_group = PrefetchShare(NP * panel_bytes, groups);
   const int64_t per_k = (per_group + nb - 1) / nb;
   int64_t b = 0;
   for (int64_t g = 0; b + kNB <= batch; b += kNB, ++g)
