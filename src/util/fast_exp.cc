@@ -5,6 +5,8 @@
 // for AVX-512, AVX2 and baseline x86-64 and picks one at load time.
 #include "steer/util/fast_exp.h"
 
+#include "util/float_rows.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -57,24 +59,15 @@ inline double Exp(double x) {
 // degree 7 (truncation below 2e-9 relative). 2^n is applied as two normal
 // powers of two, 2^h · 2^(n-h) with h = floor(n / 2), so that n from -150
 // to 128 gives subnormal results and exp(88.7) without overflow in between.
+// float_rows_avx512.cc's Exp16 repeats it operation for operation.
 inline float ExpSingle(float x) {
-  constexpr float kLog2e = 1.44269504f;
-  constexpr float kLn2Hi = 0.693359375f;    // ln 2 to 9 bits: n·kLn2Hi is exact
-  constexpr float kLn2Lo = -2.12194440e-4f;  // ln 2 - kLn2Hi
-  constexpr float kRound = 12582912.0f;      // 1.5 · 2^23: adding it rounds to an integer
-  constexpr uint32_t kRoundBits = 0x4B400000u;
-  const float clamped = x < -104.0f ? -104.0f : (x > 88.8f ? 88.8f : x);
+  using namespace internal::exp_f;
+  const float clamped = x < kClampLo ? kClampLo : (x > kClampHi ? kClampHi : x);
   const float shifted = clamped * kLog2e + kRound;
   const float n = shifted - kRound;
   const float r = (clamped - n * kLn2Hi) - n * kLn2Lo;
-  float p = 1.0f / 5040.0f;
-  p = p * r + 1.0f / 720.0f;
-  p = p * r + 1.0f / 120.0f;
-  p = p * r + 1.0f / 24.0f;
-  p = p * r + 1.0f / 6.0f;
-  p = p * r + 0.5f;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
+  float p = kPoly[0];
+  for (int i = 1; i < 8; ++i) p = p * r + kPoly[i];
   uint32_t bits;
   std::memcpy(&bits, &shifted, sizeof bits);
   const auto ni = static_cast<int32_t>(bits - kRoundBits);  // n, exactly (|n| < 2^22)
@@ -85,11 +78,14 @@ inline float ExpSingle(float x) {
   std::memcpy(&s1, &s1_bits, sizeof s1);
   std::memcpy(&s2, &s2_bits, sizeof s2);
   const float y = p * s1 * s2;
-  return x < -104.0f ? 0.0f : (x > 88.72f ? __builtin_inff() : y);
+  return x < kZeroBelow ? 0.0f : (x > kInfAbove ? __builtin_inff() : y);
 }
 
-STEER_EXP_CLONES void ExpRowSingle(const float* x, float* out, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) out[i] = ExpSingle(x[i]);
+// out may equal x (each out[i] depends on x[i] alone): ivdep spares the
+// vectorized loop a run-time overlap check, which in-place calls fail.
+STEER_EXP_CLONES void ExpRowSingle(const float* x, float* out, size_t n) {
+#pragma GCC ivdep
+  for (size_t i = 0; i < n; ++i) out[i] = ExpSingle(x[i]);
 }
 
 STEER_EXP_CLONES void ExpRow(const double* __restrict x, double shift, double* __restrict out, int n) {
@@ -162,35 +158,51 @@ __attribute__((always_inline)) inline T MaxRow(const T* x, size_t n) {
 STEER_EXP_CLONES float MaxRowF(const float* x, size_t n) { return MaxRow(x, n); }
 STEER_EXP_CLONES double MaxRowD(const double* x, size_t n) { return MaxRow(x, n); }
 
+// The 32 partial sums of float_rows.h.
 STEER_EXP_CLONES double SumRowF(const float* x, size_t n) {
-  double s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  double s[32] = {};
   size_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int k = 0; k < 8; ++k) s[k] += x[i + k];
-  for (; i < n; ++i) s[0] += x[i];
-  return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+  for (; i + 32 <= n; i += 32)
+    for (int k = 0; k < 32; ++k) s[k] += x[i + k];
+  for (size_t k = 0; i + k < n; ++k) s[k] += x[i + k];
+  for (int w = 16; w >= 1; w /= 2)
+    for (int k = 0; k < w; ++k) s[k] += s[k + w];
+  return s[0];
+}
+
+double ExpShiftedRowF(const float* x, float shift, float* out, size_t n) {
+  for (size_t i = 0; i < n; i += kChunk) {  // shifted and exponentiated while in L1
+    const size_t m = std::min<size_t>(kChunk, n - i);
+    float* e = out + i;
+    for (size_t j = 0; j < m; ++j) e[j] = x[i + j] - shift;
+    ExpRowSingle(e, e, m);
+  }
+  return SumRowF(out, n);
+}
+
+const internal::FloatRowKernels& FloatRows() {
+  static const internal::FloatRowKernels& rows =
+      internal::Avx512FloatRows() != nullptr ? *internal::Avx512FloatRows() : internal::PortableFloatRows();
+  return rows;
 }
 
 }  // namespace
 
-float MaxOf(std::span<const float> x) { return x.empty() ? -__builtin_inff() : MaxRowF(x.data(), x.size()); }
-double MaxOf(std::span<const double> x) { return x.empty() ? -__builtin_inf() : MaxRowD(x.data(), x.size()); }
-double SumOf(std::span<const float> x) { return SumRowF(x.data(), x.size()); }
-
-void ExpFloat(std::span<const float> x, std::span<float> out) {
-  ExpRowSingle(x.data(), out.data(), static_cast<int64_t>(x.size()));
+namespace internal {
+const FloatRowKernels& PortableFloatRows() {
+  static const FloatRowKernels kernels{MaxRowF, SumRowF, ExpRowSingle, ExpShiftedRowF};
+  return kernels;
 }
+}  // namespace internal
+
+float MaxOf(std::span<const float> x) { return x.empty() ? -__builtin_inff() : FloatRows().max(x.data(), x.size()); }
+double MaxOf(std::span<const double> x) { return x.empty() ? -__builtin_inf() : MaxRowD(x.data(), x.size()); }
+double SumOf(std::span<const float> x) { return FloatRows().sum(x.data(), x.size()); }
+
+void ExpFloat(std::span<const float> x, std::span<float> out) { FloatRows().exp(x.data(), out.data(), x.size()); }
 
 double ExpShiftedFloat(std::span<const float> x, float shift, std::span<float> out) {
-  double total = 0;
-  for (size_t i = 0; i < x.size(); i += kChunk) {  // exponentiated and summed while in L1
-    const int n = static_cast<int>(std::min<size_t>(kChunk, x.size() - i));
-    float* e = out.data() + i;
-    for (int j = 0; j < n; ++j) e[j] = x[i + j] - shift;
-    ExpRowSingle(e, e, n);
-    total += SumRowF(e, static_cast<size_t>(n));
-  }
-  return total;
+  return FloatRows().exp_shifted(x.data(), shift, out.data(), x.size());
 }
 
 }  // namespace steer

@@ -6,10 +6,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <vector>
 
 #include "steer/util/rng.h"
+#include "util/float_rows.h"
 
 namespace steer {
 namespace {
@@ -128,4 +130,53 @@ TEST(RowReductions, MaxAndSum) {
   }
 }
 
+}  // namespace steer
+
+namespace steer {
+namespace {
+
+// The AVX-512 float rows against the portable ones (the oracle), bit for
+// bit: every length around the vector widths and the 32 partial sums, rows
+// with the exp's edge arguments, and a NaN for the max.
+TEST(FloatRows, Avx512MatchesPortableBitForBit) {
+  const internal::FloatRowKernels* fast = internal::Avx512FloatRows();
+  if (fast == nullptr) GTEST_SKIP() << "SKIP: this CPU has no AVX-512F";
+  const internal::FloatRowKernels& slow = internal::PortableFloatRows();
+  auto bits = [](const std::vector<float>& v) {
+    std::vector<uint32_t> b(v.size());
+    std::memcpy(b.data(), v.data(), v.size() * sizeof(float));
+    return b;
+  };
+  Rng rng(8);
+  for (size_t n : {1, 5, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 1000, 32000}) {
+    std::vector<float> x(n);
+    for (float& v : x) v = static_cast<float>(30.0 * rng.Normal());
+    const float edges[] = {-INFINITY, -104.5f, -100.0f, 88.8f, 1000.0f, INFINITY, -0.0f};
+    for (size_t i = 0; i < std::min<size_t>(n, 7); ++i) x[(i * 7919) % n] = edges[i];
+    EXPECT_EQ(fast->max(x.data(), n), slow.max(x.data(), n)) << n;
+    const double fs = fast->sum(x.data(), n), ss = slow.sum(x.data(), n);
+    EXPECT_EQ(std::memcmp(&fs, &ss, sizeof fs), 0) << n << ": " << fs << " vs " << ss;
+    std::vector<float> fe(n), se(n);
+    fast->exp(x.data(), fe.data(), n);
+    slow.exp(x.data(), se.data(), n);
+    EXPECT_EQ(bits(fe), bits(se)) << n;
+    const double fz = fast->exp_shifted(x.data(), 3.5f, fe.data(), n);
+    const double sz = slow.exp_shifted(x.data(), 3.5f, se.data(), n);
+    EXPECT_EQ(bits(fe), bits(se)) << n;
+    EXPECT_EQ(std::memcmp(&fz, &sz, sizeof fz), 0) << n << ": " << fz << " vs " << sz;
+    std::vector<float> in_place = x;  // out == x
+    fast->exp(in_place.data(), in_place.data(), n);
+    slow.exp(x.data(), se.data(), n);
+    EXPECT_EQ(bits(in_place), bits(se)) << n;
+  }
+  std::vector<float> with_nan(100, 1.0f);
+  with_nan[50] = NAN;
+  with_nan[70] = 2.0f;
+  EXPECT_EQ(fast->max(with_nan.data(), 100), 2.0f);  // skipped
+  with_nan[0] = NAN;
+  EXPECT_TRUE(std::isnan(fast->max(with_nan.data(), 100)));  // unless it comes first
+  EXPECT_TRUE(std::isnan(slow.max(with_nan.data(), 100)));
+}
+
+}  // namespace
 }  // namespace steer
