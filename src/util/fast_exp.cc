@@ -84,7 +84,9 @@ inline float ExpSingle(float x) {
 // out may equal x (each out[i] depends on x[i] alone): ivdep spares the
 // vectorized loop a run-time overlap check, which in-place calls fail.
 STEER_EXP_CLONES void ExpRowSingle(const float* x, float* out, size_t n) {
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC ivdep
+#endif
   for (size_t i = 0; i < n; ++i) out[i] = ExpSingle(x[i]);
 }
 
