@@ -205,6 +205,21 @@ TEST(OpsTest, RmsNormAndSwiGluMatchTheirFormulas) {
   RmsNorm(x, w, 4, 1e-5f, y);
   const double rms = std::sqrt((1 + 4 + 9 + 0.25) / 4 + 1e-5);
   for (int i = 0; i < 4; ++i) EXPECT_NEAR(y[i], x[i] / rms * w[i], 1e-6);
+  // Rows long enough for the eight partial sums and the vector loops, with
+  // out aliasing x.
+  for (int n : {8, 37, 512}) {
+    std::vector<float> xs(n), ws(n), ys(n);
+    double ss = 0;
+    for (int i = 0; i < n; ++i) {
+      xs[i] = 0.37f * static_cast<float>(i % 11) - 1.1f;
+      ws[i] = 1.0f + 0.01f * static_cast<float>(i);
+      ss += static_cast<double>(xs[i]) * xs[i];
+    }
+    const double r = std::sqrt(ss / n + 1e-5);
+    ys = xs;
+    RmsNorm(ys.data(), ws.data(), n, 1e-5f, ys.data());
+    for (int i = 0; i < n; ++i) EXPECT_NEAR(ys[i], xs[i] / r * ws[i], 2e-6 * std::fabs(ws[i])) << n << " " << i;
+  }
   float g[3] = {-1, 0, 2};
   const float u[3] = {3, 4, 0.5f};
   SwiGlu(g, u, 3);
