@@ -83,12 +83,12 @@ STEER_OPS_CLONES void SwiGlu(float* gate, const float* up, int64_t n) {
   }
 }
 
+// Three passes (max; shift, exp and sum; scale), the same bits as shifting,
+// exponentiating and summing one after another.
 void Softmax(float* x, int64_t n) {
   const std::span<float> row(x, static_cast<size_t>(n));
   const float max = MaxOf(row);
-  for (int64_t i = 0; i < n; ++i) x[i] -= max;
-  ExpFloat(row, row);
-  const double sum = SumOf(row);
+  const double sum = ExpShiftedFloat(row, max, row);
   const float inv = static_cast<float>(1.0 / sum);
   for (int64_t i = 0; i < n; ++i) x[i] *= inv;
 }

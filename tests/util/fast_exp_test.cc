@@ -77,6 +77,11 @@ TEST(FastExp, SumsAgreeWithNaiveSums) {
       const double e = std::exp(static_cast<double>(xf[i] - 2.0f));  // of the difference rounded to float
       EXPECT_NEAR(exps[i], e, 4e-7 * e) << n << " " << i;
     }
+    // In place, the same exps; the sum is SumOf's over them, bit for bit.
+    std::vector<float> in_place = xf;
+    const double sum_in_place = ExpShiftedFloat(in_place, 2.0f, in_place);
+    EXPECT_EQ(in_place, exps) << n;
+    EXPECT_EQ(sum_in_place, SumOf(exps)) << n;
   }
 }
 

@@ -34,8 +34,8 @@ double MaxOf(std::span<const double> x);
 double SumOf(std::span<const float> x);
 
 // out[i] = ExpFloat's exp(x[i] - shift) (of x[i] - shift rounded to float;
-// out.size() == x.size()); returns their sum, in double: relative error
-// below 4e-7 + n·1e-16.
+// out.size() == x.size(); out may be x); returns their sum, in double, the
+// same bits as SumOf(out): relative error below 4e-7 + n·1e-16.
 double ExpShiftedFloat(std::span<const float> x, float shift, std::span<float> out);
 
 }  // namespace steer
