@@ -183,9 +183,8 @@ double ExpShiftedRowF(const float* x, float shift, float* out, size_t n) {
 }
 
 const internal::FloatRowKernels& FloatRows() {
-  static const internal::FloatRowKernels& rows =
-      internal::Avx512FloatRows() != nullptr ? *internal::Avx512FloatRows() : internal::PortableFloatRows();
-  return rows;
+  static const internal::FloatRowKernels* const fast = internal::Avx512FloatRows();
+  return fast != nullptr ? *fast : internal::PortableFloatRows();
 }
 
 }  // namespace
