@@ -27,11 +27,15 @@ struct LmPotential::LmState final : State {
 };
 
 namespace {
-// Fills *exps (resized to the logits) and returns {max logit, log Σ exp}.
-std::pair<float, double> Normalize(std::span<const float> logits, std::vector<float>* exps) {
+// Copies the engine's logits into *copy and their exps, shifted by the
+// largest, into *exps (both resized to the logits), in one pass after the
+// max; returns {max logit, log Σ exp}.
+std::pair<float, double> Normalize(std::span<const float> logits, std::vector<float>* copy,
+                                   std::vector<float>* exps) {
   const float m = MaxOf(logits);
+  copy->resize(logits.size());
   exps->resize(logits.size());
-  return {m, m + std::log(ExpShiftedFloat(logits, m, *exps))};
+  return {m, m + std::log(CopyExpShiftedFloat(logits, m, *copy, *exps))};
 }
 // The buffer at *p, reused when this state is its only owner.
 std::vector<float>& Own(std::shared_ptr<std::vector<float>>* p) {
@@ -80,10 +84,9 @@ Result<StatePtr> LmPotential::Start() {
       (void)engine_->Release(seq);
       return st.error().Within("lm: prompt");
     }
-    std::span<const float> logits = engine_->Logits(0);
-    root_logits_ = std::make_shared<std::vector<float>>(logits.begin(), logits.end());
+    root_logits_ = std::make_shared<std::vector<float>>();
     root_exps_ = std::make_shared<std::vector<float>>();
-    std::tie(root_max_logit_, root_log_norm_) = Normalize(*root_logits_, root_exps_.get());
+    std::tie(root_max_logit_, root_log_norm_) = Normalize(engine_->Logits(0), root_logits_.get(), root_exps_.get());
     root_ = seq;
   }
   auto s = std::make_unique<LmState>();
@@ -135,9 +138,8 @@ Status LmPotential::Extend(std::span<State* const> states, std::span<const Token
     LmState& s = *decoded[j];
     const TokenId t = batch.rows()[j].token;
     s.log_prefix += static_cast<double>((*s.logits)[t]) - s.log_norm;
-    std::span<const float> logits = engine_->Logits(static_cast<int32_t>(j));
-    Own(&s.logits).assign(logits.begin(), logits.end());
-    std::tie(s.max_logit, s.log_norm) = Normalize(*s.logits, &Own(&s.exps));
+    std::tie(s.max_logit, s.log_norm) =
+        Normalize(engine_->Logits(static_cast<int32_t>(j)), &Own(&s.logits), &Own(&s.exps));
   }
   return {};
 }

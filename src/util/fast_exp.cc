@@ -172,9 +172,10 @@ STEER_EXP_CLONES double SumRowF(const float* x, size_t n) {
   return s[0];
 }
 
-double ExpShiftedRowF(const float* x, float shift, float* out, size_t n) {
-  for (size_t i = 0; i < n; i += kChunk) {  // shifted and exponentiated while in L1
+double ExpShiftedRowF(const float* x, float shift, float* out, float* copy, size_t n) {
+  for (size_t i = 0; i < n; i += kChunk) {  // copied, shifted and exponentiated while in L1
     const size_t m = std::min<size_t>(kChunk, n - i);
+    if (copy != nullptr) std::memcpy(copy + i, x + i, m * sizeof(float));
     float* e = out + i;
     for (size_t j = 0; j < m; ++j) e[j] = x[i + j] - shift;
     ExpRowSingle(e, e, m);
@@ -203,7 +204,11 @@ double SumOf(std::span<const float> x) { return FloatRows().sum(x.data(), x.size
 void ExpFloat(std::span<const float> x, std::span<float> out) { FloatRows().exp(x.data(), out.data(), x.size()); }
 
 double ExpShiftedFloat(std::span<const float> x, float shift, std::span<float> out) {
-  return FloatRows().exp_shifted(x.data(), shift, out.data(), x.size());
+  return FloatRows().exp_shifted(x.data(), shift, out.data(), nullptr, x.size());
+}
+
+double CopyExpShiftedFloat(std::span<const float> x, float shift, std::span<float> copy, std::span<float> out) {
+  return FloatRows().exp_shifted(x.data(), shift, out.data(), copy.data(), x.size());
 }
 
 }  // namespace steer

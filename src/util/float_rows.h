@@ -34,8 +34,9 @@ struct FloatRowKernels {
   double (*sum)(const float* x, size_t n);  // in the order above
   void (*exp)(const float* x, float* out, size_t n);  // out may equal x
   // out[i] = exp(x[i] - shift) (the difference rounded to float); returns
-  // sum(out) in the order above. out may equal x.
-  double (*exp_shifted)(const float* x, float shift, float* out, size_t n);
+  // sum(out) in the order above. out may equal x. copy, unless null,
+  // receives x[i] too, in the same pass (copy != x, copy != out).
+  double (*exp_shifted)(const float* x, float shift, float* out, float* copy, size_t n);
 };
 
 const FloatRowKernels& PortableFloatRows();

@@ -73,13 +73,16 @@ float Max(const float* x, size_t n) {
 }
 
 // Runs f(v) -> w on the row 32 floats at a time (masked at the end, lanes
-// past the row loaded as 0 and summed as 0), storing w when out is set.
+// past the row loaded as 0 and summed as 0), storing w when out is set and
+// v when copy is set.
 template <class F>
-double Stream(const float* x, float* out, size_t n, F f) {
+double Stream(const float* x, float* out, float* copy, size_t n, F f) {
   Sum32 sum;
   size_t i = 0;
   for (; i + 32 <= n; i += 32) {
-    const __m512 w0 = f(_mm512_loadu_ps(x + i)), w1 = f(_mm512_loadu_ps(x + i + 16));
+    const __m512 v0 = _mm512_loadu_ps(x + i), v1 = _mm512_loadu_ps(x + i + 16);
+    if (copy != nullptr) _mm512_storeu_ps(copy + i, v0), _mm512_storeu_ps(copy + i + 16, v1);
+    const __m512 w0 = f(v0), w1 = f(v1);
     if (out != nullptr) _mm512_storeu_ps(out + i, w0), _mm512_storeu_ps(out + i + 16, w1);
     sum.Add(w0, w1);
   }
@@ -87,8 +90,10 @@ double Stream(const float* x, float* out, size_t n, F f) {
     const size_t m = n - i;
     const __mmask16 k0 = m >= 16 ? static_cast<__mmask16>(0xFFFF) : Head(m);
     const __mmask16 k1 = m > 16 ? Head(m - 16) : 0;
-    const __m512 w0 = _mm512_maskz_mov_ps(k0, f(_mm512_maskz_loadu_ps(k0, x + i)));
-    const __m512 w1 = _mm512_maskz_mov_ps(k1, f(_mm512_maskz_loadu_ps(k1, x + i + 16)));
+    const __m512 v0 = _mm512_maskz_loadu_ps(k0, x + i), v1 = _mm512_maskz_loadu_ps(k1, x + i + 16);
+    if (copy != nullptr) _mm512_mask_storeu_ps(copy + i, k0, v0), _mm512_mask_storeu_ps(copy + i + 16, k1, v1);
+    const __m512 w0 = _mm512_maskz_mov_ps(k0, f(v0));
+    const __m512 w1 = _mm512_maskz_mov_ps(k1, f(v1));
     if (out != nullptr) _mm512_mask_storeu_ps(out + i, k0, w0), _mm512_mask_storeu_ps(out + i + 16, k1, w1);
     sum.Add(w0, w1);
   }
@@ -96,7 +101,7 @@ double Stream(const float* x, float* out, size_t n, F f) {
 }
 
 double Sum(const float* x, size_t n) {
-  return Stream(x, nullptr, n, [](__m512 v) { return v; });
+  return Stream(x, nullptr, nullptr, n, [](__m512 v) { return v; });
 }
 
 void Exp(const float* x, float* out, size_t n) {
@@ -105,9 +110,9 @@ void Exp(const float* x, float* out, size_t n) {
   if (i < n) _mm512_mask_storeu_ps(out + i, Head(n - i), Exp16(_mm512_maskz_loadu_ps(Head(n - i), x + i)));
 }
 
-double ExpShifted(const float* x, float shift, float* out, size_t n) {
+double ExpShifted(const float* x, float shift, float* out, float* copy, size_t n) {
   const __m512 s = _mm512_set1_ps(shift);
-  return Stream(x, out, n, [s](__m512 v) { return Exp16(_mm512_sub_ps(v, s)); });
+  return Stream(x, out, copy, n, [s](__m512 v) { return Exp16(_mm512_sub_ps(v, s)); });
 }
 
 }  // namespace

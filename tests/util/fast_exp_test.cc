@@ -82,6 +82,11 @@ TEST(FastExp, SumsAgreeWithNaiveSums) {
     const double sum_in_place = ExpShiftedFloat(in_place, 2.0f, in_place);
     EXPECT_EQ(in_place, exps) << n;
     EXPECT_EQ(sum_in_place, SumOf(exps)) << n;
+    // With a copy: x itself lands in the copy, and exps and sum are the same.
+    std::vector<float> copy(n, -1.0f), exps2(n);
+    EXPECT_EQ(CopyExpShiftedFloat(xf, 2.0f, copy, exps2), sum_in_place) << n;
+    EXPECT_EQ(copy, xf) << n;
+    EXPECT_EQ(exps2, exps) << n;
   }
 }
 
@@ -167,9 +172,12 @@ TEST(FloatRows, Avx512MatchesPortableBitForBit) {
     fast->exp(x.data(), fe.data(), n);
     slow.exp(x.data(), se.data(), n);
     EXPECT_EQ(bits(fe), bits(se)) << n;
-    const double fz = fast->exp_shifted(x.data(), 3.5f, fe.data(), n);
-    const double sz = slow.exp_shifted(x.data(), 3.5f, se.data(), n);
+    std::vector<float> fc(n), sc(n);  // the copies
+    const double fz = fast->exp_shifted(x.data(), 3.5f, fe.data(), fc.data(), n);
+    const double sz = slow.exp_shifted(x.data(), 3.5f, se.data(), sc.data(), n);
     EXPECT_EQ(bits(fe), bits(se)) << n;
+    EXPECT_EQ(bits(fc), bits(x)) << n;
+    EXPECT_EQ(bits(sc), bits(x)) << n;
     EXPECT_EQ(std::memcmp(&fz, &sz, sizeof fz), 0) << n << ": " << fz << " vs " << sz;
     std::vector<float> in_place = x;  // out == x
     fast->exp(in_place.data(), in_place.data(), n);

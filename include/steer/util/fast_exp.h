@@ -37,5 +37,8 @@ double SumOf(std::span<const float> x);
 // out.size() == x.size(); out may be x); returns their sum, in double, the
 // same bits as SumOf(out): relative error below 4e-7 + n·1e-16.
 double ExpShiftedFloat(std::span<const float> x, float shift, std::span<float> out);
+// ExpShiftedFloat that also copies x into `copy` (same size, overlapping
+// neither x nor out) in the same pass over x: one read of x instead of two.
+double CopyExpShiftedFloat(std::span<const float> x, float shift, std::span<float> copy, std::span<float> out);
 
 }  // namespace steer
