@@ -4,7 +4,7 @@
 //
 //   build/bench/smc_speed [--model M.gguf] [--tokenizer T] [--grammar G.gbnf|SCHEMA.json]
 //       [--particles N] [--max-tokens T] [--reps R] [--exact-activations 0|1]
-//       [--kv-type f32|f16] [--big-model M128k.gguf --big-tokenizer tokenizer.json
+//       [--kv-type f32|f16] [--threads T] [--big-model M128k.gguf --big-tokenizer tokenizer.json
 //       [--big-byte-ident N]]
 //
 // Quantized weights multiply 8-bit activations, as `steer sample` does by
@@ -27,7 +27,9 @@
 //    drawn tokens only).
 // The model file may lack a tokenizer (make_random_model writes none): the
 // tokenizer comes from --tokenizer (a GGUF or tokenizer.json with the same
-// vocabulary size). Engines run on one thread.
+// vocabulary size). Engines run on --threads threads (default 1; steer's
+// own default is every core, which on a 2-core machine favours SMC's
+// batched decode over lcd's memory-bound single rows: report both).
 #include <time.h>
 
 #include <algorithm>
@@ -149,9 +151,10 @@ int Fail(const Error& e) {
 }
 
 Result<Setup> Make(const std::string& model, const std::string& tokenizer_path, const std::string& gbnf_path,
-                   bool exact_activations, model::KvType kv_type, bool time_grammar, int byte_ident = 0) {
+                   bool exact_activations, model::KvType kv_type, int threads, bool time_grammar,
+                   int byte_ident = 0) {
   engine::EngineOptions eo;
-  eo.threads = 1;
+  eo.threads = threads;
   eo.q8_activations = !exact_activations;
   eo.kv_type = kv_type;
   STEER_ASSIGN_OR_RETURN(auto eng, engine::Engine::Open(model, eo));
@@ -229,13 +232,14 @@ int main(int argc, char** argv) {
   std::string tokenizer_path = std::string(STEER_SHARED_DIR_DEFAULT) + "/models/llama-2-tiny-random.gguf";
   std::string gbnf = std::string(STEER_SHARED_DIR_DEFAULT) + "/grammar-data/gbnf/json.gbnf";
   std::string big_model, big_tokenizer;
-  int particles = 32, max_tokens = 32, reps = 3, big_byte_ident = 0;
+  int particles = 32, max_tokens = 32, reps = 3, big_byte_ident = 0, threads = 1;
   bool exact_activations = false;
   model::KvType kv_type = model::KvType::kF32;
   if (argc % 2 == 0) {  // an option without its value, or --help
     std::fprintf(stderr,
                  "usage: smc_speed [--model M.gguf] [--tokenizer T] [--grammar G.gbnf|SCHEMA.json] [--particles N]\n"
                  "                 [--max-tokens T] [--reps R] [--exact-activations 0|1] [--kv-type f32|f16]\n"
+                 "                 [--threads T]\n"
                  "                 [--big-model M128k.gguf --big-tokenizer tokenizer.json [--big-byte-ident N]]\n"
                  "(every option takes a value; see the top of bench/smc_speed.cc)\n");
     return 2;
@@ -248,6 +252,7 @@ int main(int argc, char** argv) {
     else if (a == "--particles") particles = std::atoi(v.c_str());
     else if (a == "--max-tokens") max_tokens = std::atoi(v.c_str());
     else if (a == "--reps") reps = std::atoi(v.c_str());
+    else if (a == "--threads") threads = std::atoi(v.c_str());
     else if (a == "--exact-activations") exact_activations = v == "1";
     else if (a == "--kv-type" && (v == "f32" || v == "f16")) kv_type = v == "f16" ? model::KvType::kF16 : model::KvType::kF32;
     else if (a == "--big-model") big_model = v;
@@ -258,7 +263,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  auto setup = Make(model, tokenizer_path, gbnf, exact_activations, kv_type, /*time_grammar=*/true);
+  auto setup = Make(model, tokenizer_path, gbnf, exact_activations, kv_type, threads, /*time_grammar=*/true);
   if (!setup.ok()) return Fail(setup.error());
   sampler::Options smc;
   smc.method = sampler::Method::kSmc;
@@ -300,9 +305,9 @@ int main(int argc, char** argv) {
                  b->all.cpu);
   }
   std::printf("model %s (%s activations, %s KV), grammar %s, %d particles, max %d tokens, finished documents, "
-              "1 thread, median of %d\n\n",
+              "%d thread%s, median of %d\n\n",
               model.c_str(), exact_activations ? "F32" : "8-bit", kv_type == model::KvType::kF16 ? "F16" : "F32",
-              gbnf.c_str(), particles, max_tokens, reps);
+              gbnf.c_str(), particles, max_tokens, threads, threads == 1 ? "" : "s", reps);
   std::printf("| measure | wall | CPU |\n|---|---:|---:|\n");
   std::printf("| SMC throughput (decoded tok/s) | %.1f | %.1f |\n", Median(smc_tps_wall), Median(smc_tps_cpu));
   std::printf("| %d lcd in sequence (decoded tok/s) | %.1f | %.1f |\n", particles, Median(lcd_tps_wall),
@@ -318,7 +323,8 @@ int main(int argc, char** argv) {
               100 * Median(over_dec_cpu));
 
   if (!big_model.empty()) {
-    auto big = Make(big_model, big_tokenizer, gbnf, exact_activations, kv_type, /*time_grammar=*/false, big_byte_ident);
+    auto big = Make(big_model, big_tokenizer, gbnf, exact_activations, kv_type, threads, /*time_grammar=*/false,
+                    big_byte_ident);
     if (!big.ok()) return Fail(big.error());
     sampler::Options o = smc;
     std::vector<double> mw, mc, aw, ac, rw, rc, mt, at;
