@@ -225,7 +225,7 @@ Result<int64_t> Stepper::Step(std::span<Particle* const> ps, int max_tokens, siz
 }
 
 Found FindInBlocks(const float* p, size_t n, size_t block, std::span<const double> sums, const double* scale,
-                   double u) {
+                   double u, const std::function<void(size_t)>& prepare) {
   double acc = 0;
   size_t last_block = sums.size();  // the last block with positive mass so far (none yet)
   for (size_t b = 0; b < sums.size(); ++b) {
@@ -236,6 +236,7 @@ Found FindInBlocks(const float* p, size_t n, size_t block, std::span<const doubl
       continue;
     }
     const double s = scale != nullptr ? scale[b] : 1.0;
+    if (prepare) prepare(b);
     for (size_t t = b * block; t < std::min(n, (b + 1) * block); ++t) {
       if (p[t] == 0) continue;
       acc += p[t] * s;
@@ -243,6 +244,7 @@ Found FindInBlocks(const float* p, size_t n, size_t block, std::span<const doubl
     }
   }
   if (last_block == sums.size()) return {n, false};
+  if (prepare) prepare(last_block);
   size_t t = std::min(n, (last_block + 1) * block);
   while (t > 0 && p[t - 1] == 0) --t;
   return {t - 1, false};
@@ -256,6 +258,16 @@ std::optional<Choice> Stepper::DrawFromExps(const potential::Potential::NextLogi
   view_row_.resize(v + 1);
   view_sums_.resize(blocks);
   float* q = view_row_.data();
+  // Block b of q: the exps where allowed, 0 elsewhere and at the moved token.
+  // Only the blocks the search reads are written; the others' sums come
+  // from the mask and the exps directly (the same bits).
+  auto fill = [&](size_t b) {
+    const size_t begin = b * kBlock, end = std::min(v, begin + kBlock);
+    std::copy(lm.exps.begin() + static_cast<std::ptrdiff_t>(begin), lm.exps.begin() + static_cast<std::ptrdiff_t>(end),
+              q + begin);
+    FillWhereClear(allowed.words, begin, end, 0.0f, q);
+    if (lm.moved >= 0 && static_cast<size_t>(lm.moved) >= begin && static_cast<size_t>(lm.moved) < end) q[lm.moved] = 0;
+  };
   double total = 0;
   for (size_t b = 0; b < blocks; ++b) {
     const size_t begin = b * kBlock, end = std::min(v, begin + kBlock);
@@ -263,11 +275,13 @@ std::optional<Choice> Stepper::DrawFromExps(const potential::Potential::NextLogi
     bool any = false;
     for (size_t w = begin / 64; w * 64 < end; ++w) any = any || allowed.words[w] != 0;
     if (!any) continue;  // the grammar rules the whole block out
-    std::copy(lm.exps.begin() + static_cast<std::ptrdiff_t>(begin), lm.exps.begin() + static_cast<std::ptrdiff_t>(end),
-              q + begin);
-    FillWhereClear(allowed.words, begin, end, 0.0f, q);
-    if (lm.moved >= 0 && static_cast<size_t>(lm.moved) >= begin && static_cast<size_t>(lm.moved) < end) q[lm.moved] = 0;
-    view_sums_[b] = SumOf(std::span<const float>(q + begin, end - begin));
+    const std::span<const float> exps = lm.exps.subspan(begin, end - begin);
+    if (lm.moved >= 0 && static_cast<size_t>(lm.moved) >= begin && static_cast<size_t>(lm.moved) < end) {
+      fill(b);
+      view_sums_[b] = SumOf(std::span<const float>(q + begin, end - begin));
+    } else {
+      view_sums_[b] = MaskedSumOf(exps, allowed.words, begin);
+    }
     total += view_sums_[b];
   }
   const double end_mass = allowed.end && lm.moved >= 0 ? lm.exps[static_cast<size_t>(lm.moved)] : 0.0;
@@ -276,7 +290,7 @@ std::optional<Choice> Stepper::DrawFromExps(const potential::Potential::NextLogi
   // below it that they lose precision (or underflow), the caller rescales.
   if (!(total >= 1e-30)) return std::nullopt;
   const double log_total = lm.max_logit + std::log(total) - lm.log_norm;
-  const Found f = FindInBlocks(q, v, kBlock, view_sums_, nullptr, rng.Uniform() * total);
+  const Found f = FindInBlocks(q, v, kBlock, view_sums_, nullptr, rng.Uniform() * total, fill);
   if (f.found) return Choice{static_cast<TokenId>(f.index), log_total};
   // The end marker comes last, as in the rows; rounding that leaves u at or
   // beyond the total takes the last symbol with positive mass.

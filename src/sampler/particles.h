@@ -128,11 +128,13 @@ Draw SampleLogInPlace(std::span<float> row, Rng& rng);
 // running sum passes u, walking block sums and then one block entry by
 // entry ({t, true}); when rounding leaves u at or beyond the total, the last
 // t with positive p ({t, false}), or {n, false} when no block has mass.
+// Only blocks with mass are read entry by entry, and prepare(b), when set,
+// runs before block b is: a caller may fill p's blocks on demand.
 struct Found {
   size_t index;
   bool found;
 };
 Found FindInBlocks(const float* p, size_t n, size_t block, std::span<const double> sums, const double* scale,
-                   double u);
+                   double u, const std::function<void(size_t)>& prepare = {});
 
 }  // namespace steer::sampler::internal

@@ -5,6 +5,7 @@
 // for AVX-512, AVX2 and baseline x86-64 and picks one at load time.
 #include "steer/util/fast_exp.h"
 
+#include "steer/util/check.h"
 #include "util/float_rows.h"
 
 #include <algorithm>
@@ -108,11 +109,13 @@ double Sum(const double* v, size_t n) {
 }  // namespace
 
 double ExpShifted(std::span<const double> x, double shift, std::span<double> out) {
+  double total = 0;  // summed chunk by chunk, as SumExpShifted: the same bits
   for (size_t i = 0; i < x.size(); i += kChunk) {
     const int n = static_cast<int>(std::min<size_t>(kChunk, x.size() - i));
     ExpRow(x.data() + i, shift, out.data() + i, n);
+    total += Sum(out.data() + i, static_cast<size_t>(n));
   }
-  return Sum(out.data(), out.size());
+  return total;
 }
 
 namespace {
@@ -172,6 +175,14 @@ STEER_EXP_CLONES double SumRowF(const float* x, size_t n) {
   return s[0];
 }
 
+STEER_EXP_CLONES double MaskedSumRowF(const float* x, const uint64_t* words, size_t n) {
+  double s[32] = {};
+  for (size_t i = 0; i < n; ++i) s[i % 32] += (words[i / 64] >> (i % 64)) & 1 ? x[i] : 0.0f;
+  for (int w = 16; w >= 1; w /= 2)
+    for (int k = 0; k < w; ++k) s[k] += s[k + w];
+  return s[0];
+}
+
 double ExpShiftedRowF(const float* x, float shift, float* out, float* copy, size_t n) {
   for (size_t i = 0; i < n; i += kChunk) {  // copied, shifted and exponentiated while in L1
     const size_t m = std::min<size_t>(kChunk, n - i);
@@ -192,7 +203,7 @@ const internal::FloatRowKernels& FloatRows() {
 
 namespace internal {
 const FloatRowKernels& PortableFloatRows() {
-  static const FloatRowKernels kernels{MaxRowF, SumRowF, ExpRowSingle, ExpShiftedRowF};
+  static const FloatRowKernels kernels{MaxRowF, SumRowF, ExpRowSingle, ExpShiftedRowF, MaskedSumRowF};
   return kernels;
 }
 }  // namespace internal
@@ -205,6 +216,11 @@ void ExpFloat(std::span<const float> x, std::span<float> out) { FloatRows().exp(
 
 double ExpShiftedFloat(std::span<const float> x, float shift, std::span<float> out) {
   return FloatRows().exp_shifted(x.data(), shift, out.data(), nullptr, x.size());
+}
+
+double MaskedSumOf(std::span<const float> x, const uint64_t* words, size_t bit0) {
+  STEER_CHECK(bit0 % 64 == 0);
+  return FloatRows().masked_sum(x.data(), words + bit0 / 64, x.size());
 }
 
 double CopyExpShiftedFloat(std::span<const float> x, float shift, std::span<float> copy, std::span<float> out) {

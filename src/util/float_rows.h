@@ -37,6 +37,10 @@ struct FloatRowKernels {
   // sum(out) in the order above. out may equal x. copy, unless null,
   // receives x[i] too, in the same pass (copy != x, copy != out).
   double (*exp_shifted)(const float* x, float shift, float* out, float* copy, size_t n);
+  // The sum of x[i] over the i whose bit i is set in words (bit i of
+  // words[i / 64]), in the order above: the same bits as `sum` over x with
+  // the clear entries replaced by 0.
+  double (*masked_sum)(const float* x, const uint64_t* words, size_t n);
 };
 
 const FloatRowKernels& PortableFloatRows();

@@ -100,6 +100,18 @@ double Stream(const float* x, float* out, float* copy, size_t n, F f) {
   return sum.Total();
 }
 
+double MaskedSum(const float* x, const uint64_t* words, size_t n) {
+  Sum32 sum;
+  for (size_t i = 0; i < n; i += 32) {
+    const uint32_t bits = static_cast<uint32_t>(words[i / 64] >> (i % 64));  // bits of x[i .. i + 32)
+    const size_t m = n - i;  // lanes past the row are masked out too
+    const uint32_t in_row = m >= 32 ? ~0u : (1u << m) - 1;
+    const auto k0 = static_cast<__mmask16>(bits & in_row), k1 = static_cast<__mmask16>((bits & in_row) >> 16);
+    sum.Add(_mm512_maskz_loadu_ps(k0, x + i), _mm512_maskz_loadu_ps(k1, x + i + 16));
+  }
+  return sum.Total();
+}
+
 double Sum(const float* x, size_t n) {
   return Stream(x, nullptr, nullptr, n, [](__m512 v) { return v; });
 }
@@ -118,7 +130,7 @@ double ExpShifted(const float* x, float shift, float* out, float* copy, size_t n
 }  // namespace
 
 const FloatRowKernels* Avx512FloatRows() {
-  static const FloatRowKernels kernels{Max, Sum, Exp, ExpShifted};
+  static const FloatRowKernels kernels{Max, Sum, Exp, ExpShifted, MaskedSum};
   return __builtin_cpu_supports("avx512f") ? &kernels : nullptr;
 }
 

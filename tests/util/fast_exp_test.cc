@@ -82,6 +82,15 @@ TEST(FastExp, SumsAgreeWithNaiveSums) {
     const double sum_in_place = ExpShiftedFloat(in_place, 2.0f, in_place);
     EXPECT_EQ(in_place, exps) << n;
     EXPECT_EQ(sum_in_place, SumOf(exps)) << n;
+    // The masked sum equals SumOf over a copy zeroed where the mask is clear,
+    // bit for bit; bit0 picks the mask's words.
+    std::vector<uint64_t> words(2 + (n + 63) / 64);
+    for (auto& w : words) w = rng.Next() & rng.Next();
+    std::vector<float> masked = exps;
+    for (size_t i = 0; i < n; ++i)
+      if (!((words[2 + i / 64] >> (i % 64)) & 1)) masked[i] = 0;
+    const double masked_sum = MaskedSumOf(exps, words.data(), 128), want_masked = SumOf(masked);
+    EXPECT_EQ(std::memcmp(&masked_sum, &want_masked, sizeof masked_sum), 0) << n;
     // With a copy: x itself lands in the copy, and exps and sum are the same.
     std::vector<float> copy(n, -1.0f), exps2(n);
     EXPECT_EQ(CopyExpShiftedFloat(xf, 2.0f, copy, exps2), sum_in_place) << n;
@@ -183,6 +192,11 @@ TEST(FloatRows, Avx512MatchesPortableBitForBit) {
     fast->exp(in_place.data(), in_place.data(), n);
     slow.exp(x.data(), se.data(), n);
     EXPECT_EQ(bits(in_place), bits(se)) << n;
+    // Masked sums: a random mask, with all-clear and all-set words.
+    std::vector<uint64_t> words((n + 63) / 64);
+    for (size_t w = 0; w < words.size(); ++w) words[w] = w % 5 == 1 ? 0 : w % 5 == 2 ? ~uint64_t{0} : rng.Next();
+    const double fm = fast->masked_sum(fe.data(), words.data(), n), sm = slow.masked_sum(fe.data(), words.data(), n);
+    EXPECT_EQ(std::memcmp(&fm, &sm, sizeof fm), 0) << n << ": " << fm << " vs " << sm;
   }
   std::vector<float> with_nan(100, 1.0f);
   with_nan[50] = NAN;

@@ -9,6 +9,7 @@
 // contraction), so results are bit-identical on every x86-64 machine.
 #pragma once
 
+#include <cstdint>
 #include <span>
 
 namespace steer {
@@ -16,7 +17,8 @@ namespace steer {
 // out[i] = exp(x[i] - shift); returns the sum of out. out.size() == x.size().
 double ExpShifted(std::span<const double> x, double shift, std::span<double> out);
 
-// Σ exp(x[i] - shift), without an output row.
+// Σ exp(x[i] - shift), without an output row: the same bits as ExpShifted's
+// sum (both add the row's sums of 256 entries in order).
 double SumExpShifted(std::span<const double> x, double shift);
 
 // out[i] = exp(x[i]) in single precision, for activations and attention
@@ -32,6 +34,11 @@ void ExpFloat(std::span<const float> x, std::span<float> out);
 float MaxOf(std::span<const float> x);
 double MaxOf(std::span<const double> x);
 double SumOf(std::span<const float> x);
+// SumOf(x) with x[i] counted only where bit bit0 + i of `words` is set (bit
+// b is bit b % 64 of words[b / 64]; bit0 a multiple of 64): the same bits as
+// SumOf over a copy of x with the other entries set to 0. A token mask's
+// share of a row of probabilities, without writing the masked row.
+double MaskedSumOf(std::span<const float> x, const uint64_t* words, size_t bit0);
 
 // out[i] = ExpFloat's exp(x[i] - shift) (of x[i] - shift rounded to float;
 // out.size() == x.size(); out may be x); returns their sum, in double, the
