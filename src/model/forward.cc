@@ -105,6 +105,7 @@ void Forward::Run(std::span<const ForwardRow> rows, KvStore& kv, float* logits) 
     const LayerWeights& L = w.layers[l];
     const PackedLayer& P = packs_.layers[l];
     ForRows(B, [&](int64_t b) { RmsNorm(x_.data() + b * E, L.attn_norm, E, hp_.rms_eps, xn_.data() + b * E); });
+    PrefetchKvSlots(rows, kv, l);
     const PackedProduct qkv[] = {{&P.wq, q_.data()}, {&P.wk, k_.data()}, {&P.wv, v_.data()}};
     MatMulPackedMany(qkv, xn_.data(), B, pool_);
     AddBias(q_.data(), L.bq, B, Q);
@@ -158,6 +159,28 @@ void Forward::Run(std::span<const ForwardRow> rows, KvStore& kv, float* logits) 
 // lockstep across the chunk's rows, so rows that share a block (forks of
 // one prefix) read it from cache instead of memory: for B forks of an
 // n-position prefix, K/V traffic drops from B*n to about n positions.
+// Each row's K/V slots of this layer (one run of head_dim values per KV
+// head, block_size * head_dim values apart) are usually not in cache: storing into them waits on
+// memory once per cache line. Fetching them for writing before the Q/K/V
+// product lets those reads overlap the product's arithmetic (measured: the
+// product plus RoPE and the stores 8% faster at batch 32).
+void Forward::PrefetchKvSlots(std::span<const ForwardRow> rows, KvStore& kv, int32_t layer) {
+  const int64_t bs = kv.block_size(), D = hp_.head_dim;
+  const int64_t elem = kv.type() == KvType::kF16 ? 2 : 4;
+  for (const ForwardRow& r : rows) {
+    const int32_t block = r.block_table[r.pos / bs];
+    const auto* keys = static_cast<const char*>(kv.Keys(block, layer));
+    const auto* values = static_cast<const char*>(kv.Values(block, layer));
+    for (int32_t g = 0; g < hp_.n_head_kv; ++g) {
+      const int64_t at = (g * bs + r.pos % bs) * D * elem;
+      for (int64_t i = 0; i < D * elem; i += 64) {
+        __builtin_prefetch(keys + at + i, 1, 3);
+        __builtin_prefetch(values + at + i, 1, 3);
+      }
+    }
+  }
+}
+
 void Forward::Attention(std::span<const ForwardRow> rows, KvStore& kv, int32_t layer) {
   constexpr int64_t kChunkRows = 16;
   // Everything the workers need, captured as one reference so that the

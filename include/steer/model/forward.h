@@ -76,6 +76,7 @@ class Forward {
   void Run(std::span<const ForwardRow> rows, KvStore& kv, float* logits);
 
  private:
+  void PrefetchKvSlots(std::span<const ForwardRow> rows, KvStore& kv, int32_t layer);
   void Attention(std::span<const ForwardRow> rows, KvStore& kv, int32_t layer);
   // y = m x through m's packed copy (8-bit activations when it was packed
   // for them).
