@@ -8,6 +8,20 @@
 namespace steer::internal {
 namespace {
 
+// ExpSingle's first half: x = n ln 2 + r, and exp(r) by the polynomial.
+// *shifted holds x / ln 2 rounded by adding kRound: its bits minus
+// kRoundBits are n.
+inline __m512 ExpOfRemainder(__m512 x, __m512* shifted) {
+  using namespace exp_f;
+  *shifted = _mm512_add_ps(_mm512_mul_ps(x, _mm512_set1_ps(kLog2e)), _mm512_set1_ps(kRound));
+  const __m512 n = _mm512_sub_ps(*shifted, _mm512_set1_ps(kRound));
+  const __m512 r = _mm512_sub_ps(_mm512_sub_ps(x, _mm512_mul_ps(n, _mm512_set1_ps(kLn2Hi))),
+                                 _mm512_mul_ps(n, _mm512_set1_ps(kLn2Lo)));
+  __m512 p = _mm512_set1_ps(kPoly[0]);
+  for (int i = 1; i < 8; ++i) p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(kPoly[i]));
+  return p;
+}
+
 // ExpSingle on 16 lanes, operation for operation (fast_exp.cc).
 inline __m512 Exp16Any(__m512 x) {
   using namespace exp_f;
@@ -15,12 +29,8 @@ inline __m512 Exp16Any(__m512 x) {
   // (the second operand) passes through both, as in the scalar form.
   const __m512 clamped =
       _mm512_min_ps(_mm512_set1_ps(kClampHi), _mm512_max_ps(_mm512_set1_ps(kClampLo), x));
-  const __m512 shifted = _mm512_add_ps(_mm512_mul_ps(clamped, _mm512_set1_ps(kLog2e)), _mm512_set1_ps(kRound));
-  const __m512 n = _mm512_sub_ps(shifted, _mm512_set1_ps(kRound));
-  const __m512 r = _mm512_sub_ps(_mm512_sub_ps(clamped, _mm512_mul_ps(n, _mm512_set1_ps(kLn2Hi))),
-                                 _mm512_mul_ps(n, _mm512_set1_ps(kLn2Lo)));
-  __m512 p = _mm512_set1_ps(kPoly[0]);
-  for (int i = 1; i < 8; ++i) p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(kPoly[i]));
+  __m512 shifted;
+  const __m512 p = ExpOfRemainder(clamped, &shifted);
   const __m512i ni = _mm512_sub_epi32(_mm512_castps_si512(shifted), _mm512_set1_epi32(static_cast<int>(kRoundBits)));
   const __m512i h = _mm512_srai_epi32(ni, 1);
   const __m512i bias = _mm512_set1_epi32(127);
@@ -39,13 +49,9 @@ inline __m512 Exp16Any(__m512 x) {
 // rounds as scaling by its two halves does (each product is exact).
 inline __m512 Exp16Normal(__m512 x) {
   using namespace exp_f;
-  const __m512 shifted = _mm512_add_ps(_mm512_mul_ps(x, _mm512_set1_ps(kLog2e)), _mm512_set1_ps(kRound));
-  const __m512 n = _mm512_sub_ps(shifted, _mm512_set1_ps(kRound));
-  const __m512 r = _mm512_sub_ps(_mm512_sub_ps(x, _mm512_mul_ps(n, _mm512_set1_ps(kLn2Hi))),
-                                 _mm512_mul_ps(n, _mm512_set1_ps(kLn2Lo)));
-  __m512 p = _mm512_set1_ps(kPoly[0]);
-  for (int i = 1; i < 8; ++i) p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(kPoly[i]));
-  // (shifted's bits - kRound's) = n; adding 127 and shifting makes 2^n.
+  __m512 shifted;
+  const __m512 p = ExpOfRemainder(x, &shifted);
+  // (shifted's bits - kRoundBits) = n; adding 127 and shifting makes 2^n.
   const __m512i e = _mm512_add_epi32(_mm512_castps_si512(shifted), _mm512_set1_epi32(127 - static_cast<int>(kRoundBits)));
   return _mm512_mul_ps(p, _mm512_castsi512_ps(_mm512_slli_epi32(e, 23)));
 }
