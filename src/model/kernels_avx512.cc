@@ -570,7 +570,7 @@ inline void PanelKernel(const uint8_t* w, int64_t panel_bytes, int64_t nb, const
   }
 }
 
-// Batch rows in groups of kNB, then the 1 to kNB - 1 left in one call, so
+// Batch rows in groups of kGroupRows, then the 1 to 6 left in one call, so
 // that each block of the panels is loaded once for them (a batch of 32 runs
 // 4 x 7 + 4, not 4 x 7 + 1 + 1 + 1 + 1).
 //

@@ -320,11 +320,13 @@ std::vector<double> TermMagnitudes(TensorType type, const uint8_t* row, const fl
 // in float order: |y_isa - y_portable| <= 2 gamma * sum_i M_i (|x_i| + d_k).
 TEST(KernelsOracle, Q8ActivationsWithinQuantizationBound) {
   Rng rng(13);
-  // 37 rows: full and partial AVX-512 panels of 16 and tiles of 32. Batches
-  // 5 to 7 leave 1 to 3 rows after the micro-kernels' groups of 2 to 4.
+  // 37 rows: full and partial AVX-512 panels of 16 and tiles of 32. The
+  // batches run the 8-bit micro-kernel's remainder variants alone (5), one
+  // group of 7 (7), a group and a remainder (10, 13), and two groups, which
+  // also prefetch the next tile, with a remainder (16).
   const int64_t rows = 37;
   const double u = std::ldexp(1.0, -24);
-  for (int64_t batch : {5, 6, 7})
+  for (int64_t batch : {5, 7, 10, 13, 16})
   for (TensorType type : kTypes) {
     if (gguf::GetTensorTypeInfo(type).block_size == 1) {
       EXPECT_FALSE(HasQ8ActivationKernel(type));
@@ -375,10 +377,12 @@ TEST(KernelsOracle, Q8ActivationsWithinQuantizationBound) {
 // ---------------------------------------------------------------- properties
 
 // MatMul over a batch equals one DotRow per (row, batch row) bit for bit, on
-// every ISA, for row counts that leave partial tiles.
+// every ISA, for row counts that leave partial tiles and batches that run
+// one group of the 8-bit micro-kernel (7) or two and a remainder (18).
 TEST(KernelsProperty, BatchEqualsSeparateDotRows) {
   Rng rng(14);
-  const int64_t rows = 10, batch = 7;
+  const int64_t rows = 10;
+  for (int64_t batch : {7, 18})
   for (TensorType type : kTypes) {
     const int64_t cols = ColsFor(type);
     Matrix m = RandomMatrix(type, rows, cols, rng);
