@@ -154,16 +154,12 @@ void Forward::Run(std::span<const ForwardRow> rows, KvStore& kv, float* logits) 
   Mul(packs_.output, xn_.data(), n_out, logits);
 }
 
-// Work item: one KV head g and a chunk of up to kChunkRows batch rows, with
-// the `group` query heads that share g. The loops walk KV blocks in
-// lockstep across the chunk's rows, so rows that share a block (forks of
-// one prefix) read it from cache instead of memory: for B forks of an
-// n-position prefix, K/V traffic drops from B*n to about n positions.
 // Each row's K/V slots of this layer (one run of head_dim values per KV
-// head, block_size * head_dim values apart) are usually not in cache: storing into them waits on
-// memory once per cache line. Fetching them for writing before the Q/K/V
-// product lets those reads overlap the product's arithmetic (measured: the
-// product plus RoPE and the stores 8% faster at batch 32).
+// head, block_size * head_dim values apart) are usually not in cache, so
+// storing into them waits on memory once per cache line. Fetching them for
+// writing before the Q/K/V product lets those reads overlap the product's
+// arithmetic (measured: the product plus RoPE and the stores 8% faster at
+// batch 32).
 void Forward::PrefetchKvSlots(std::span<const ForwardRow> rows, KvStore& kv, int32_t layer) {
   const int64_t bs = kv.block_size(), D = hp_.head_dim;
   const int64_t elem = kv.type() == KvType::kF16 ? 2 : 4;
@@ -181,6 +177,11 @@ void Forward::PrefetchKvSlots(std::span<const ForwardRow> rows, KvStore& kv, int
   }
 }
 
+// Work item: one KV head g and a chunk of up to kChunkRows batch rows, with
+// the `group` query heads that share g. The loops walk KV blocks in
+// lockstep across the chunk's rows, so rows that share a block (forks of
+// one prefix) read it from cache instead of memory: for B forks of an
+// n-position prefix, K/V traffic drops from B*n to about n positions.
 void Forward::Attention(std::span<const ForwardRow> rows, KvStore& kv, int32_t layer) {
   constexpr int64_t kChunkRows = 16;
   // Everything the workers need, captured as one reference so that the
