@@ -259,9 +259,13 @@ std::optional<Choice> Stepper::DrawFromExps(const potential::Potential::NextLogi
   view_sums_.resize(blocks);
   float* q = view_row_.data();
   // Block b of q: the exps where allowed, 0 elsewhere and at the moved token.
-  // Only the blocks the search reads are written; the others' sums come
-  // from the mask and the exps directly (the same bits).
+  // Only the blocks the search reads are written (the moved token's once);
+  // the others' sums come from the mask and the exps directly (the same
+  // bits).
+  size_t filled = blocks;
   auto fill = [&](size_t b) {
+    if (b == filled) return;
+    filled = b;
     const size_t begin = b * kBlock, end = std::min(v, begin + kBlock);
     std::copy(lm.exps.begin() + static_cast<std::ptrdiff_t>(begin), lm.exps.begin() + static_cast<std::ptrdiff_t>(end),
               q + begin);
@@ -275,12 +279,11 @@ std::optional<Choice> Stepper::DrawFromExps(const potential::Potential::NextLogi
     bool any = false;
     for (size_t w = begin / 64; w * 64 < end; ++w) any = any || allowed.words[w] != 0;
     if (!any) continue;  // the grammar rules the whole block out
-    const std::span<const float> exps = lm.exps.subspan(begin, end - begin);
     if (lm.moved >= 0 && static_cast<size_t>(lm.moved) >= begin && static_cast<size_t>(lm.moved) < end) {
       fill(b);
       view_sums_[b] = SumOf(std::span<const float>(q + begin, end - begin));
     } else {
-      view_sums_[b] = MaskedSumOf(exps, allowed.words, begin);
+      view_sums_[b] = MaskedSumOf(lm.exps.subspan(begin, end - begin), allowed.words, begin);
     }
     total += view_sums_[b];
   }
@@ -290,7 +293,8 @@ std::optional<Choice> Stepper::DrawFromExps(const potential::Potential::NextLogi
   // below it that they lose precision (or underflow), the caller rescales.
   if (!(total >= 1e-30)) return std::nullopt;
   const double log_total = lm.max_logit + std::log(total) - lm.log_norm;
-  const Found f = FindInBlocks(q, v, kBlock, view_sums_, nullptr, rng.Uniform() * total, fill);
+  // std::ref: the std::function holds a reference, not a heap copy.
+  const Found f = FindInBlocks(q, v, kBlock, view_sums_, nullptr, rng.Uniform() * total, std::ref(fill));
   if (f.found) return Choice{static_cast<TokenId>(f.index), log_total};
   // The end marker comes last, as in the rows; rounding that leaves u at or
   // beyond the total takes the last symbol with positive mass.

@@ -60,7 +60,7 @@ inline double Exp(double x) {
 // degree 7 (truncation below 2e-9 relative). 2^n is applied as two normal
 // powers of two, 2^h · 2^(n-h) with h = floor(n / 2), so that n from -150
 // to 128 gives subnormal results and exp(88.7) without overflow in between.
-// float_rows_avx512.cc's Exp16 repeats it operation for operation.
+// float_rows_avx512.cc's Exp16Any repeats it operation for operation.
 inline float ExpSingle(float x) {
   using namespace internal::exp_f;
   const float clamped = x < kClampLo ? kClampLo : (x > kClampHi ? kClampHi : x);
@@ -175,9 +175,14 @@ STEER_EXP_CLONES double SumRowF(const float* x, size_t n) {
   return s[0];
 }
 
+// SumRowF's order, 32 entries and 32 mask bits at a time.
 STEER_EXP_CLONES double MaskedSumRowF(const float* x, const uint64_t* words, size_t n) {
   double s[32] = {};
-  for (size_t i = 0; i < n; ++i) s[i % 32] += (words[i / 64] >> (i % 64)) & 1 ? x[i] : 0.0f;
+  for (size_t i = 0; i < n; i += 32) {
+    const auto bits = static_cast<uint32_t>(words[i / 64] >> (i % 64));
+    const size_t m = std::min<size_t>(32, n - i);
+    for (size_t k = 0; k < m; ++k) s[k] += (bits >> k) & 1 ? x[i + k] : 0.0f;
+  }
   for (int w = 16; w >= 1; w /= 2)
     for (int k = 0; k < w; ++k) s[k] += s[k + w];
   return s[0];
