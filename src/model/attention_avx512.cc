@@ -75,11 +75,24 @@ void Accumulate(const void* values_v, int64_t stride, int32_t len, const float* 
   for (; c < D; c += 16) AccumulateChunk<1>(values, stride, len, p, c, out);  // D % 16 == 0
 }
 
+void StoreF32(const float* src, int32_t D, void* dst) {
+  auto* out = static_cast<float*>(dst);
+  for (int32_t d = 0; d < D; d += 16) _mm512_storeu_ps(out + d, _mm512_loadu_ps(src + d));
+}
+
+// vcvtps2ph with round-to-nearest-even: the portable Fp32ToFp16's rounding.
+void StoreF16(const float* src, int32_t D, void* dst) {
+  auto* out = static_cast<uint16_t*>(dst);
+  for (int32_t d = 0; d < D; d += 16)
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + d),
+                        _mm512_cvtps_ph(_mm512_loadu_ps(src + d), _MM_FROUND_TO_NEAREST_INT));
+}
+
 }  // namespace
 
 const AttentionKernels& Avx512Attention(KvType type) {
-  static const AttentionKernels f32{Scores<float>, Accumulate<float>};
-  static const AttentionKernels f16{Scores<uint16_t>, Accumulate<uint16_t>};
+  static const AttentionKernels f32{Scores<float>, Accumulate<float>, StoreF32};
+  static const AttentionKernels f16{Scores<uint16_t>, Accumulate<uint16_t>, StoreF16};
   return type == KvType::kF16 ? f16 : f32;
 }
 

@@ -1,5 +1,7 @@
 #include "model/attention_kernels.h"
 
+#include <cstring>
+
 #include "model/kernels_internal.h"
 #include "steer/model/kernels.h"
 
@@ -29,11 +31,20 @@ void Accumulate(const void* values_v, int64_t stride, int32_t len, const float* 
   }
 }
 
+void StoreF32(const float* src, int32_t D, void* dst) {
+  std::memcpy(dst, src, static_cast<size_t>(D) * sizeof(float));
+}
+
+void StoreF16(const float* src, int32_t D, void* dst) {
+  auto* out = static_cast<uint16_t*>(dst);
+  for (int32_t d = 0; d < D; ++d) out[d] = Fp32ToFp16(src[d]);
+}
+
 }  // namespace
 
 const AttentionKernels& PortableAttention(KvType type) {
-  static const AttentionKernels f32{Scores<float>, Accumulate<float>};
-  static const AttentionKernels f16{Scores<uint16_t>, Accumulate<uint16_t>};
+  static const AttentionKernels f32{Scores<float>, Accumulate<float>, StoreF32};
+  static const AttentionKernels f16{Scores<uint16_t>, Accumulate<uint16_t>, StoreF16};
   return type == KvType::kF16 ? f16 : f32;
 }
 

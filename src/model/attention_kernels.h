@@ -16,6 +16,9 @@ struct AttentionKernels {
   void (*scores)(const void* keys, int64_t stride, int32_t len, const float* q, int32_t D, float scale, float* s);
   // out[d] += sum_j p[j] * values[j][d] for d < D.
   void (*accumulate)(const void* values, int64_t stride, int32_t len, const float* p, int32_t D, float* out);
+  // dst[d] = src[d] as a stored element (half: nearest, ties to even) for
+  // d < D: a new position's key or value.
+  void (*store)(const float* src, int32_t D, void* dst);
 };
 
 // Plain loops; the oracle for the others.

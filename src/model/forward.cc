@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 
 #include "model/attention_kernels.h"
 #include "model/kernels_internal.h"
@@ -24,16 +23,6 @@ void Parallel(ThreadPool* pool, size_t n, const std::function<void(size_t, size_
     fn(0, n, 0);
   } else {
     pool->ParallelFor(n, fn);
-  }
-}
-
-// dst[at .. at + n) = src[0 .. n) as elements of `type`.
-void StoreKv(KvType type, const float* src, int64_t n, void* dst, int64_t at) {
-  if (type == KvType::kF32) {
-    std::memcpy(static_cast<float*>(dst) + at, src, static_cast<size_t>(n) * sizeof(float));
-  } else {
-    uint16_t* out = static_cast<uint16_t*>(dst) + at;
-    for (int64_t i = 0; i < n; ++i) out[i] = internal::Fp32ToFp16(src[i]);
   }
 }
 
@@ -80,6 +69,8 @@ void Forward::Run(std::span<const ForwardRow> rows, KvStore& kv, float* logits) 
   const int64_t E = hp_.n_embd, Q = hp_.q_dim(), KV = hp_.kv_dim(), F = hp_.n_ff;
   const int32_t R = hp_.rope_dim;
   const int32_t bs = kv.block_size();
+  const internal::AttentionKernels& attn = internal::SelectAttention(hp_.head_dim, kv.type());
+  const int64_t elem = kv.type() == KvType::kF16 ? 2 : 4;  // bytes per stored K/V element
   if (B == 0) return;
   Grow(x_, B * E);
   Grow(xn_, B * std::max(E, Q));
@@ -120,10 +111,12 @@ void Forward::Run(std::span<const ForwardRow> rows, KvStore& kv, float* logits) 
       const int64_t slot = r.pos % bs;
       // Head-major within the block: head g's positions are contiguous.
       const int64_t D = hp_.head_dim;
+      auto* keys = static_cast<uint8_t*>(kv.Keys(block, l));
+      auto* values = static_cast<uint8_t*>(kv.Values(block, l));
       for (int32_t g = 0; g < hp_.n_head_kv; ++g) {
-        const int64_t at = (static_cast<int64_t>(g) * bs + slot) * D;
-        StoreKv(kv.type(), k_.data() + b * KV + g * D, D, kv.Keys(block, l), at);
-        StoreKv(kv.type(), v_.data() + b * KV + g * D, D, kv.Values(block, l), at);
+        const int64_t at = (static_cast<int64_t>(g) * bs + slot) * D * elem;
+        attn.store(k_.data() + b * KV + g * D, hp_.head_dim, keys + at);
+        attn.store(v_.data() + b * KV + g * D, hp_.head_dim, values + at);
       }
     });
     Attention(rows, kv, l);

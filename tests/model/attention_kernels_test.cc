@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <iterator>
 #include <vector>
 
 #include "model/kernels_internal.h"
@@ -29,6 +30,48 @@ std::vector<uint8_t> Store(KvType type, const std::vector<float>& values) {
     }
   }
   return out;
+}
+
+// fast.store writes the same elements as slow.store, bit for bit, for D
+// values drawn from every float exponent (subnormal halves, overflow to
+// inf), exact ties between two halves, infinities and NaNs (any NaN for a
+// NaN: F16C keeps payload bits that the portable conversion drops).
+void ExpectSameStores(const AttentionKernels& fast, const AttentionKernels& slow, KvType type, int32_t D) {
+  Rng rng(7);
+  const int64_t elem = type == KvType::kF16 ? 2 : 4;
+  for (int round = 0; round < 200; ++round) {
+    std::vector<float> src(D);
+    for (int32_t d = 0; d < D; ++d) {
+      const uint64_t pick = rng.UniformInt(8);
+      if (pick == 0) {  // a tie: halfway between two halves (bit 12 set, bits 0-11 clear)
+        const auto sign = static_cast<uint32_t>(rng.UniformInt(2)) << 31;
+        const auto at = static_cast<uint32_t>(rng.UniformInt(0x47800000u - 0x38800000u)) & ~0x1fffu;
+        const uint32_t bits = sign | (0x38800000u + at) | 0x1000u;
+        std::memcpy(&src[d], &bits, 4);
+      } else if (pick == 1) {
+        const float special[] = {0.0f, -0.0f, INFINITY, -INFINITY, NAN, 65519.0f, 65520.0f, 6e-8f, 3e-8f};
+        src[d] = special[rng.UniformInt(std::size(special))];
+      } else {  // exponents 2^-30 .. 2^17
+        src[d] = static_cast<float>((rng.Uniform() * 2 - 1) *
+                                    std::ldexp(1.0, static_cast<int>(rng.UniformInt(48)) - 30));
+      }
+    }
+    std::vector<uint8_t> a(D * elem + 8, 0xAB), b(D * elem + 8, 0xAB);
+    fast.store(src.data(), D, a.data());
+    slow.store(src.data(), D, b.data());
+    for (int32_t d = 0; d < D; ++d) {
+      if (std::isnan(src[d])) continue;
+      ASSERT_EQ(std::memcmp(a.data() + d * elem, b.data() + d * elem, elem), 0) << "D " << D << " value " << src[d];
+    }
+    for (int64_t i = D * elem; i < D * elem + 8; ++i) ASSERT_EQ(a[i], 0xAB) << "wrote past D";
+    if (type == KvType::kF16) {
+      for (int32_t d = 0; d < D; ++d) {
+        uint16_t h;
+        std::memcpy(&h, a.data() + 2 * d, 2);
+        if (std::isnan(src[d])) EXPECT_TRUE(std::isnan(Fp16ToFp32(h))) << "NaN lost";
+      }
+    }
+  }
 }
 
 // `fast` against the portable loops over head sizes allowed by `step`, with
@@ -57,6 +100,7 @@ void ExpectAgreement(const AttentionKernels& fast, KvType type, int32_t step) {
       slow.accumulate(rows, stride, len, p.data(), D, o2.data());
       for (int32_t d = 0; d < D; ++d) EXPECT_NEAR(o1[d], o2[d], 1e-5 * len) << "D " << D << " len " << len;
     }
+    ExpectSameStores(fast, slow, type, D);
   }
 }
 
