@@ -13,7 +13,10 @@ bool Agree(double a, double b, double tol) {
 
 std::string Describe(std::span<const TokenId> x) {
   std::string s = "[";
-  for (size_t i = 0; i < x.size(); ++i) s += (i ? "," : "") + std::to_string(x[i]);
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (i > 0) s += ',';
+    s += std::to_string(x[i]);
+  }
   return s + "]";
 }
 

@@ -68,7 +68,9 @@ void ExpectSameStores(const AttentionKernels& fast, const AttentionKernels& slow
       for (int32_t d = 0; d < D; ++d) {
         uint16_t h;
         std::memcpy(&h, a.data() + 2 * d, 2);
-        if (std::isnan(src[d])) EXPECT_TRUE(std::isnan(Fp16ToFp32(h))) << "NaN lost";
+        if (std::isnan(src[d])) {
+          EXPECT_TRUE(std::isnan(Fp16ToFp32(h))) << "NaN lost";
+        }
       }
     }
   }
@@ -152,7 +154,9 @@ TEST(HalfConversion, NearestTiesToEven) {
       const double other = Fp16ToFp32(static_cast<uint16_t>((h & 0x8000) | n));
       const double dg = std::fabs(got - f), dother = std::fabs(other - f);
       ASSERT_LE(dg, dother) << f;
-      if (dg == dother) ASSERT_EQ(h & 1u, 0u) << "tie not to even: " << f;
+      if (dg == dother) {
+        ASSERT_EQ(h & 1u, 0u) << "tie not to even: " << f;
+      }
     }
   }
 }
