@@ -74,11 +74,6 @@ void Accumulate(const void* values_v, int64_t stride, int32_t len, const float* 
   for (; c < D; c += 8) AccumulateChunk<1>(values, stride, len, p, c, out);  // D % 8 == 0
 }
 
-void StoreF32(const float* src, int32_t D, void* dst) {
-  auto* out = static_cast<float*>(dst);
-  for (int32_t d = 0; d < D; d += 8) _mm256_storeu_ps(out + d, _mm256_loadu_ps(src + d));
-}
-
 // vcvtps2ph with round-to-nearest-even: the portable Fp32ToFp16's rounding.
 void StoreF16(const float* src, int32_t D, void* dst) {
   auto* out = static_cast<uint16_t*>(dst);

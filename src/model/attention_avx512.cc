@@ -75,11 +75,6 @@ void Accumulate(const void* values_v, int64_t stride, int32_t len, const float* 
   for (; c < D; c += 16) AccumulateChunk<1>(values, stride, len, p, c, out);  // D % 16 == 0
 }
 
-void StoreF32(const float* src, int32_t D, void* dst) {
-  auto* out = static_cast<float*>(dst);
-  for (int32_t d = 0; d < D; d += 16) _mm512_storeu_ps(out + d, _mm512_loadu_ps(src + d));
-}
-
 // vcvtps2ph with round-to-nearest-even: the portable Fp32ToFp16's rounding.
 void StoreF16(const float* src, int32_t D, void* dst) {
   auto* out = static_cast<uint16_t*>(dst);

@@ -31,16 +31,16 @@ void Accumulate(const void* values_v, int64_t stride, int32_t len, const float* 
   }
 }
 
-void StoreF32(const float* src, int32_t D, void* dst) {
-  std::memcpy(dst, src, static_cast<size_t>(D) * sizeof(float));
-}
-
 void StoreF16(const float* src, int32_t D, void* dst) {
   auto* out = static_cast<uint16_t*>(dst);
   for (int32_t d = 0; d < D; ++d) out[d] = Fp32ToFp16(src[d]);
 }
 
 }  // namespace
+
+void StoreF32(const float* src, int32_t D, void* dst) {
+  std::memcpy(dst, src, static_cast<size_t>(D) * sizeof(float));
+}
 
 const AttentionKernels& PortableAttention(KvType type) {
   static const AttentionKernels f32{Scores<float>, Accumulate<float>, StoreF32};

@@ -21,6 +21,9 @@ struct AttentionKernels {
   void (*store)(const float* src, int32_t D, void* dst);
 };
 
+// The F32 cache's store (a copy of D floats), shared by every table.
+void StoreF32(const float* src, int32_t D, void* dst);
+
 // Plain loops; the oracle for the others.
 const AttentionKernels& PortableAttention(KvType type);
 // AVX2 + FMA + F16C; requires D % 8 == 0 and a CPU with all three.
