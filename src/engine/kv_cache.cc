@@ -13,7 +13,7 @@ KvCache::KvCache(int32_t n_layer, int32_t kv_dim, const KvCacheOptions& options)
       kv_dim_(kv_dim),
       block_size_(options.block_size),
       type_(options.type),
-      layer_bytes_(int64_t{options.block_size} * kv_dim * (options.type == model::KvType::kF16 ? 2 : 4)),
+      layer_bytes_(int64_t{options.block_size} * kv_dim * model::KvElementBytes(options.type)),
       block_bytes_(2 * n_layer * layer_bytes_) {
   STEER_CHECK(n_layer > 0 && kv_dim > 0 && options.block_size > 0);
   max_blocks_ = options.budget_bytes > 0 ? options.budget_bytes / block_bytes()

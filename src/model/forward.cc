@@ -70,7 +70,7 @@ void Forward::Run(std::span<const ForwardRow> rows, KvStore& kv, float* logits) 
   const int32_t R = hp_.rope_dim;
   const int32_t bs = kv.block_size();
   const internal::AttentionKernels& attn = internal::SelectAttention(hp_.head_dim, kv.type());
-  const int64_t elem = kv.type() == KvType::kF16 ? 2 : 4;  // bytes per stored K/V element
+  const int64_t elem = KvElementBytes(kv.type());
   if (B == 0) return;
   Grow(x_, B * E);
   Grow(xn_, B * std::max(E, Q));
@@ -155,7 +155,7 @@ void Forward::Run(std::span<const ForwardRow> rows, KvStore& kv, float* logits) 
 // batch 32).
 void Forward::PrefetchKvSlots(std::span<const ForwardRow> rows, KvStore& kv, int32_t layer) {
   const int64_t bs = kv.block_size(), D = hp_.head_dim;
-  const int64_t elem = kv.type() == KvType::kF16 ? 2 : 4;
+  const int64_t elem = KvElementBytes(kv.type());
   for (const ForwardRow& r : rows) {
     const int32_t block = r.block_table[r.pos / bs];
     const auto* keys = static_cast<const char*>(kv.Keys(block, layer));
@@ -193,7 +193,7 @@ void Forward::Attention(std::span<const ForwardRow> rows, KvStore& kv, int32_t l
   } job;
   job.self = this;
   job.attn = &internal::SelectAttention(hp_.head_dim, kv.type());
-  job.elem = kv.type() == KvType::kF16 ? 2 : 4;
+  job.elem = KvElementBytes(kv.type());
   job.rows = rows;
   job.kv = &kv;
   job.layer = layer;

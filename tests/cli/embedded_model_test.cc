@@ -91,7 +91,10 @@ TEST(EmbeddedModel, LogitsCommandDefaultsToIt) {
   const json ref = Reference();
   const json& c = ref["cases"][0];
   std::string ids;
-  for (const json& t : c["tokens"]) ids += (ids.empty() ? "" : " ") + std::to_string(t.get<int>());
+  for (const json& t : c["tokens"]) {
+    if (!ids.empty()) ids += ' ';
+    ids += std::to_string(t.get<int>());
+  }
   const std::string out_path = steer::testing::TempDir() + "/logits.json";
   const std::string cmd =
       std::string(STEER_BINARY) + " logits --tokens '" + ids + "' --json --threads 1 >" + out_path;

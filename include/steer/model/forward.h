@@ -28,6 +28,8 @@ namespace steer::model {
 // Element type of stored keys and values: F32, or F16 (IEEE half, rounded
 // to nearest even; half the memory and traffic, as llama.cpp's default).
 enum class KvType { kF32, kF16 };
+// Bytes per stored element.
+constexpr int64_t KvElementBytes(KvType type) { return type == KvType::kF16 ? 2 : 4; }
 
 // Paged storage for keys and values. Each block holds block_size() positions
 // of every layer: Keys(block, layer) and Values(block, layer) are
