@@ -72,8 +72,12 @@ TEST(DemoCli, CompletionsSatisfyBothConstraints) {
     ++checked;
   }
   EXPECT_EQ(summaries, 2);
-  if (lcd_sum > 0) EXPECT_NEAR(lcd_sum, 1.0, 1e-9);
-  if (smc_sum > 0) EXPECT_NEAR(smc_sum, 1.0, 1e-9);
+  if (lcd_sum > 0) {
+    EXPECT_NEAR(lcd_sum, 1.0, 1e-9);
+  }
+  if (smc_sum > 0) {
+    EXPECT_NEAR(smc_sum, 1.0, 1e-9);
+  }
   EXPECT_GT(checked, 0);  // 7 with the shipped model and this seed
 }
 

@@ -69,7 +69,9 @@ TEST(GoldenTest, VisibleCases) {
     for (const auto& s : c.value("reject", nlohmann::json::array())) {
       Verdict v = Check(*parser, s.get<std::string>());
       EXPECT_FALSE(v.complete) << id << " should reject " << s;
-      if (viable_rejects.count(s.get<std::string>())) EXPECT_TRUE(v.viable) << id << " viable prefix " << s;
+      if (viable_rejects.count(s.get<std::string>())) {
+        EXPECT_TRUE(v.viable) << id << " viable prefix " << s;
+      }
       ++checked_strings;
     }
     ++checked_cases;

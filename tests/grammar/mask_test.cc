@@ -67,7 +67,12 @@ int CheckWalks(const std::shared_ptr<const CompiledGrammar>& cg, int states, uin
           std::string shown_bytes;  // printable, other bytes as \\NNN (decimal)
           for (char ch : cg->token_bytes(t)) {
             const auto u = static_cast<uint8_t>(ch);
-            shown_bytes += (u >= 32 && u < 127) ? std::string(1, ch) : "\\" + std::to_string(u);
+            if (u >= 32 && u < 127) {
+              shown_bytes += ch;
+            } else {
+              shown_bytes += '\\';
+              shown_bytes += std::to_string(u);
+            }
           }
           diff += " token " + std::to_string(t) + " [" + shown_bytes + "] fill=" +
                   std::to_string(mask.Test(static_cast<size_t>(t)));

@@ -32,7 +32,9 @@ TEST(PersistentStackTest, MatchesVectorModelUnderForks) {
     }
     for (auto& [t, m] : live) {
       ASSERT_EQ(t.size(), m.size());
-      if (!m.empty()) ASSERT_EQ(t.Back(), m.back());
+      if (!m.empty()) {
+        ASSERT_EQ(t.Back(), m.back());
+      }
     }
   }
   // Drain every stack and compare all values.

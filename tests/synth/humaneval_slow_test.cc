@@ -41,7 +41,9 @@ TEST_F(SynthTest, ClusterChoiceAgainstRandomChoiceAt10AtKOnMorePools) {
     for (size_t b = 0; b < std::size(testing::kBudgets); ++b) EXPECT_GE(r.cluster[b], r.random_filtered[b]);
     EXPECT_GT(r.cluster[0], r.random_filtered[0]);
     // AlphaCode's claim at 10@k, where most public passers are wrong.
-    if (kind == testing::PoolKind::kWrongPassers) EXPECT_GT(r.cluster[2], r.random_filtered[2]);
+    if (kind == testing::PoolKind::kWrongPassers) {
+      EXPECT_GT(r.cluster[2], r.random_filtered[2]);
+    }
   }
 }
 
