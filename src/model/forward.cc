@@ -26,6 +26,13 @@ void Parallel(ThreadPool* pool, size_t n, const std::function<void(size_t, size_
   }
 }
 
+// Byte offset of KV head g's entry for position pos within one layer's keys
+// (or values) of its block: head-major, [n_head_kv][bs][D] elements of
+// elem bytes, so head g's positions are contiguous.
+int64_t KvSlotOffset(int32_t g, Pos pos, int64_t bs, int64_t D, int64_t elem) {
+  return (g * bs + pos % bs) * D * elem;
+}
+
 void AddBias(float* y, const float* bias, int64_t batch, int64_t n) {
   if (bias == nullptr) return;
   for (int64_t b = 0; b < batch; ++b) {
@@ -108,15 +115,13 @@ void Forward::Run(std::span<const ForwardRow> rows, KvStore& kv, float* logits) 
       ApplyRope(k_.data() + b * KV, hp_.n_head_kv, hp_.head_dim, R, hp_.rope_style, cs);
       const ForwardRow& r = rows[b];
       const int32_t block = r.block_table[r.pos / bs];
-      const int64_t slot = r.pos % bs;
-      // Head-major within the block: head g's positions are contiguous.
-      const int64_t D = hp_.head_dim;
+      const int32_t D = hp_.head_dim;
       auto* keys = static_cast<uint8_t*>(kv.Keys(block, l));
       auto* values = static_cast<uint8_t*>(kv.Values(block, l));
       for (int32_t g = 0; g < hp_.n_head_kv; ++g) {
-        const int64_t at = (static_cast<int64_t>(g) * bs + slot) * D * elem;
-        attn.store(k_.data() + b * KV + g * D, hp_.head_dim, keys + at);
-        attn.store(v_.data() + b * KV + g * D, hp_.head_dim, values + at);
+        const int64_t at = KvSlotOffset(g, r.pos, bs, D, elem);
+        attn.store(k_.data() + b * KV + g * D, D, keys + at);
+        attn.store(v_.data() + b * KV + g * D, D, values + at);
       }
     });
     Attention(rows, kv, l);
@@ -161,7 +166,7 @@ void Forward::PrefetchKvSlots(std::span<const ForwardRow> rows, KvStore& kv, int
     const auto* keys = static_cast<const char*>(kv.Keys(block, layer));
     const auto* values = static_cast<const char*>(kv.Values(block, layer));
     for (int32_t g = 0; g < hp_.n_head_kv; ++g) {
-      const int64_t at = (g * bs + r.pos % bs) * D * elem;
+      const int64_t at = KvSlotOffset(g, r.pos, bs, D, elem);
       for (int64_t i = 0; i < D * elem; i += 64) {
         __builtin_prefetch(keys + at + i, 1, 3);
         __builtin_prefetch(values + at + i, 1, 3);

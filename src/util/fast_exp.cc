@@ -163,16 +163,26 @@ __attribute__((always_inline)) inline T MaxRow(const T* x, size_t n) {
 STEER_EXP_CLONES float MaxRowF(const float* x, size_t n) { return MaxRow(x, n); }
 STEER_EXP_CLONES double MaxRowD(const double* x, size_t n) { return MaxRow(x, n); }
 
-// The 32 partial sums of float_rows.h.
-STEER_EXP_CLONES double SumRowF(const float* x, size_t n) {
-  double s[32] = {};
+// The 32 partial sums of float_rows.h: AddRowF adds x[0 .. n) to s[k] for
+// k = i % 32 (a row may arrive in pieces whose lengths, all but the last,
+// are multiples of 32), and Fold32 folds s into the row's sum.
+STEER_EXP_CLONES void AddRowF(double* s, const float* x, size_t n) {
   size_t i = 0;
   for (; i + 32 <= n; i += 32)
     for (int k = 0; k < 32; ++k) s[k] += x[i + k];
   for (size_t k = 0; i + k < n; ++k) s[k] += x[i + k];
+}
+
+double Fold32(double* s) {
   for (int w = 16; w >= 1; w /= 2)
     for (int k = 0; k < w; ++k) s[k] += s[k + w];
   return s[0];
+}
+
+double SumRowF(const float* x, size_t n) {
+  double s[32] = {};
+  AddRowF(s, x, n);
+  return Fold32(s);
 }
 
 // SumRowF's order, 32 entries and 32 mask bits at a time.
@@ -183,20 +193,23 @@ STEER_EXP_CLONES double MaskedSumRowF(const float* x, const uint64_t* words, siz
     const size_t m = std::min<size_t>(32, n - i);
     for (size_t k = 0; k < m; ++k) s[k] += (bits >> k) & 1 ? x[i + k] : 0.0f;
   }
-  for (int w = 16; w >= 1; w /= 2)
-    for (int k = 0; k < w; ++k) s[k] += s[k + w];
-  return s[0];
+  return Fold32(s);
 }
 
+// Copied, shifted, exponentiated and summed chunk by chunk while in L1
+// (kChunk is a multiple of 32, so the sum's order is SumRowF's).
 double ExpShiftedRowF(const float* x, float shift, float* out, float* copy, size_t n) {
-  for (size_t i = 0; i < n; i += kChunk) {  // copied, shifted and exponentiated while in L1
+  static_assert(kChunk % 32 == 0);
+  double s[32] = {};
+  for (size_t i = 0; i < n; i += kChunk) {
     const size_t m = std::min<size_t>(kChunk, n - i);
     if (copy != nullptr) std::memcpy(copy + i, x + i, m * sizeof(float));
     float* e = out + i;
     for (size_t j = 0; j < m; ++j) e[j] = x[i + j] - shift;
     ExpRowSingle(e, e, m);
+    AddRowF(s, e, m);
   }
-  return SumRowF(out, n);
+  return Fold32(s);
 }
 
 const internal::FloatRowKernels& FloatRows() {
