@@ -12,7 +12,11 @@
 // stores F32 unless --kv-type f16.
 //
 // 1. SMC with N particles vs N lcd runs in sequence (same target): token
-//    throughput = tokens the LM decoded / time.
+//    throughput = tokens the particles were extended by / time. Twins
+//    (particles resampled from one parent that then draw the same token)
+//    share one decoded row, so SMC decodes fewer rows than it extends
+//    tokens: the share of rows and the ratio per decoded row are reported
+//    too.
 // 2. Overhead of SMC: time outside the LM potential (grammar masks, proposal,
 //    resampling, bookkeeping) as a fraction of the LM potential's time
 //    (decode in Extend plus the rows in LogWeightNext/LogComplete), split
@@ -143,6 +147,7 @@ class Timed final : public potential::Potential {
 struct Setup {
   sampler::Target target;
   std::shared_ptr<Timed> lm, grammar;  // grammar: null when not timed
+  const engine::Engine* engine = nullptr;
 };
 
 int Fail(const Error& e) {
@@ -169,9 +174,10 @@ Result<Setup> Make(const std::string& model, const std::string& tokenizer_path, 
   STEER_ASSIGN_OR_RETURN(auto g, schema ? grammar::CompileJsonSchema(text, {}) : grammar::ParseGbnf(text));
   STEER_ASSIGN_OR_RETURN(auto compiled, grammar::CompiledGrammar::Create(g, grammar::VocabularyOf(*tok)));
   const TokenId first = tok->bos() >= 0 ? tok->bos() : 0;
+  Setup s;
+  s.engine = eng.get();
   STEER_ASSIGN_OR_RETURN(auto lm, potential::LmPotential::Create(std::shared_ptr<engine::Engine>(std::move(eng)),
                                                                  {first}, tok->eos()));
-  Setup s;
   s.lm = std::make_shared<Timed>(lm);
   s.target.base = s.lm;
   // The grammar is timed only where no AWRS runs: AWRS checks every drawn
@@ -200,12 +206,14 @@ Result<Setup> Make(const std::string& model, const std::string& tokenizer_path, 
 struct Measure {
   Clock all, lm, decode, grammar;
   int64_t tokens = 0;
+  int64_t rows = 0;  // rows the engine decoded: tokens less the twins' (potential/lm.h)
 };
 
 // Runs `runs` samplers with options o (seed advanced per run).
 Result<Measure> Time(Setup& s, sampler::Options o, int runs) {
   s.lm->Reset();
   if (s.grammar) s.grammar->Reset();
+  const int64_t rows = s.engine->rows_decoded();
   const Clock t = Clock::Now();
   for (int i = 0; i < runs; ++i) {
     STEER_ASSIGN_OR_RETURN(auto got, sampler::Run(s.target, o));
@@ -217,6 +225,7 @@ Result<Measure> Time(Setup& s, sampler::Options o, int runs) {
   m.decode = s.lm->decode_;
   if (s.grammar) m.grammar = s.grammar->total_;
   m.tokens = s.lm->tokens_;
+  m.rows = s.engine->rows_decoded() - rows;
   return m;
 }
 
@@ -274,6 +283,7 @@ int main(int argc, char** argv) {
   lcd.samples = 1;
 
   std::vector<double> smc_tps_wall, smc_tps_cpu, lcd_tps_wall, lcd_tps_cpu, ratio_wall, ratio_cpu;
+  std::vector<double> row_share, ratio_rows_wall;
   std::vector<double> over_wall, over_cpu, over_dec_wall, over_dec_cpu, gram_wall, gram_cpu, rest_wall, rest_cpu;
   for (int r = 0; r < reps; ++r) {
     smc.seed = lcd.seed = static_cast<uint64_t>(1000 * r);
@@ -289,6 +299,8 @@ int main(int argc, char** argv) {
     lcd_tps_cpu.push_back(lc);
     ratio_wall.push_back(sw / lw);
     ratio_cpu.push_back(sc / lc);
+    row_share.push_back(static_cast<double>(a->rows) / static_cast<double>(a->tokens));
+    ratio_rows_wall.push_back((a->rows / a->all.wall) / (b->rows / b->all.wall));
     over_wall.push_back((a->all.wall - a->lm.wall) / a->lm.wall);
     over_cpu.push_back((a->all.cpu - a->lm.cpu) / a->lm.cpu);
     over_dec_wall.push_back((a->all.wall - a->decode.wall) / a->decode.wall);
@@ -298,9 +310,9 @@ int main(int argc, char** argv) {
     rest_cpu.push_back((a->all.cpu - a->lm.cpu - a->grammar.cpu) / a->lm.cpu);
     over_dec_cpu.push_back((a->all.cpu - a->decode.cpu) / a->decode.cpu);
     std::fprintf(stderr,
-                 "rep %d: smc %lld tokens %.2f s wall %.2f s cpu (lm %.2f/%.2f, decode %.2f/%.2f); "
+                 "rep %d: smc %lld tokens (%lld rows) %.2f s wall %.2f s cpu (lm %.2f/%.2f, decode %.2f/%.2f); "
                  "lcd x%d %lld tokens %.2f s wall %.2f s cpu\n",
-                 r, static_cast<long long>(a->tokens), a->all.wall, a->all.cpu, a->lm.wall, a->lm.cpu,
+                 r, static_cast<long long>(a->tokens), static_cast<long long>(a->rows), a->all.wall, a->all.cpu, a->lm.wall, a->lm.cpu,
                  a->decode.wall, a->decode.cpu, particles, static_cast<long long>(b->tokens), b->all.wall,
                  b->all.cpu);
   }
@@ -309,10 +321,12 @@ int main(int argc, char** argv) {
               model.c_str(), exact_activations ? "F32" : "8-bit", kv_type == model::KvType::kF16 ? "F16" : "F32",
               gbnf.c_str(), particles, max_tokens, threads, threads == 1 ? "" : "s", reps);
   std::printf("| measure | wall | CPU |\n|---|---:|---:|\n");
-  std::printf("| SMC throughput (decoded tok/s) | %.1f | %.1f |\n", Median(smc_tps_wall), Median(smc_tps_cpu));
-  std::printf("| %d lcd in sequence (decoded tok/s) | %.1f | %.1f |\n", particles, Median(lcd_tps_wall),
+  std::printf("| SMC throughput (particle tok/s) | %.1f | %.1f |\n", Median(smc_tps_wall), Median(smc_tps_cpu));
+  std::printf("| %d lcd in sequence (tok/s) | %.1f | %.1f |\n", particles, Median(lcd_tps_wall),
               Median(lcd_tps_cpu));
   std::printf("| SMC / lcd throughput | %.2fx | %.2fx |\n", Median(ratio_wall), Median(ratio_cpu));
+  std::printf("| SMC rows decoded / particle tokens (twins decode once) | %.1f%% | |\n", 100 * Median(row_share));
+  std::printf("| SMC / lcd decoded rows per second | %.2fx | |\n", Median(ratio_rows_wall));
   std::printf("| SMC time outside the LM potential / LM time | %.1f%% | %.1f%% |\n", 100 * Median(over_wall),
               100 * Median(over_cpu));
   std::printf("| of which in the grammar potential / LM time | %.1f%% | %.1f%% |\n", 100 * Median(gram_wall),

@@ -112,6 +112,7 @@ Status Engine::Decode(const Batch& batch) {
   const size_t need_logits = static_cast<size_t>(want) * n_vocab();
   if (logits_.size() < need_logits) logits_.resize(need_logits);
   forward_.Run(rows_, kv_, logits_.data());
+  rows_decoded_ += static_cast<int64_t>(rows_.size());
   for (SeqId s : touched_) {
     kv_.SetLength(s, new_length_[s]);
     new_length_[s] = -1;

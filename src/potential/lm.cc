@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <compare>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 #include "steer/engine/engine.h"
 #include "steer/util/check.h"
@@ -116,10 +118,22 @@ StatePtr LmPotential::Fork(const State& state) {
   return out;
 }
 
+// Twins: a state forked from another since either was last extended shares
+// its logits buffer with it, hence its whole token history. Twins given the
+// same token would decode the same row, so only the first of them (the
+// leader) is decoded; each other becomes a fork of the leader afterwards.
+// Finding them sorts (buffer, token, index) keys: O(n log n) in the number
+// of states, next to a decode of n rows.
 Status LmPotential::Extend(std::span<State* const> states, std::span<const TokenId> tokens) {
   STEER_CHECK(states.size() == tokens.size());
-  engine::Batch batch;
-  std::vector<LmState*> decoded;
+  struct Key {
+    const void* logits;
+    TokenId token;
+    size_t state;
+    auto operator<=>(const Key&) const = default;
+  };
+  std::vector<Key> keys;
+  keys.reserve(states.size());
   for (size_t i = 0; i < states.size(); ++i) {
     auto& s = static_cast<LmState&>(*states[i]);
     const TokenId t = tokens[i];
@@ -129,17 +143,55 @@ Status LmPotential::Extend(std::span<State* const> states, std::span<const Token
       s.log_prefix = kLogZero;
       continue;
     }
-    batch.Add(t, engine_->Length(s.seq), s.seq, true);
+    keys.push_back({s.logits.get(), t, i});
+  }
+  if (keys.empty()) return {};
+  std::sort(keys.begin(), keys.end());
+  // leader[i]: the state whose row state i shares (itself for a leader;
+  // kNone for a state not decoded). A run of equal keys leads with its
+  // lowest index, and rows keep the states' order.
+  constexpr size_t kNone = static_cast<size_t>(-1);
+  std::vector<size_t> leader(states.size(), kNone);
+  for (size_t k = 0; k < keys.size(); ++k) {
+    const bool twin = k > 0 && keys[k].logits == keys[k - 1].logits && keys[k].token == keys[k - 1].token;
+    leader[keys[k].state] = twin ? leader[keys[k - 1].state] : keys[k].state;
+  }
+  engine::Batch batch;
+  std::vector<LmState*> decoded;                  // the leaders, one per batch row
+  std::vector<size_t> row_of(states.size());      // a leader's batch row
+  std::vector<std::pair<LmState*, size_t>> twins;  // (state, its leader's row)
+  for (size_t i = 0; i < states.size(); ++i) {
+    if (leader[i] == kNone) continue;
+    auto& s = static_cast<LmState&>(*states[i]);
+    if (leader[i] != i) {
+      twins.emplace_back(&s, row_of[leader[i]]);
+      continue;
+    }
+    row_of[i] = decoded.size();
+    batch.Add(tokens[i], engine_->Length(s.seq), s.seq, true);
     decoded.push_back(&s);
   }
-  if (batch.empty()) return {};
   STEER_RETURN_IF_ERROR(engine_->Decode(batch));
+  for (auto& [s, row] : twins) {  // before the leaders' buffers move on
+    s->log_prefix += static_cast<double>((*s->logits)[batch.rows()[row].token]) - s->log_norm;
+  }
   for (size_t j = 0; j < decoded.size(); ++j) {
     LmState& s = *decoded[j];
     const TokenId t = batch.rows()[j].token;
     s.log_prefix += static_cast<double>((*s.logits)[t]) - s.log_norm;
     std::tie(s.max_logit, s.log_norm) =
         Normalize(engine_->Logits(static_cast<int32_t>(j)), &Own(&s.logits), &Own(&s.exps));
+  }
+  for (auto& [s, row] : twins) {
+    const LmState& lead = *decoded[row];
+    (void)engine_->Release(s->seq);
+    Result<SeqId> fork = engine_->Fork(lead.seq);
+    STEER_CHECK(fork.ok());  // the leader's sequence is live
+    s->seq = *fork;
+    s->logits = lead.logits;
+    s->exps = lead.exps;
+    s->max_logit = lead.max_logit;
+    s->log_norm = lead.log_norm;
   }
   return {};
 }

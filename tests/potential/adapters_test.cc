@@ -60,6 +60,68 @@ TEST(LmPotential, PrefixMatchesWholeSequenceDecode) {
   ASSERT_TRUE(m.engine->Release(seq).ok());
 }
 
+// Twins (states forked from each other since their last extension) given
+// the same token decode one row; the twin becomes a fork of the leader. Each
+// state then carries on as if decoded on its own: prefixes and next rows
+// equal those of a state extended one token at a time.
+TEST(LmPotential, TwinsDecodeOnceAndCarryOnAlone) {
+  STEER_REQUIRE_SHARED(path, "models/stories260K.gguf");
+  RealModel m = RealModel::Open(path);
+  auto lm = m.Lm("Once upon a time");
+  const std::vector<TokenId> x = m.Encode("there was a little girl");
+  ASSERT_GE(x.size(), 4u);
+  auto start = [&]() {
+    auto s = lm->Start();
+    STEER_CHECK(s.ok());
+    return std::move(s).value();
+  };
+  StatePtr a = start();
+  ASSERT_TRUE(lm->ExtendOne(*a, x[0]).ok());
+  StatePtr b = lm->Fork(*a), c = lm->Fork(*a);
+  StatePtr d = start();  // the same history, but not a twin: decoded apart
+  ASSERT_TRUE(lm->ExtendOne(*d, x[0]).ok());
+
+  const int64_t before = m.engine->rows_decoded();
+  {
+    std::vector<State*> ss = {a.get(), b.get(), c.get(), d.get()};
+    const std::vector<TokenId> ts = {x[1], x[1], x[2], x[1]};
+    ASSERT_TRUE(lm->Extend(ss, ts).ok());
+  }
+  EXPECT_EQ(m.engine->rows_decoded() - before, 3);  // a (and its twin b), c, d
+  // b now continues apart from a: different tokens, two rows.
+  {
+    std::vector<State*> ss = {a.get(), b.get()};
+    const std::vector<TokenId> ts = {x[2], x[3]};
+    ASSERT_TRUE(lm->Extend(ss, ts).ok());
+  }
+  EXPECT_EQ(m.engine->rows_decoded() - before, 5);
+
+  const size_t width = static_cast<size_t>(lm->vocab_size()) + 1;
+  auto check = [&](const State& got, std::vector<TokenId> history) {
+    StatePtr want = start();
+    for (TokenId t : history) ASSERT_TRUE(lm->ExtendOne(*want, t).ok());
+    EXPECT_NEAR(lm->LogPrefix(got), lm->LogPrefix(*want), 1e-4);
+    std::vector<double> row_got(width), row_want(width);
+    const State* g = &got;
+    const State* w = want.get();
+    ASSERT_TRUE(lm->LogWeightNext({&g, 1}, row_got).ok());
+    ASSERT_TRUE(lm->LogWeightNext({&w, 1}, row_want).ok());
+    double worst = 0;
+    for (size_t t = 0; t < width; ++t) {
+      if (std::isinf(row_want[t])) {
+        EXPECT_EQ(row_got[t], row_want[t]) << t;
+      } else {
+        worst = std::max(worst, std::abs(row_got[t] - row_want[t]));
+      }
+    }
+    EXPECT_LT(worst, 1e-4);
+  };
+  check(*a, {x[0], x[1], x[2]});
+  check(*b, {x[0], x[1], x[3]});
+  check(*c, {x[0], x[2]});
+  check(*d, {x[0], x[1]});
+}
+
 TEST(LmPotential, BadArgumentsAreErrors) {
   STEER_REQUIRE_SHARED(path, "models/stories260K.gguf");
   RealModel m = RealModel::Open(path);

@@ -97,6 +97,8 @@ class Engine {
   // row order. Valid until the next Decode.
   int32_t num_logits() const { return num_logits_; }
   std::span<const float> Logits(int32_t i) const;
+  // Rows run through the model by every successful Decode so far.
+  int64_t rows_decoded() const { return rows_decoded_; }
 
   const KvCache& kv_cache() const { return kv_; }
 
@@ -113,6 +115,7 @@ class Engine {
   std::vector<Pos> new_length_;          // scratch, indexed by SeqId
   std::vector<float> logits_;            // [num_logits][n_vocab]
   int32_t num_logits_ = 0;
+  int64_t rows_decoded_ = 0;
 };
 
 }  // namespace steer::engine

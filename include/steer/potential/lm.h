@@ -12,8 +12,12 @@
 // sequence; Start forks it and Fork forks a state's sequence (copy-free: KV
 // blocks are shared and copied on write). Each state holds its current
 // logits (V floats, shared between forks, copied on write) and their
-// log-normalizer; Extend decodes one token per state, all states in one batch. A state whose prefix is zero (it took EOS
-// as an ordinary token) releases nothing early and is never decoded again.
+// log-normalizer; Extend decodes one token per state, all states in one
+// batch. Twins, states forked from one another since either was extended,
+// that are extended by the same token decode one row: the others become
+// forks of the first (SMC's resampled copies often agree on the next token).
+// A state whose prefix is zero (it took EOS as an ordinary token) releases
+// nothing early and is never decoded again.
 //
 // Ownership: the potential shares the engine; states release their sequence
 // on destruction and must not outlive the potential.
