@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -14,31 +15,26 @@
 namespace steer::sandbox::internal {
 namespace {
 
-// A child in a new network namespace waits on a pipe while the parent opens
-// its /proc/PID/ns/net; the open descriptor keeps the namespace alive.
+// A child in a new network namespace sleeps while the parent opens its
+// /proc/PID/ns/net (the open descriptor keeps the namespace alive), then is
+// killed. The child waits on nothing inherited: with a pipe, a concurrent
+// run's child holding this pipe's write end (clone copies every descriptor)
+// kept this child, and so both runs, waiting forever.
 Result<int> NewNetns() {
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return MakeError(ErrorCode::kIo, "pipe failed", "network namespace");
+  const pid_t parent = getpid();
   long pid = syscall(SYS_clone, CLONE_NEWNET | SIGCHLD, nullptr, nullptr, nullptr, 0);
   if (pid == 0) {
-    char c;
-    close(fds[1]);
-    while (read(fds[0], &c, 1) < 0 && errno == EINTR) {
-    }
-    _exit(0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);  // a parent thread gone before the kill below
+    if (getppid() != parent) _exit(0);
+    for (;;) pause();
   }
-  const int clone_errno = errno;
-  close(fds[0]);
-  int fd = -1;
-  int open_errno = 0;
-  if (pid > 0) {
-    fd = open(("/proc/" + std::to_string(pid) + "/ns/net").c_str(), O_RDONLY | O_CLOEXEC);
-    open_errno = errno;
-  }
-  close(fds[1]);  // the child exits
-  if (pid < 0)
-    return MakeError(ErrorCode::kIo, std::string("clone(CLONE_NEWNET) failed: ") + std::strerror(clone_errno),
+  if (pid < 0) {
+    return MakeError(ErrorCode::kIo, std::string("clone(CLONE_NEWNET) failed: ") + std::strerror(errno),
                      "network namespace");
+  }
+  const int fd = open(("/proc/" + std::to_string(pid) + "/ns/net").c_str(), O_RDONLY | O_CLOEXEC);
+  const int open_errno = errno;
+  kill(static_cast<pid_t>(pid), SIGKILL);
   int st;
   while (waitpid(static_cast<pid_t>(pid), &st, 0) < 0 && errno == EINTR) {
   }

@@ -7,10 +7,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <future>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "sandbox/netns.h"
 #include "sandbox_test_util.h"
 #include "steer/util/strings.h"
 
@@ -389,6 +395,43 @@ TEST(SandboxLevels, UserNamespaceWhenNotRoot) {
   ASSERT_EQ(WEXITSTATUS(st), 0);
   EXPECT_EQ(got.substr(0, got.find("|namespaces")), "ok|0 2 0000000000000000\n30\n");
   EXPECT_NE(got.find("ns=user"), std::string::npos) << got;
+}
+
+// Two threads making new network namespaces at once must not wait on each
+// other (the placeholder child once waited for EOF on a pipe whose write end
+// a concurrent child had inherited: about one pair in a hundred hung
+// forever). A watchdog turns a hang into a failure.
+TEST(NetnsPool, ConcurrentNewNamespacesNeverWaitOnEachOther) {
+  if (geteuid() != 0) GTEST_SKIP() << "new network namespaces need root";
+  constexpr int kPerThread = 300;
+  internal::NetnsPool pool;
+  std::atomic<int> made{0}, failed{0};
+  auto make = [&] {
+    for (int i = 0; i < kPerThread; ++i) {
+      auto fd = pool.Take();  // the pool stays empty: every Take makes one
+      if (fd.ok()) {
+        close(*fd);
+        made.fetch_add(1);
+      } else {
+        failed.fetch_add(1);
+      }
+    }
+  };
+  std::promise<void> done;
+  std::thread worker([&] {
+    std::thread other(make);
+    make();
+    other.join();
+    done.set_value();
+  });
+  if (done.get_future().wait_for(std::chrono::seconds(120)) != std::future_status::ready) {
+    ADD_FAILURE() << "namespace creation hung after " << made.load() << " of " << 2 * kPerThread;
+    std::fflush(nullptr);
+    std::_Exit(1);  // the hung threads cannot be joined
+  }
+  worker.join();
+  EXPECT_EQ(made.load(), 2 * kPerThread);
+  EXPECT_EQ(failed.load(), 0);
 }
 
 }  // namespace
