@@ -7,9 +7,9 @@
 //       [--kv-type f32|f16] [--threads T] [--big-model M128k.gguf --big-tokenizer tokenizer.json
 //       [--big-byte-ident N]]
 //
-// Quantized weights multiply 8-bit activations, as `steer sample` does by
-// default; --exact-activations 1 uses F32 activations instead. The KV cache
-// stores F32 unless --kv-type f16.
+// The engine runs with `steer sample`'s defaults: quantized weights multiply
+// 8-bit activations (--exact-activations 1: F32 activations) and the KV
+// cache stores F16 (--kv-type f32: F32).
 //
 // 1. SMC with N particles vs N lcd runs in sequence (same target): token
 //    throughput = tokens the particles were extended by / time. Twins
@@ -243,7 +243,7 @@ int main(int argc, char** argv) {
   std::string big_model, big_tokenizer;
   int particles = 32, max_tokens = 32, reps = 3, big_byte_ident = 0, threads = 1;
   bool exact_activations = false;
-  model::KvType kv_type = model::KvType::kF32;
+  model::KvType kv_type = model::KvType::kF16;
   if (argc % 2 == 0) {  // an option without its value, or --help
     std::fprintf(stderr,
                  "usage: smc_speed [--model M.gguf] [--tokenizer T] [--grammar G.gbnf|SCHEMA.json] [--particles N]\n"

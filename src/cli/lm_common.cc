@@ -15,8 +15,9 @@ void AddModelOptions(CLI::App* cmd, ModelArgs& args) {
   cmd->add_option("--kv-budget-mb", args.kv_budget_mb, "KV cache memory limit in MiB (default: none)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--kv-type", args.kv_type,
-                  "Stored keys and values: f32 (exact) or f16 (half the memory and attention traffic;\n"
-                  "llama.cpp's default; logits move by about 1e-2)")
+                  "Stored keys and values: f16 (default, as llama.cpp's; half the memory and attention\n"
+                  "traffic of f32) or f32 (exact: reproduces F32-cache references; logits move by\n"
+                  "about 1e-2 between the two)")
       ->check(CLI::IsMember({"f32", "f16"}));
   cmd->add_flag("--exact-activations", args.exact_activations,
                 "Multiply quantized weights with F32 activations (slower; by default activations are\n"

@@ -23,7 +23,7 @@ struct ModelArgs {
   int threads = 0;  // 0: all cores
   int n_ctx = 0;    // 0: the model's
   double kv_budget_mb = 0;
-  std::string kv_type = "f32";  // f32 or f16
+  std::string kv_type = "f16";  // f16 or f32
   bool exact_activations = false;  // F32 activations for quantized weights (default: 8-bit, as llama.cpp)
 };
 

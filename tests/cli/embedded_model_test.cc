@@ -97,7 +97,7 @@ TEST(EmbeddedModel, LogitsCommandDefaultsToIt) {
   }
   const std::string out_path = steer::testing::TempDir() + "/logits.json";
   const std::string cmd =
-      std::string(STEER_BINARY) + " logits --tokens '" + ids + "' --json --threads 1 >" + out_path;
+      std::string(STEER_BINARY) + " logits --tokens '" + ids + "' --json --threads 1 --kv-type f32 >" + out_path;
   const int status = std::system(cmd.c_str());
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << cmd;
   const json out = json::parse(steer::ReadFile(out_path).value());

@@ -30,7 +30,9 @@ TEST(EngineCli, LogitsMatchGoldenAndTokenizeThePrompt) {
   STEER_REQUIRE_SHARED(golden_path, "golden/stories260K.json");
   const json golden = Golden(golden_path);
   const json& cs = golden["cases"][0];
-  RunResult r = RunSteer("logits -m '" + model + "' -p '" + cs["prompt"].get<std::string>() + "' --json --threads 1");
+  // The goldens were made with an F32 cache; the CLI's default is F16.
+  RunResult r = RunSteer("logits -m '" + model + "' -p '" + cs["prompt"].get<std::string>() +
+                         "' --json --threads 1 --kv-type f32");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const json out = json::parse(r.out);
   EXPECT_EQ(out["tokens"], cs["tokens"]);
@@ -72,10 +74,13 @@ TEST(EngineCli, BenchPrintsOneJsonLine) {
   const json out = json::parse(r.out);
   for (const char* key : {"pp_tok_s", "tg_tok_s", "batch_tok_s"}) EXPECT_GT(out[key].get<double>(), 0) << key;
   EXPECT_EQ(out["batch"], 4);
-  // stories260K: 5 layers x kv_dim 32 x K and V x F32 = 1280 bytes a position;
-  // 20 prompt positions (2 blocks of 16), 4 tails of 4 that copy the shared
-  // partial block: 2 + 4 = 6 blocks of 16 positions.
-  EXPECT_EQ(out["kv_bytes"], 6 * 16 * 1280);
+  // stories260K: 5 layers x kv_dim 32 x K and V x F16 (the default) = 640
+  // bytes a position; 20 prompt positions (2 blocks of 16), 4 tails of 4
+  // that copy the shared partial block: 2 + 4 = 6 blocks of 16 positions.
+  EXPECT_EQ(out["kv_bytes"], 6 * 16 * 640);
+  r = RunSteer("bench -m '" + model + "' --batch 4 --prompt-tokens 20 --gen-tokens 4 --runs 1 --json --kv-type f32");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(json::parse(r.out)["kv_bytes"], 6 * 16 * 1280);
 }
 
 TEST(EngineCli, BenchUnderAGrammarReportsItsOverhead) {
@@ -105,7 +110,7 @@ TEST(EngineCli, BadInputIsExit2WithAMessage) {
   r = RunSteer("generate -m '" + model + "' -p 'Once upon a time' -n 100 --ctx-size 40");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("context overflow"), std::string::npos) << r.err;
-  r = RunSteer("logits -m '" + model + "' --tokens '1 2 3' --kv-budget-mb 0.01");
+  r = RunSteer("logits -m '" + model + "' --tokens '1 2 3' --kv-budget-mb 0.005");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("memory budget"), std::string::npos) << r.err;
   r = RunSteer("logits -m '" + model + "' --tokens '1 999'");
