@@ -31,8 +31,8 @@ for th in 1 2; do
   done
 done
 for th in 1 2; do
-  echo -n "Q8_0 threads=$th batch=32 --kv-type f16: "
-  "$steer" bench -m "$dir/rand58m-Q8_0.gguf" --threads "$th" --batch 32 --kv-type f16 --json
+  echo -n "Q8_0 threads=$th batch=32 --kv-type f32: "
+  "$steer" bench -m "$dir/rand58m-Q8_0.gguf" --threads "$th" --batch 32 --kv-type f32 --json
 done
 echo -n "Q8_0 threads=2 memory, 32 forks of 1024: "
 "$steer" bench -m "$dir/rand58m-Q8_0.gguf" --threads 2 --batch 32 --prompt-tokens 1024 --gen-tokens 64 --runs 1 --json
