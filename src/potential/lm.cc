@@ -172,9 +172,6 @@ Status LmPotential::Extend(std::span<State* const> states, std::span<const Token
     decoded.push_back(&s);
   }
   STEER_RETURN_IF_ERROR(engine_->Decode(batch));
-  for (auto& [s, row] : twins) {  // before the leaders' buffers move on
-    s->log_prefix += static_cast<double>((*s->logits)[batch.rows()[row].token]) - s->log_norm;
-  }
   for (size_t j = 0; j < decoded.size(); ++j) {
     LmState& s = *decoded[j];
     const TokenId t = batch.rows()[j].token;
@@ -182,8 +179,11 @@ Status LmPotential::Extend(std::span<State* const> states, std::span<const Token
     std::tie(s.max_logit, s.log_norm) =
         Normalize(engine_->Logits(static_cast<int32_t>(j)), &Own(&s.logits), &Own(&s.exps));
   }
+  // A twin still holds the leader's old logits (the leader's Own() above
+  // found them shared and took a new buffer).
   for (auto& [s, row] : twins) {
     const LmState& lead = *decoded[row];
+    s->log_prefix += static_cast<double>((*s->logits)[batch.rows()[row].token]) - s->log_norm;
     (void)engine_->Release(s->seq);
     Result<SeqId> fork = engine_->Fork(lead.seq);
     STEER_CHECK(fork.ok());  // the leader's sequence is live
