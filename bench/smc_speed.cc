@@ -263,7 +263,8 @@ int main(int argc, char** argv) {
     else if (a == "--reps") reps = std::atoi(v.c_str());
     else if (a == "--threads") threads = std::atoi(v.c_str());
     else if (a == "--exact-activations") exact_activations = v == "1";
-    else if (a == "--kv-type" && (v == "f32" || v == "f16")) kv_type = v == "f16" ? model::KvType::kF16 : model::KvType::kF32;
+    else if (a == "--kv-type" && (v == "f32" || v == "f16"))
+      kv_type = v == "f16" ? model::KvType::kF16 : model::KvType::kF32;
     else if (a == "--big-model") big_model = v;
     else if (a == "--big-tokenizer") big_tokenizer = v;
     else if (a == "--big-byte-ident") big_byte_ident = std::atoi(v.c_str());
@@ -312,9 +313,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr,
                  "rep %d: smc %lld tokens (%lld rows) %.2f s wall %.2f s cpu (lm %.2f/%.2f, decode %.2f/%.2f); "
                  "lcd x%d %lld tokens %.2f s wall %.2f s cpu\n",
-                 r, static_cast<long long>(a->tokens), static_cast<long long>(a->rows), a->all.wall, a->all.cpu, a->lm.wall, a->lm.cpu,
-                 a->decode.wall, a->decode.cpu, particles, static_cast<long long>(b->tokens), b->all.wall,
-                 b->all.cpu);
+                 r, static_cast<long long>(a->tokens), static_cast<long long>(a->rows), a->all.wall, a->all.cpu,
+                 a->lm.wall, a->lm.cpu, a->decode.wall, a->decode.cpu, particles, static_cast<long long>(b->tokens),
+                 b->all.wall, b->all.cpu);
   }
   std::printf("model %s (%s activations, %s KV), grammar %s, %d particles, max %d tokens, finished documents, "
               "%d thread%s, median of %d\n\n",
